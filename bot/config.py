@@ -1,0 +1,213 @@
+"""Settings: parsed once at start into a frozen object.
+
+Defaults live here; the environment (and a `.env` file, if present) overrides
+them. Every problem is reported on its own line so an operator can fix a bad
+deployment in one go.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+from urllib.parse import urlparse
+
+from bot.errors import ConfigError
+
+SECRET_FIELDS = frozenset(
+    {"api_token", "twilio_auth_token", "telegram_bot_token", "telegram_webhook_secret",
+     "helpdesk_webhook_secret", "secret_key"}
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything ChargeLine reads from its environment, typed and checked."""
+
+    database_url: str = "sqlite:///chargeline.db"
+    redis_url: str | None = None
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    ocpp_host: str = "127.0.0.1"
+    ocpp_port: int = 9000
+    bridge_port: int = 9001
+    bridge_url: str = "http://127.0.0.1:9001"
+    public_url: str = "http://localhost:8000"
+    fleet_file: Path | None = None
+    policy_file: Path | None = None
+    rules_file: Path | None = None
+    agent_phone: str | None = None
+    agent_queue: str = "support"
+    api_token: str | None = None
+    secret_key: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_api_url: str | None = None
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    nlu_backend: str = "builtin"
+    rasa_url: str | None = None
+    data_dir: Path = Path(".chargeline")
+    voice_language: str = "en-GB"
+    helpdesk_webhook_url: str | None = None
+    helpdesk_webhook_secret: str | None = None
+    log_level: str = "INFO"
+    log_format: str = "text"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        parts = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.name in SECRET_FIELDS and value:
+                value = "***"
+            parts.append(f"{f.name}={value!r}")
+        return f"Settings({', '.join(parts)})"
+
+    def replace(self, **changes: object) -> "Settings":
+        """Return a copy with some fields changed (tests and the CLI use it)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+# variable name -> (field name, parser)
+def _port(raw: str) -> int:
+    try:
+        port = int(raw)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise ValueError(f"{port} is not a port number (1-65535)")
+    return port
+
+
+def _http_url(raw: str) -> str:
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ValueError(f"{raw!r} is not an http(s) URL")
+    return raw.rstrip("/")
+
+
+def _database_url(raw: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ValueError(f"{raw!r} is not a SQLAlchemy database URL") from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ValueError(f"{url.get_backend_name()!r} databases are not supported (sqlite or postgresql)")
+    return raw
+
+
+def _redis_url(raw: str) -> str:
+    if urlparse(raw).scheme not in ("redis", "rediss", "unix"):
+        raise ValueError(f"{raw!r} is not a redis:// URL")
+    return raw
+
+
+def _readable_file(raw: str) -> Path:
+    path = Path(raw).expanduser()
+    if not path.is_file():
+        raise ValueError(f"{raw} does not exist or is not a file")
+    if not os.access(path, os.R_OK):
+        raise ValueError(f"{raw} is not readable")
+    return path
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw not in allowed:
+            raise ValueError(f"{raw!r} is not one of {', '.join(allowed)}")
+        return raw
+
+    return parse
+
+
+def _log_level(raw: str) -> str:
+    return _choice("DEBUG", "INFO", "WARNING", "ERROR")(raw.upper())
+
+
+_VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
+    "CHARGELINE_DATABASE_URL": ("database_url", _database_url),
+    "CHARGELINE_REDIS_URL": ("redis_url", _redis_url),
+    "CHARGELINE_WEB_HOST": ("web_host", str),
+    "CHARGELINE_WEB_PORT": ("web_port", _port),
+    "CHARGELINE_OCPP_HOST": ("ocpp_host", str),
+    "CHARGELINE_OCPP_PORT": ("ocpp_port", _port),
+    "CHARGELINE_BRIDGE_PORT": ("bridge_port", _port),
+    "CHARGELINE_BRIDGE_URL": ("bridge_url", _http_url),
+    "CHARGELINE_PUBLIC_URL": ("public_url", _http_url),
+    "CHARGELINE_FLEET_FILE": ("fleet_file", _readable_file),
+    "CHARGELINE_POLICY_FILE": ("policy_file", _readable_file),
+    "CHARGELINE_RULES_FILE": ("rules_file", _readable_file),
+    "CHARGELINE_AGENT_PHONE": ("agent_phone", str),
+    "CHARGELINE_AGENT_QUEUE": ("agent_queue", str),
+    "CHARGELINE_API_TOKEN": ("api_token", str),
+    "CHARGELINE_SECRET_KEY": ("secret_key", str),
+    "TWILIO_ACCOUNT_SID": ("twilio_account_sid", str),
+    "TWILIO_AUTH_TOKEN": ("twilio_auth_token", str),
+    "TWILIO_API_URL": ("twilio_api_url", _http_url),
+    "TELEGRAM_BOT_TOKEN": ("telegram_bot_token", str),
+    "TELEGRAM_WEBHOOK_SECRET": ("telegram_webhook_secret", str),
+    "TELEGRAM_API_URL": ("telegram_api_url", _http_url),
+    "CHARGELINE_NLU": ("nlu_backend", _choice("builtin", "rasa")),
+    "CHARGELINE_RASA_URL": ("rasa_url", _http_url),
+    "CHARGELINE_DATA_DIR": ("data_dir", Path),
+    "CHARGELINE_VOICE_LANGUAGE": ("voice_language", str),
+    "CHARGELINE_HELPDESK_WEBHOOK_URL": ("helpdesk_webhook_url", _http_url),
+    "CHARGELINE_HELPDESK_WEBHOOK_SECRET": ("helpdesk_webhook_secret", str),
+    "CHARGELINE_LOG_LEVEL": ("log_level", _log_level),
+    "CHARGELINE_LOG_FORMAT": ("log_format", _choice("text", "json")),
+}
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Read KEY=VALUE lines; blank lines and # comments are skipped."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
+    """Build Settings from the environment (and `.env`); raise ConfigError listing every problem."""
+    source: dict[str, str] = {}
+    if dotenv is not None:
+        source.update(read_dotenv(dotenv))
+    source.update(os.environ if environ is None else environ)
+
+    values: dict[str, object] = {}
+    problems: list[str] = []
+    for name, (attr, parse) in _VARIABLES.items():
+        raw = source.get(name)
+        if raw is None or raw.strip() == "":
+            continue
+        try:
+            values[attr] = parse(raw.strip())
+        except ValueError as exc:
+            problems.append(f"{name}: {exc}")
+    if values.get("nlu_backend") == "rasa" and not values.get("rasa_url"):
+        problems.append("CHARGELINE_RASA_URL: required when CHARGELINE_NLU=rasa")
+    if problems:
+        raise ConfigError(problems)
+    values["extra"] = {k: v for k, v in source.items() if k.startswith("CHARGELINE_") and k not in _VARIABLES}
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def variable_names() -> list[str]:
+    """Every environment variable ChargeLine reads (the README table lists the same)."""
+    return list(_VARIABLES)

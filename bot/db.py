@@ -1,0 +1,89 @@
+"""Engine and session handling for SQLite (embedded) and PostgreSQL (production)."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+log = logging.getLogger(__name__)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every ChargeLine table (all packages share one metadata)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def make_engine(url: str, *, pool: bool = True) -> Engine:
+    """Create an engine; on SQLite turn on WAL, foreign keys and a busy timeout."""
+    parsed = make_url(url)
+    kwargs: dict[str, object] = {"future": True}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        if not pool:
+            kwargs["poolclass"] = NullPool
+    else:
+        kwargs["pool_pre_ping"] = True
+        if not pool:
+            kwargs["poolclass"] = NullPool
+    engine = create_engine(url, **kwargs)  # type: ignore[arg-type]
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """A session factory bound to the engine; objects stay usable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Open a session, commit on success, roll back on error."""
+    with factory() as session:
+        with session.begin():
+            yield session
+
+
+def load_all_models() -> None:
+    """Import every package's models so Base.metadata knows all tables."""
+    from bot.plugins import optional_modules
+
+    optional_modules(MODEL_MODULES)
+
+
+# Each package that owns tables lists its models module here.
+MODEL_MODULES = [
+    "bot.fleet.models",
+    "bot.appstate",
+    "ocpp_bridge.models",
+    "bot.conversation.models",
+    "handoff.models",
+]

@@ -1,0 +1,45 @@
+"""One exception root for everything ChargeLine raises on purpose."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+
+class ChargeLineError(Exception):
+    """Root of ChargeLine's own errors; anything else is a bug or a foreign error."""
+
+
+class ConfigError(ChargeLineError):
+    """The configuration has one or more problems, one line each."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class FleetFileError(ChargeLineError):
+    """A fleet file is invalid; each problem names the file, line and field."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class UnknownCharger(ChargeLineError):
+    """No charger in the fleet has this id or label."""
+
+
+class ChargerUnreachable(ChargeLineError):
+    """The charger (or the bridge that holds it) did not answer."""
+
+
+class PolicyRefused(ChargeLineError):
+    """The approved-actions policy does not allow this remote action now."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class NLUUnavailable(ChargeLineError):
+    """The configured NLU backend cannot be reached or loaded."""

@@ -1,0 +1,74 @@
+"""The channel-neutral message model: the only thing the dialogue sees and returns.
+
+Adapters turn a Twilio form, a Telegram Update or a web chat POST into one
+`InboundMessage`, and render the dialogue's `Reply` list back into TwiML, SMS
+text, Bot API calls or web chat JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Channel = Literal["voice", "sms", "whatsapp", "telegram", "webchat"]
+CHANNELS: tuple[Channel, ...] = ("voice", "sms", "whatsapp", "telegram", "webchat")
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One thing a driver said, typed, pressed or shared, on any channel."""
+
+    channel: Channel
+    contact: str  # phone number, Telegram chat id, or web chat session id
+    text: str
+    delivery_id: str  # idempotency key: MessageSid, update_id, CallSid+turn, web chat message id
+    received_at: datetime
+    charger_hint: str | None = None  # from a QR deep link (/chat?charger=ID) or a Telegram /start payload
+    digits: str | None = None  # keypad entry on voice
+    speech_confidence: float | None = None
+    button: str | None = None  # the payload of a pressed button / chosen option
+    location: tuple[float, float] | None = None  # (latitude, longitude) shared by the driver
+    media_urls: tuple[str, ...] = ()  # photos the driver sent
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An option offered to the driver: a button in chat, a spoken option on voice."""
+
+    title: str  # what is shown or spoken
+    payload: str  # what comes back in InboundMessage.button when chosen
+    dtmf: str | None = None  # the key that picks it on voice
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One thing the bot says; renderers keep what their channel can show."""
+
+    text: str
+    voice_text: str | None = None  # written for the ear; falls back to `text`
+    choices: tuple[Choice, ...] = ()
+    links: tuple[tuple[str, str], ...] = ()  # (title, url)
+    image_url: str | None = None
+    handoff: "Handoff | None" = None
+    end_conversation: bool = False
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """The dialogue hands the driver to a human: the channel transfers or switches to agent mode."""
+
+    ticket_id: str
+    tier: str
+    summary: str  # spoken to the agent (whisper) or shown in the console
+    priority: str = "P3"
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What one turn of the dialogue produced."""
+
+    conversation_id: str
+    replies: tuple[Reply, ...] = field(default_factory=tuple)
+    duplicate: bool = False  # the delivery was already processed; send nothing
+    agent_mode: bool = False  # a human has the conversation; the text went to the agent

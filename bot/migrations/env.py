@@ -1,0 +1,19 @@
+"""Alembic environment: the engine comes from `bot.migrate.alembic_config`."""
+
+from alembic import context
+
+from bot.db import Base, load_all_models
+
+load_all_models()
+config = context.config
+engine = config.attributes["engine"]
+
+with engine.begin() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()

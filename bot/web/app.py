@@ -1,0 +1,72 @@
+"""`create_app()` is the only place that builds the Flask app."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, g, jsonify
+from werkzeug.exceptions import HTTPException
+
+from bot.config import Settings, load_settings
+from bot.plugins import optional_modules
+from bot.runtime import Runtime, start_runtime
+
+log = logging.getLogger(__name__)
+
+MAX_REQUEST_BYTES = 256 * 1024
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None, **collaborators: Any) -> Flask:
+    """Build the web app; `collaborators` replace I/O clients (bridge, NLU, Twilio, Telegram) in tests."""
+    if runtime is None:
+        runtime = start_runtime(settings or load_settings())
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=runtime.secret_key,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=runtime.settings.public_url.startswith("https://"),
+    )
+    app.extensions["chargeline"] = runtime
+    app.extensions["chargeline.collaborators"] = collaborators
+
+    @app.before_request
+    def _open_session() -> None:
+        g.runtime = runtime
+
+    _register_error_handlers(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from bot.web import health
+
+    app.register_blueprint(health.blueprint)
+    for module in optional_modules(WEB_MODULES):
+        module.register(app)
+
+
+# Modules that serve pages or webhooks, each with `register(app)`; a package
+# still being built may be absent.
+WEB_MODULES = [
+    "ocpp_bridge.web",  # /api/chargers
+    "bot.conversation.web",  # /chat, /api/chat
+    "bot.channels.web",  # /twilio/sms, /telegram/webhook
+    "ivr.web",  # /twilio/voice
+    "handoff.web",  # /agent, /api/tickets, /api/incidents
+    "handoff.metrics_web",  # /metrics
+]
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        return jsonify(error=exc.name, detail=exc.description), exc.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        log.exception("unhandled error in web request")
+        return jsonify(error="Internal Server Error", detail="something went wrong; it has been logged"), 500

@@ -1,0 +1,72 @@
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings, load_settings, read_dotenv, variable_names
+from bot.errors import ConfigError
+
+
+def test_defaults_work_for_the_embedded_mode() -> None:
+    settings = load_settings({}, dotenv=None)
+    assert settings.database_url == "sqlite:///chargeline.db"
+    assert (settings.web_port, settings.ocpp_port) == (8000, 9000)
+    assert settings.public_url == "http://localhost:8000"
+    assert settings.agent_queue == "support"
+    assert settings.telegram_api_url == "https://api.telegram.org"
+    assert settings.redis_url is None
+
+
+def test_environment_overrides_are_typed() -> None:
+    settings = load_settings(
+        {"CHARGELINE_WEB_PORT": "8080", "CHARGELINE_REDIS_URL": "redis://127.0.0.1:6379/0",
+         "CHARGELINE_PUBLIC_URL": "https://support.example.com/"},
+        dotenv=None,
+    )
+    assert settings.web_port == 8080
+    assert settings.redis_url == "redis://127.0.0.1:6379/0"
+    assert settings.public_url == "https://support.example.com"
+
+
+def test_every_problem_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(
+            {"CHARGELINE_WEB_PORT": "eighty", "CHARGELINE_OCPP_PORT": "70000",
+             "CHARGELINE_DATABASE_URL": "not a url", "CHARGELINE_FLEET_FILE": str(tmp_path / "missing.yml"),
+             "CHARGELINE_REDIS_URL": "http://x"},
+            dotenv=None,
+        )
+    problems = caught.value.problems
+    assert len(problems) == 5
+    assert any(p.startswith("CHARGELINE_WEB_PORT:") and "'eighty'" in p for p in problems)
+    assert any(p.startswith("CHARGELINE_OCPP_PORT:") and "70000" in p for p in problems)
+    assert any(p.startswith("CHARGELINE_DATABASE_URL:") for p in problems)
+    assert any(p.startswith("CHARGELINE_FLEET_FILE:") and "missing.yml" in p for p in problems)
+    assert any(p.startswith("CHARGELINE_REDIS_URL:") for p in problems)
+
+
+def test_rasa_backend_needs_a_url() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"CHARGELINE_NLU": "rasa"}, dotenv=None)
+    assert caught.value.problems == ["CHARGELINE_RASA_URL: required when CHARGELINE_NLU=rasa"]
+
+
+def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text('# comment\nexport CHARGELINE_WEB_PORT=8181\nCHARGELINE_AGENT_QUEUE="night shift"\n')
+    assert read_dotenv(dotenv) == {"CHARGELINE_WEB_PORT": "8181", "CHARGELINE_AGENT_QUEUE": "night shift"}
+    settings = load_settings({"CHARGELINE_WEB_PORT": "8282"}, dotenv=dotenv)
+    assert settings.web_port == 8282
+    assert settings.agent_queue == "night shift"
+
+
+def test_secrets_are_masked_in_repr() -> None:
+    settings = Settings(twilio_auth_token="abc123secret", api_token="tok-very-secret")
+    text = repr(settings)
+    assert "abc123secret" not in text and "tok-very-secret" not in text
+    assert "twilio_auth_token='***'" in text
+
+
+def test_readme_documents_every_variable() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    missing = [name for name in variable_names() if f"`{name}`" not in readme]
+    assert missing == []
