@@ -20,7 +20,8 @@ def _register() -> None:
 # Modules that add commands, each with `register(group)`; a package still being
 # built may be absent.
 COMMAND_MODULES = [
-    "ocpp_bridge.cli",  # bridge, simulate
+    "ocpp_bridge.cli",  # bridge
+    "ocpp_bridge.simulator.cli",  # simulate
     "bot.nlu.cli",  # nlu train/parse/evaluate
     "bot.conversation.cli",  # chat
     "bot.channels.cli",  # telegram

@@ -54,6 +54,7 @@ def _register_blueprints(app: Flask) -> None:
 WEB_MODULES = [
     "ocpp_bridge.web",  # /api/chargers
     "bot.conversation.web",  # /chat, /api/chat
+    "bot.knowledge.web",  # /kb/images (connector pictures)
     "bot.channels.web",  # /twilio/sms, /telegram/webhook
     "ivr.web",  # /twilio/voice
     "handoff.web",  # /agent, /api/tickets, /api/incidents
