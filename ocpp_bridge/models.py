@@ -1,0 +1,133 @@
+"""Bridge tables: what the chargers report (live state and history) and what we asked of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base
+
+
+class ChargerState(Base):
+    """One row per charger that ever connected: connectivity and boot facts."""
+
+    __tablename__ = "ocpp_charger_state"
+
+    charger_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    online_since: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    offline_since: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    offline_reason: Mapped[Optional[str]] = mapped_column(String(100))
+    last_heartbeat: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    protocol: Mapped[Optional[str]] = mapped_column(String(16))
+    node_id: Mapped[Optional[str]] = mapped_column(String(100))
+    vendor: Mapped[Optional[str]] = mapped_column(String(100))
+    model: Mapped[Optional[str]] = mapped_column(String(100))
+    firmware_version: Mapped[Optional[str]] = mapped_column(String(100))
+    serial_number: Mapped[Optional[str]] = mapped_column(String(100))
+    booted_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    firmware_status: Mapped[Optional[str]] = mapped_column(String(50))
+    diagnostics_status: Mapped[Optional[str]] = mapped_column(String(50))
+
+    def __repr__(self) -> str:
+        return f"ChargerState(charger_id={self.charger_id!r}, online={self.online!r})"
+
+
+class ConnectorState(Base):
+    """The latest status a charger reported for one connector (0 = the whole charger)."""
+
+    __tablename__ = "ocpp_connector_state"
+
+    charger_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    connector_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+    error_code: Mapped[Optional[str]] = mapped_column(String(50))
+    vendor_error_code: Mapped[Optional[str]] = mapped_column(String(50))
+    info: Mapped[Optional[str]] = mapped_column(String(255))
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"ConnectorState(charger_id={self.charger_id!r}, connector_id={self.connector_id}, status={self.status!r})"
+
+
+class StatusEvent(Base):
+    """Every status change and connectivity change (uptime and repeat-incident history)."""
+
+    __tablename__ = "ocpp_status_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    charger_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # status | online | offline | boot | security
+    connector_id: Mapped[Optional[int]] = mapped_column(Integer)
+    status: Mapped[Optional[str]] = mapped_column(String(50))
+    error_code: Mapped[Optional[str]] = mapped_column(String(50))
+    vendor_error_code: Mapped[Optional[str]] = mapped_column(String(50))
+    info: Mapped[Optional[str]] = mapped_column(String(255))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    def __repr__(self) -> str:
+        return f"StatusEvent(charger_id={self.charger_id!r}, kind={self.kind!r}, status={self.status!r})"
+
+
+class ChargingSession(Base):
+    """A charging session or a failed attempt at one (rejected tag, start that never began)."""
+
+    __tablename__ = "ocpp_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    charger_id: Mapped[str] = mapped_column(String(64), index=True)
+    connector_id: Mapped[Optional[int]] = mapped_column(Integer)
+    transaction_id: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    id_tag_masked: Mapped[Optional[str]] = mapped_column(String(64))
+    id_tag_hash: Mapped[Optional[str]] = mapped_column(String(64))
+    # active | completed | failed | rejected | start_failed
+    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[Optional[str]] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    stopped_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    meter_start_wh: Mapped[Optional[float]] = mapped_column(Float)
+    meter_stop_wh: Mapped[Optional[float]] = mapped_column(Float)
+    energy_wh: Mapped[Optional[float]] = mapped_column(Float)
+    power_w: Mapped[Optional[float]] = mapped_column(Float)
+
+    def __repr__(self) -> str:
+        return f"ChargingSession(id={self.id}, charger_id={self.charger_id!r}, outcome={self.outcome!r})"
+
+
+class CommandAudit(Base):
+    """Every remote command asked of the bridge, refused ones included."""
+
+    __tablename__ = "ocpp_command_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    charger_id: Mapped[str] = mapped_column(String(64), index=True)
+    requested_by: Mapped[str] = mapped_column(String(120), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    action: Mapped[str] = mapped_column(String(50))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(32))  # the charger's answer, Timeout, Refused, Error
+    answer: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    verified: Mapped[Optional[bool]] = mapped_column(Boolean)
+    observed: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    detail: Mapped[Optional[str]] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"CommandAudit(id={self.id}, charger_id={self.charger_id!r}, action={self.action!r}, status={self.status!r})"
+
+
+class SafetyLock(Base):
+    """A charger the bot must not touch remotely (a driver reported a safety hazard)."""
+
+    __tablename__ = "ocpp_safety_locks"
+
+    charger_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(255))
+    locked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"SafetyLock(charger_id={self.charger_id!r})"
