@@ -23,7 +23,7 @@ COMMAND_MODULES = [
     "ocpp_bridge.cli",  # bridge
     "ocpp_bridge.simulator.cli",  # simulate
     "bot.nlu.cli",  # nlu train/parse/evaluate
-    "bot.conversation.cli",  # chat
+    "bot.chat.cli",  # chat
     "bot.channels.cli",  # telegram
     "handoff.cli",  # agents, report
     "bot.demo.cli",  # demo

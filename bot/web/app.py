@@ -53,7 +53,7 @@ def _register_blueprints(app: Flask) -> None:
 # still being built may be absent.
 WEB_MODULES = [
     "ocpp_bridge.web",  # /api/chargers
-    "bot.conversation.web",  # /chat, /api/chat
+    "bot.chat.web",  # /chat, /api/chat
     "bot.knowledge.web",  # /kb/images (connector pictures)
     "bot.channels.web",  # /twilio/sms, /telegram/webhook
     "ivr.web",  # /twilio/voice
