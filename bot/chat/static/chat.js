@@ -1,0 +1,113 @@
+// Web chat: one POST /api/chat per message; a retry reuses the message id so the bot answers once.
+(function () {
+  "use strict";
+  const root = document.querySelector(".chat");
+  const log = document.getElementById("log");
+  const choices = document.getElementById("choices");
+  const form = document.getElementById("send");
+  const input = document.getElementById("text");
+  const status = document.getElementById("status");
+  const charger = root.dataset.charger || null;
+  const storeKey = "chargeline.session." + (charger || "none");
+  let session = sessionStorage.getItem(storeKey);
+  let busy = false;
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+
+  function add(kind, text) {
+    const item = document.createElement("li");
+    item.className = "msg " + kind;
+    item.textContent = text;
+    log.appendChild(item);
+    item.scrollIntoView({ block: "end" });
+    return item;
+  }
+
+  function showReply(reply) {
+    const item = add(reply.handoff ? "bot notice" : "bot", reply.text);
+    if (reply.image_url) {
+      const img = document.createElement("img");
+      img.src = reply.image_url;
+      img.alt = "";
+      item.appendChild(img);
+    }
+    (reply.links || []).forEach(function (link) {
+      const a = document.createElement("a");
+      a.href = link.url;
+      a.textContent = link.title;
+      a.target = "_blank";
+      a.rel = "noopener";
+      item.appendChild(document.createElement("br"));
+      item.appendChild(a);
+    });
+  }
+
+  function showChoices(buttons) {
+    choices.replaceChildren();
+    (buttons || []).forEach(function (b) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = b.title;
+      button.addEventListener("click", function () { send(b.title, b.payload); });
+      choices.appendChild(button);
+    });
+  }
+
+  async function post(body, attempt) {
+    try {
+      const response = await fetch("/api/chat", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      const data = await response.json();
+      if (!response.ok) throw new Error(data.detail || "the server refused the message");
+      return data;
+    } catch (error) {
+      if (attempt < 2 && error instanceof TypeError) {  // network error: retry with the same message id
+        status.textContent = "Connection lost, retrying…";
+        await new Promise(function (r) { setTimeout(r, 1000 * (attempt + 1)); });
+        return post(body, attempt + 1);
+      }
+      throw error;
+    }
+  }
+
+  async function send(text, button) {
+    if (busy || !text.trim()) return;
+    busy = true;
+    add("driver", text);
+    showChoices([]);
+    status.textContent = "…";
+    const body = { text: text, message_id: newId() };
+    if (session) body.session = session;
+    if (charger) body.charger_id = charger;
+    if (button) body.button = button;
+    try {
+      const data = await post(body, 0);
+      session = data.session;
+      sessionStorage.setItem(storeKey, session);
+      const replies = data.replies || [];
+      replies.forEach(showReply);
+      const last = replies[replies.length - 1];
+      showChoices(last && last.buttons);
+      status.textContent = data.agent_mode ? "A support agent has your message." : "";
+    } catch (error) {
+      add("bot notice", "Sorry, your message could not be sent (" + error.message + "). Please try again.");
+      status.textContent = "";
+    } finally {
+      busy = false;
+      input.focus();
+    }
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    const text = input.value;
+    input.value = "";
+    send(text, null);
+  });
+})();

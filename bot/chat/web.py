@@ -1,0 +1,93 @@
+"""`GET /chat` (the page) and `POST /api/chat` (one driver turn as JSON)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+
+from bot.chat.render import render_webchat
+from bot.messages import InboundMessage
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("chat", __name__, template_folder="templates", static_folder="static",
+                      static_url_path="/chat/static")
+
+MAX_TEXT = 2000
+_SESSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_CHARGER = re.compile(r"^[A-Za-z0-9*._:\- ]{1,64}$")
+APOLOGY = ("Sorry, something went wrong on our side. Please try again in a moment, "
+           "or call the number on the charger to reach a person.")
+
+
+def _engine() -> Any:
+    """The conversation engine: injected in tests, otherwise built once per app."""
+    collaborators = current_app.extensions["chargeline.collaborators"]
+    engine = collaborators.get("engine")
+    if engine is None:
+        from bot.conversation.factory import build_engine
+
+        engine = collaborators["engine"] = build_engine(current_app.extensions["chargeline"])
+    return engine
+
+
+@blueprint.get("/chat")
+def chat_page():  # type: ignore[no-untyped-def]
+    """Serve the web chat page; `?charger=ID` starts it about that charger."""
+    charger = request.args.get("charger", "")
+    if not _CHARGER.match(charger):
+        charger = ""
+    return render_template("chat.html", charger=charger)
+
+
+def _bad(detail: str, status: int = 400):  # type: ignore[no-untyped-def]
+    return jsonify(error="Bad Request" if status == 400 else "Payload Too Large", detail=detail), status
+
+
+@blueprint.post("/api/chat")
+def chat_turn():  # type: ignore[no-untyped-def]
+    """Take one driver message and answer with the bot's replies."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _bad("send a JSON object with text (and session after the first turn)")
+    text, button = body.get("text", ""), body.get("button")
+    session_id, charger_id = body.get("session"), body.get("charger_id")
+    message_id = body.get("message_id")
+    if not isinstance(text, str) or (button is not None and not isinstance(button, str)):
+        return _bad("text and button must be strings")
+    if len(text) > MAX_TEXT:
+        return _bad(f"text is longer than {MAX_TEXT} characters", 413)
+    if not text.strip() and not button:
+        return _bad("text is empty")
+    if session_id is not None and (not isinstance(session_id, str) or not _SESSION.match(session_id)):
+        return _bad("session is not a session id this server gave out")
+    if charger_id is not None and (not isinstance(charger_id, str) or not _CHARGER.match(charger_id)):
+        return _bad("charger_id is not a charger id")
+    if message_id is not None and (not isinstance(message_id, str) or not 1 <= len(message_id) <= 64):
+        return _bad("message_id must be a string of up to 64 characters")
+    session_id = session_id or secrets.token_urlsafe(18)
+    message = InboundMessage(
+        channel="webchat", contact=session_id, text=text.strip(),
+        delivery_id=message_id or uuid.uuid4().hex, received_at=datetime.now(timezone.utc),
+        charger_hint=charger_id, button=button,
+    )
+    try:
+        result = _engine().handle(message)
+    except Exception:  # the driver always gets an answer; the cause goes to the log
+        log.exception("web chat turn failed session=%s", session_id[:6])
+        return jsonify(session=session_id, replies=[{"text": APOLOGY}])
+    payload: dict[str, Any] = {"session": session_id, "replies": render_webchat(result.replies)}
+    if result.duplicate:
+        payload["duplicate"] = True
+    if result.agent_mode:
+        payload["agent_mode"] = True
+    return jsonify(payload)
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(blueprint)
