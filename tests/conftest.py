@@ -155,3 +155,54 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for line in problems:
             print(f"\nERROR: {line}")
         session.exitstatus = 1
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def browser(browser_or_skip: str):  # type: ignore[no-untyped-def]
+    """A headless Chromium (Debian's) driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=browser_or_skip, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+class LiveServer:
+    """A WSGI app served on a free localhost port in a background thread."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        import threading
+
+        from werkzeug.serving import make_server
+
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server():  # type: ignore[no-untyped-def]
+    """Call with a Flask app; returns a LiveServer with `.url`, stopped after the test."""
+    servers: list[LiveServer] = []
+
+    def start(app) -> LiveServer:  # type: ignore[no-untyped-def]
+        server = LiveServer(app)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
