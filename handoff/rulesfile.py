@@ -1,0 +1,251 @@
+"""Parse and validate the escalation rules file, naming the line of every problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from handoff.models import PRIORITIES, TIERS
+from handoff.rules import NetworkRule, Predicate, Rule, RuleSet, RulesFileError, TurnFacts, template_fields
+from handoff.sla import DEFAULT_SLA_MINUTES, SlaPolicy
+
+_TOP_KEYS = {"sla_minutes", "failed_sessions_window_minutes", "rules"}
+_RULE_KEYS = {"name", "when", "any", "network_wide", "tier", "priority", "sla_minutes", "problem", "reason"}
+_NETWORK_KEYS = {"intents", "chargers_at_least", "sites_at_least", "window_minutes"}
+_FACT_NAMES = set(TurnFacts.__dataclass_fields__)
+
+
+class _LineDict(dict):  # type: ignore[type-arg]
+    """A mapping that remembers its own line and the line of each key (as bot/fleet/loader.py does)."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader whose mappings remember where they are in the file."""
+
+
+def _construct(loader: _LineLoader, node: yaml.MappingNode) -> Any:
+    data = _LineDict()
+    data.line = node.start_mark.line + 1
+    data.key_lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+    yield data
+    data.update(loader.construct_mapping(node))
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _names(value: Any) -> tuple[str, ...] | None:
+    """A list of names (or one name) as a tuple; None when it is not that."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+# condition name -> (what a valid value is, build the predicate from the value)
+_CONDITIONS: dict[str, tuple[str, Callable[[Any], bool], Callable[[Any], Predicate]]] = {
+    "intent": ("an intent name or a list of them", lambda v: _names(v) is not None,
+               lambda v: lambda f, s=frozenset(_names(v) or ()): f.intent in s),
+    "error_codes": ("an error code or a list of them", lambda v: _names(v) is not None,
+                    lambda v: lambda f, s=frozenset(_names(v) or ()): bool(s.intersection(f.error_codes))),
+    "safety": ("true or false", lambda v: isinstance(v, bool), lambda v: lambda f: f.safety is v),
+    "driver_asked_human": ("true or false", lambda v: isinstance(v, bool),
+                           lambda v: lambda f: f.driver_asked_human is v),
+    "recovery_attempted": ("true or false", lambda v: isinstance(v, bool),
+                           lambda v: lambda f: f.recovery_attempted is v),
+    "recovery_verified": ("true or false", lambda v: isinstance(v, bool),
+                          lambda v: lambda f: f.recovery_verified is v),
+    "charger_online": ("true or false", lambda v: isinstance(v, bool), lambda v: lambda f: f.charger_online is v),
+    "bot_failures_at_least": ("a whole number from 1", lambda v: _is_int(v) and v >= 1,
+                              lambda v: lambda f: f.bot_failures >= v),
+    "failed_sessions_at_least": ("a whole number from 1", lambda v: _is_int(v) and v >= 1,
+                                 lambda v: lambda f: f.failed_sessions_recent >= v),
+    # a charger known to be online is not offline, however stale the minutes are
+    "offline_minutes_at_least": ("a positive number of minutes", lambda v: _is_number(v) and v > 0,
+                                 lambda v: lambda f: f.charger_online is not True and f.offline_minutes >= v),
+    "nlu_confidence_below": ("a number between 0 and 1", lambda v: _is_number(v) and 0 < v <= 1,
+                             lambda v: lambda f: f.nlu_confidence is not None and f.nlu_confidence < v),
+}
+
+
+def parse_rules_file(path: Path) -> RuleSet:
+    """Read and validate a rules file; raise RulesFileError listing every problem with its line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesFileError([f"{path}: cannot read: {exc.strerror}"]) from exc
+    except UnicodeDecodeError as exc:
+        raise RulesFileError([f"{path}: not UTF-8 text"]) from exc
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise RulesFileError([f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from exc
+    return _Validator(str(path)).validate(data)
+
+
+class _Validator:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.problems: list[str] = []
+
+    def error(self, node: Any, message: str, key: str | None = None) -> None:
+        line = getattr(node, "key_lines", {}).get(key) if key else None
+        line = line or getattr(node, "line", 0)
+        self.problems.append(f"{self.name}:{line}: {message}" if line else f"{self.name}: {message}")
+
+    def validate(self, data: Any) -> RuleSet:
+        if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+            raise RulesFileError([f"{self.name}: the rules file must be a mapping with a list of rules"])
+        self._unknown_keys(data, _TOP_KEYS, "the rules file")
+        sla = self._sla(data)
+        window = data.get("failed_sessions_window_minutes", 60)
+        if not _is_int(window) or window < 1:
+            self.error(data, f"failed_sessions_window_minutes: {window!r} must be a whole number of minutes",
+                       "failed_sessions_window_minutes")
+        rules: list[Rule] = []
+        network: list[NetworkRule] = []
+        seen: dict[str, int] = {}
+        for node in data["rules"]:
+            if not isinstance(node, dict):
+                self.error(data, "each rule must be a mapping", "rules")
+                continue
+            name = node.get("name")
+            if not isinstance(name, str) or not name:
+                self.error(node, "rule: missing name")
+                continue
+            if name in seen:
+                self.error(node, f"duplicate rule name {name!r} (first on line {seen[name]})", "name")
+            seen.setdefault(name, node.line)
+            built = self._rule(node, name)
+            if isinstance(built, NetworkRule):
+                network.append(built)
+            elif built is not None:
+                rules.append(built)
+        if len(network) > 1:
+            self.error(data, "only one rule may be network_wide", "rules")
+        if self.problems:
+            raise RulesFileError(self.problems)
+        rule_minutes = {r.name: r.sla_minutes for r in [*rules, *network] if r.sla_minutes is not None}
+        return RuleSet(tuple(rules), SlaPolicy(sla, rule_minutes), window, network[0] if network else None,
+                       self.name)
+
+    def _unknown_keys(self, node: dict[str, Any], allowed: set[str], what: str) -> None:
+        for key in node:
+            if key not in allowed:
+                self.error(node, f"{what}: unknown field {key!r} (expected one of {', '.join(sorted(allowed))})",
+                           key)
+
+    def _sla(self, data: dict[str, Any]) -> dict[str, int]:
+        raw = data.get("sla_minutes") or {}
+        if not isinstance(raw, dict):
+            self.error(data, "sla_minutes: must map P1..P4 to minutes", "sla_minutes")
+            return dict(DEFAULT_SLA_MINUTES)
+        minutes = dict(DEFAULT_SLA_MINUTES)
+        for priority, value in raw.items():
+            if priority not in PRIORITIES:
+                self.error(raw, f"sla_minutes: {priority!r} is not one of {', '.join(PRIORITIES)}", priority)
+            elif not _is_int(value) or value < 1:
+                self.error(raw, f"sla_minutes: {priority}: {value!r} must be a whole number of minutes", priority)
+            else:
+                minutes[priority] = value
+        return minutes
+
+    def _rule(self, node: dict[str, Any], name: str) -> Rule | NetworkRule | None:
+        what = f"rule {name}"
+        self._unknown_keys(node, _RULE_KEYS, what)
+        tier, priority = node.get("tier"), node.get("priority")
+        if tier not in TIERS:
+            self.error(node, f"{what}: tier {tier!r} is not one of {', '.join(TIERS)}", "tier")
+        if priority not in PRIORITIES:
+            self.error(node, f"{what}: priority {priority!r} is not one of {', '.join(PRIORITIES)}", "priority")
+        sla = node.get("sla_minutes")
+        if sla is not None and (not _is_int(sla) or sla < 1):
+            self.error(node, f"{what}: sla_minutes {sla!r} must be a whole number of minutes", "sla_minutes")
+        reason = node.get("reason", name.replace("_", " "))
+        if not isinstance(reason, str):
+            self.error(node, f"{what}: reason must be text", "reason")
+            reason = name
+        unknown = template_fields(reason) - _FACT_NAMES
+        if unknown:
+            self.error(node, f"{what}: reason names unknown facts {', '.join(sorted(unknown))}", "reason")
+        if "network_wide" in node:
+            return self._network(node, name, str(tier), str(priority), sla, reason)
+        when = self._conditions(node.get("when"), node, "when", what)
+        branches: list[tuple[Predicate, ...]] = []
+        raw_any = node.get("any")
+        if raw_any is not None:
+            if not isinstance(raw_any, list) or not raw_any:
+                self.error(node, f"{what}: any must be a list of condition mappings", "any")
+            else:
+                branches = [self._conditions(b, node, "any", what) for b in raw_any]
+        if "when" not in node and "any" not in node:
+            self.error(node, f"{what}: needs a condition (when, any or network_wide)")
+        offline = _offline_threshold(node)
+        problem = node.get("problem", name)
+        if not isinstance(problem, str) or not problem:
+            self.error(node, f"{what}: problem must be a name", "problem")
+        return Rule(name, str(tier), str(priority), str(problem), reason, tuple(when), tuple(branches),
+                    sla, offline)
+
+    def _conditions(self, raw: Any, parent: Any, key: str, what: str) -> tuple[Predicate, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, dict) or not raw:
+            self.error(parent, f"{what}: {key} must be a mapping of conditions", key)
+            return ()
+        predicates = []
+        for condition, value in raw.items():
+            spec = _CONDITIONS.get(condition)
+            if spec is None:
+                self.error(raw, f"{what}: unknown condition {condition!r} "
+                                f"(expected one of {', '.join(sorted(_CONDITIONS))})", condition)
+            elif not spec[1](value):
+                self.error(raw, f"{what}: {condition}: {value!r} must be {spec[0]}", condition)
+            else:
+                predicates.append(spec[2](value))
+        return tuple(predicates)
+
+    def _network(self, node: dict[str, Any], name: str, tier: str, priority: str, sla: Any,
+                 reason: str) -> NetworkRule | None:
+        raw = node["network_wide"]
+        what = f"rule {name}: network_wide"
+        if not isinstance(raw, dict):
+            self.error(node, f"{what} must be a mapping", "network_wide")
+            return None
+        self._unknown_keys(raw, _NETWORK_KEYS, what)
+        intents = _names(raw.get("intents"))
+        if intents is None:
+            self.error(raw, f"{what}: intents must be a list of intent names", "intents")
+        numbers = {}
+        for key, default in (("chargers_at_least", 5), ("sites_at_least", 2), ("window_minutes", 15)):
+            value = raw.get(key, default)
+            if not _is_int(value) or value < 1:
+                self.error(raw, f"{what}: {key}: {value!r} must be a whole number from 1", key)
+            numbers[key] = value
+        if any(k in node for k in ("when", "any")):
+            self.error(node, f"rule {name}: network_wide cannot be combined with when/any")
+        return NetworkRule(name, tier, priority, intents or (), numbers["chargers_at_least"],
+                           numbers["sites_at_least"], numbers["window_minutes"], reason, sla)
+
+
+def _offline_threshold(node: dict[str, Any]) -> float | None:
+    branches = [node.get("when") or {}, *(b for b in node.get("any") or [] if isinstance(b, dict))]
+    limits = [b["offline_minutes_at_least"] for b in branches if isinstance(b, dict)
+              and _is_number(b.get("offline_minutes_at_least"))]
+    return float(min(limits)) if limits else None
