@@ -1,0 +1,82 @@
+"""Text to sparse features: words, word bigrams and character n-grams inside word boundaries.
+
+Pure Python and numpy so that a process that only parses never imports scipy or sklearn.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from typing import Mapping, Sequence
+
+import numpy as np
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
+_DIGIT = re.compile(r"\d")
+
+
+def clean(text: str, max_chars: int) -> str:
+    """Lower-case, fold accents, map digits to 0 and cut very long input."""
+    text = unicodedata.normalize("NFKD", text[:max_chars].lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _DIGIT.sub("0", text)
+
+
+def words(text: str, max_chars: int = 1000) -> list[str]:
+    """Return the word tokens the classifier sees."""
+    return _WORD.findall(clean(text, max_chars))
+
+
+def extract(text: str, char_min: int = 2, char_max: int = 5, max_chars: int = 1000) -> Counter[str]:
+    """Count the features of one text."""
+    tokens = words(text, max_chars)
+    feats: Counter[str] = Counter()
+    for i, word in enumerate(tokens):
+        feats["w:" + word] += 1
+        if i:
+            feats["b:" + tokens[i - 1] + " " + word] += 1
+        padded = f" {word} "
+        for n in range(char_min, char_max + 1):
+            for j in range(len(padded) - n + 1):
+                feats["c:" + padded[j:j + n]] += 1
+    return feats
+
+
+class Vectoriser:
+    """Sublinear tf-idf over a fixed vocabulary, L2-normalised, as index/value arrays."""
+
+    def __init__(self, vocabulary: Mapping[str, int], idf: Sequence[float] | np.ndarray,
+                 char_min: int = 2, char_max: int = 5, max_chars: int = 1000) -> None:
+        self.vocabulary = vocabulary
+        self.idf = np.asarray(idf, dtype=np.float32)
+        self.char_min, self.char_max, self.max_chars = char_min, char_max, max_chars
+
+    def transform(self, text: str) -> tuple[np.ndarray, np.ndarray, float]:
+        """Return (indices, values, share of the text's features that are known)."""
+        feats = extract(text, self.char_min, self.char_max, self.max_chars)
+        idx, tf = [], []
+        for feat, count in feats.items():
+            i = self.vocabulary.get(feat)
+            if i is not None:
+                idx.append(i)
+                tf.append(1.0 + math.log(count))
+        known = len(idx) / len(feats) if feats else 0.0
+        indices = np.fromiter(idx, dtype=np.int64, count=len(idx))
+        values = np.fromiter(tf, dtype=np.float32, count=len(tf)) * self.idf[indices]
+        norm = float(np.sqrt(values @ values))
+        return indices, values / norm if norm else values, known
+
+
+def fit_vocabulary(texts: Sequence[str], char_min: int, char_max: int, max_chars: int,
+                   min_df: int = 1) -> tuple[dict[str, int], np.ndarray]:
+    """Build the vocabulary and smooth idf weights from training texts."""
+    df: Counter[str] = Counter()
+    for text in texts:
+        df.update(extract(text, char_min, char_max, max_chars).keys())
+    kept = sorted(f for f, c in df.items() if c >= min_df)
+    vocabulary = {f: i for i, f in enumerate(kept)}
+    n = len(texts)
+    idf = np.array([math.log((1 + n) / (1 + df[f])) + 1.0 for f in kept], dtype=np.float32)
+    return vocabulary, idf

@@ -1,0 +1,45 @@
+"""A keyword safety net: danger words force `safety_hazard`, whatever the classifier thinks.
+
+A false alarm costs an engineer's call; a miss can cost a life, so the patterns are broad
+(ASR variants included) and only an explicit "no smoke" / "not sparking" is ignored.
+"""
+
+from __future__ import annotations
+
+import re
+
+_OBJECT = r"(?:plug|cable|lead|connector|handle|socket|charger|unit|gun|nozzle|wire|wires|port|inlet)"
+_HAZARDS = [
+    r"smok\w*", r"smould\w*", r"smold\w*", r"fumes?",
+    r"burn\w*", r"burnt", r"scorch\w*", r"charr(?:ed|ing)", r"singed",
+    r"spark\w*", r"arc(?:ing|ed)", r"flash(?:ed|es)? (?:of light|when)",
+    r"fire", r"on fire", r"flames?", r"flaming", r"ablaze",
+    r"melt\w*", r"molten", r"sizzl\w*", r"crackl\w*", r"popping sounds?", r"bang(?:ed)?",
+    r"overheat\w*", r"over heat\w*", r"too hot", r"(?:really|very|super|extremely|boiling|scalding|burning) hot",
+    r"hot to (?:the )?touch", r"scald\w*", r"red hot",
+    _OBJECT + r"(?: \w+){0,3} (?:is|was|getting|got|gets|feels|felt|so|really|very|super) (?:\w+ )?hot",
+    r"hot " + _OBJECT,
+    r"(?:electric(?:al)? )?shock(?:ed|s|ing)?", r"electrocut\w*", r"zapp?(?:ed|s)?", r"tingl\w*",
+    r"exposed (?:\w+ )?wir\w*", r"bare wir\w*", r"live wir\w*", r"wires? (?:hanging|sticking|exposed|showing)",
+    r"water (?:in|inside|into|pouring|leaking|dripping|coming)\w*", r"flood\w*", r"wet (?:inside|socket|plug)",
+    r"smells? (?:like |of )?(?:burn\w*|plastic|electrical|fire|smoke)", r"(?:burning|electrical|plastic) smell",
+    r"danger\w*", r"hazard\w*", r"explo(?:de|ded|des|ding|sions?)",
+]
+_PATTERN = re.compile(r"(?<![\w])(?:" + "|".join(_HAZARDS) + r")(?![\w])", re.I)
+# "no smoke", "not sparking", "without any sparks": one optional filler word between
+_NEGATION = re.compile(r"(?:\bno|\bnot|n't|\bwithout|\bnever|\bnor|\bzero)\s+(?:(?:any|visible|signs? of|sign|more|real|"
+                       r"actual|obvious)\s+)?$", re.I)
+# Words that contain a hazard stem but are harmless in this domain.
+_HARMLESS = re.compile(r"^(?:burner|sparkling|fireworks?|firefox|shockingly|banging on|banged on about)$", re.I)
+
+
+def hazard(text: str) -> str | None:
+    """Return the first non-negated danger phrase in text, or None."""
+    for match in _PATTERN.finditer(text):
+        phrase = match.group(0)
+        if _HARMLESS.match(phrase):
+            continue
+        if _NEGATION.search(text[max(0, match.start() - 40):match.start()]):
+            continue
+        return phrase
+    return None

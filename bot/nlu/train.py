@@ -1,0 +1,102 @@
+"""Train the built-in engine: tf-idf + logistic regression for intents, a perceptron for entities.
+
+sklearn/scipy are imported here only, so a process that just parses never loads them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import yaml
+
+from bot.nlu.features import extract, fit_vocabulary
+from bot.nlu.loader import NLUDataError, TrainingData, data_files, load_data
+from bot.nlu.model import ENGINE_VERSION, EngineConfig, Model
+from bot.nlu.tagger import train_tagger
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str], None]
+CONFIG_KEY = "chargeline_nlu"
+
+
+def config_path(data_dir: Path, config: Path | None = None) -> Path | None:
+    """Return the file holding our engine settings: the given one, chargeline.yml or config.yml."""
+    if config is not None:
+        return config
+    for name in ("chargeline.yml", "config.yml"):
+        if (data_dir / name).is_file():
+            return data_dir / name
+    return None
+
+
+def read_config(path: Path | None) -> EngineConfig:
+    """Read `chargeline_nlu:` from a YAML file (defaults when absent)."""
+    if path is None:
+        return EngineConfig()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return EngineConfig.from_mapping((raw.get(CONFIG_KEY) or {}) if isinstance(raw, dict) else {})
+    except (OSError, yaml.YAMLError, ValueError, TypeError) as exc:
+        raise NLUDataError([f"{path}: {exc}"]) from exc
+
+
+def data_hash(data_dir: Path, config: Path | None = None) -> str:
+    """Hash the training files, the config and the engine version: the model cache key."""
+    digest = hashlib.sha256(f"engine={ENGINE_VERSION}\n".encode())
+    files = data_files(data_dir)
+    path = config_path(data_dir, config)
+    if path is not None and path not in files:
+        files.append(path)
+    for file in files:
+        digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def train(data_dir: Path, config: Path | None = None, progress: Progress | None = None) -> Model:
+    """Train a model from every Rasa NLU YAML file in data_dir."""
+    say = progress or (lambda message: log.info("%s", message))
+    say(f"reading {data_dir}")
+    data = load_data(data_dir)
+    model = train_data(data, read_config(config_path(data_dir, config)), say)
+    model.data_hash = data_hash(data_dir, config)
+    return model
+
+
+def train_data(data: TrainingData, config: EngineConfig | None = None, progress: Progress | None = None) -> Model:
+    """Train a model from already loaded training data."""
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    config = config or EngineConfig()
+    say = progress or (lambda message: log.info("%s", message))
+    if len(data.intents) < 2:
+        raise NLUDataError([f"training needs at least two intents, found {data.intents or 'none'}"])
+    texts = [e.text for e in data.examples]
+    say(f"{len(texts)} examples, {len(data.intents)} intents: building features")
+    vocabulary, idf = fit_vocabulary(texts, config.char_min, config.char_max, config.max_chars, config.min_df)
+    rows, cols, vals = [], [], []
+    for row, text in enumerate(texts):
+        feats = extract(text, config.char_min, config.char_max, config.max_chars)
+        idx = [vocabulary[f] for f in feats if f in vocabulary]
+        tf = np.array([1.0 + np.log(feats[f]) for f in feats if f in vocabulary]) * idf[idx]
+        norm = np.sqrt(tf @ tf) or 1.0
+        rows.extend([row] * len(idx))
+        cols.extend(idx)
+        vals.extend(tf / norm)
+    matrix = csr_matrix((vals, (rows, cols)), shape=(len(texts), len(vocabulary)), dtype=np.float64)
+    intents = sorted(data.intents)
+    labels = np.array([intents.index(e.intent) for e in data.examples])
+    say(f"training the intent classifier on {len(vocabulary)} features")
+    clf = LogisticRegression(C=config.c, max_iter=2000, class_weight="balanced")
+    clf.fit(matrix, labels)
+    say("training the entity tagger")
+    tagger = train_tagger(data.examples, epochs=config.tagger_epochs)
+    return Model(intents=intents, vocabulary=vocabulary, idf=idf,
+                 weights=np.ascontiguousarray(clf.coef_.T, dtype=np.float32),
+                 bias=clf.intercept_.astype(np.float32), tagger_weights=tagger.weights,
+                 tagger_labels=tagger.labels, synonyms=dict(data.synonyms), lookups=dict(data.lookups),
+                 regexes=dict(data.regexes), config=config)

@@ -1,0 +1,54 @@
+"""The parse result every NLU backend returns, in Rasa's `/model/parse` shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+FALLBACK_INTENT = "out_of_scope"
+SAFETY_INTENT = "safety_hazard"
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One extracted entity: normalised value plus where it was found in the text."""
+
+    entity: str
+    value: str | float
+    start: int
+    end: int
+    raw: str
+    confidence: float = 1.0
+    extractor: str = "rules"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the entity as Rasa writes it in `/model/parse`."""
+        return {"entity": self.entity, "value": self.value, "start": self.start, "end": self.end,
+                "raw": self.raw, "confidence_entity": round(self.confidence, 4), "extractor": self.extractor}
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """What the NLU understood from one message."""
+
+    text: str
+    intent: str
+    confidence: float
+    ranking: tuple[tuple[str, float], ...]
+    entities: tuple[Entity, ...] = ()
+
+    def entity(self, name: str) -> Entity | None:
+        """Return the first entity of this type, or None."""
+        for entity in self.entities:
+            if entity.entity == name:
+                return entity
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the result in the JSON shape of Rasa's `/model/parse`."""
+        return {
+            "text": self.text,
+            "intent": {"name": self.intent, "confidence": round(self.confidence, 4)},
+            "intent_ranking": [{"name": n, "confidence": round(c, 4)} for n, c in self.ranking],
+            "entities": [e.to_dict() for e in self.entities],
+        }
