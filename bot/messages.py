@@ -72,3 +72,4 @@ class TurnResult:
     replies: tuple[Reply, ...] = field(default_factory=tuple)
     duplicate: bool = False  # the delivery was already processed; send nothing
     agent_mode: bool = False  # a human has the conversation; the text went to the agent
+    charger_id: str | None = None  # the charger the conversation is about, once known

@@ -9,10 +9,11 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, jsonify, render_template, request
 
 from bot.chat.render import render_webchat
 from bot.messages import InboundMessage
+from bot.web.engine import current_engine
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("chat", __name__, template_folder="templates", static_folder="static",
@@ -23,17 +24,6 @@ _SESSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _CHARGER = re.compile(r"^[A-Za-z0-9*._:\- ]{1,64}$")
 APOLOGY = ("Sorry, something went wrong on our side. Please try again in a moment, "
            "or call the number on the charger to reach a person.")
-
-
-def _engine() -> Any:
-    """The conversation engine: injected in tests, otherwise built once per app."""
-    collaborators = current_app.extensions["chargeline.collaborators"]
-    engine = collaborators.get("engine")
-    if engine is None:
-        from bot.conversation.factory import build_engine
-
-        engine = collaborators["engine"] = build_engine(current_app.extensions["chargeline"])
-    return engine
 
 
 @blueprint.get("/chat")
@@ -77,7 +67,7 @@ def chat_turn():  # type: ignore[no-untyped-def]
         charger_hint=charger_id, button=button,
     )
     try:
-        result = _engine().handle(message)
+        result = current_engine().handle(message)
     except Exception:  # the driver always gets an answer; the cause goes to the log
         log.exception("web chat turn failed session=%s", session_id[:6])
         return jsonify(session=session_id, replies=[{"text": APOLOGY}])

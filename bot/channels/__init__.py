@@ -1,0 +1,1 @@
+"""Text channels: SMS and WhatsApp through Twilio, and Telegram. They only translate."""

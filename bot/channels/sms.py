@@ -1,0 +1,86 @@
+"""Render replies as TwiML `<Message>` for SMS (segment-aware) and WhatsApp (richer)."""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.messages import Reply
+
+# GSM 03.38 basic character set (plus the extension table, which costs two septets).
+_GSM = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+           "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+_GSM_EXT = set("^{}\\[~]|€")
+MAX_SEGMENTS = 2
+WHATSAPP_MAX = 1500
+_SAFER = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u2026": "..."}
+
+
+def gsm_safe(text: str) -> str:
+    """Replace typographic punctuation that would force a whole SMS into UCS-2."""
+    return "".join(_SAFER.get(ch, ch) for ch in text)
+
+
+def segments(text: str) -> int:
+    """How many SMS segments a text costs (GSM-7: 160/153 septets, UCS-2: 70/67 chars)."""
+    if all(ch in _GSM or ch in _GSM_EXT for ch in text):
+        units = sum(2 if ch in _GSM_EXT else 1 for ch in text)
+        single, multi = 160, 153
+    else:
+        units = len(text.encode("utf-16-le")) // 2
+        single, multi = 70, 67
+    return 1 if units <= single else math.ceil(units / multi)
+
+
+def sms_text(replies: Iterable[Reply], *, more_link: str | None = None, max_segments: int = MAX_SEGMENTS) -> str:
+    """Join replies into one SMS body of at most `max_segments`, linking to the web chat when cut."""
+    parts = []
+    for reply in replies:
+        part = reply.text
+        if reply.choices:
+            part += " Reply " + ", ".join(f"{n} for {c.title}" for n, c in enumerate(reply.choices, 1)) + "."
+        parts.append(part)
+    text = gsm_safe("\n".join(parts))
+    if segments(text) <= max_segments:
+        return text
+    suffix = f"... More: {more_link}" if more_link else "..."
+    cut = text
+    while cut and segments(cut + suffix) > max_segments:
+        cut = cut[: max(0, len(cut) - 10)]
+    boundary = max(cut.rfind(". "), cut.rfind("\n"))
+    if boundary > len(cut) // 2:
+        cut = cut[: boundary + 1]
+    return cut.rstrip() + suffix
+
+
+def render_sms(replies: Iterable[Reply], *, more_link: str | None = None) -> str:
+    """TwiML answering an SMS: one `<Message>` that fits in two segments."""
+    response = MessagingResponse()
+    replies = list(replies)
+    if replies:
+        response.message(sms_text(replies, more_link=more_link))
+    return str(response)
+
+
+def render_whatsapp(replies: Iterable[Reply], *, public_url: str) -> str:
+    """TwiML answering a WhatsApp message: fuller text, links, and pictures as media."""
+    response = MessagingResponse()
+    for reply in replies:
+        body = reply.text
+        if reply.choices:
+            body += "\n" + "\n".join(f"{n}. {c.title}" for n, c in enumerate(reply.choices, 1))
+        for title, url in reply.links:
+            body += f"\n{title}: {_absolute(url, public_url)}"
+        if reply.image_url and reply.image_url.lower().endswith((".png", ".jpg", ".jpeg")):
+            message = response.message()
+            message.body(body[:WHATSAPP_MAX])
+            message.media(_absolute(reply.image_url, public_url))
+        else:
+            response.message(body[:WHATSAPP_MAX])
+    return str(response)
+
+
+def _absolute(url: str, public_url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else public_url.rstrip("/") + "/" + url.lstrip("/")

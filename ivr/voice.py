@@ -1,0 +1,89 @@
+"""Render the dialogue's replies as TwiML for a phone call (pure functions)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from bot.messages import Reply
+
+GATHER_TIMEOUT_S = 6
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """What the renderer needs to know about this deployment and this call."""
+
+    language: str = "en-GB"
+    agent_phone: str | None = None
+    agent_queue: str = "support"
+    hints: Sequence[str] = ()
+
+
+def spoken(reply: Reply) -> str:
+    """What to say for one reply: its text for the ear, choices read as options."""
+    text = reply.voice_text or reply.text
+    options = [f"For {c.title}, press {c.dtmf}." for c in reply.choices if c.dtmf]
+    return " ".join([text, *options]) if options else text
+
+
+def render_voice(replies: Iterable[Reply], *, action_url: str, settings: VoiceSettings,
+                 whisper_url: str | None = None, after_transfer_url: str | None = None) -> str:
+    """TwiML for one turn: say the replies, then listen, transfer or hang up."""
+    replies = list(replies)
+    response = VoiceResponse()
+    handoff = next((r.handoff for r in replies if r.handoff), None)
+    ends = any(r.end_conversation for r in replies)
+    if handoff is not None:
+        for reply in replies:
+            response.say(spoken(reply), language=settings.language)
+        _transfer(response, settings, whisper_url, after_transfer_url)
+    elif ends:
+        for reply in replies:
+            response.say(spoken(reply), language=settings.language)
+        response.hangup()
+    else:
+        gather = _gather(response, action_url, settings)
+        for reply in replies:
+            gather.say(spoken(reply), language=settings.language)
+    return str(response)
+
+
+def _gather(response: VoiceResponse, action_url: str, settings: VoiceSettings):  # type: ignore[no-untyped-def]
+    return response.gather(
+        input="speech dtmf", action=action_url, method="POST", speech_timeout="auto",
+        timeout=GATHER_TIMEOUT_S, barge_in=True, language=settings.language,
+        hints=", ".join(settings.hints) or None, finish_on_key="#", action_on_empty_result=True,
+    )
+
+
+def _transfer(response: VoiceResponse, settings: VoiceSettings, whisper_url: str | None,
+              after_transfer_url: str | None) -> None:
+    if settings.agent_phone:
+        dial = response.dial(action=after_transfer_url, method="POST", timeout=25, answer_on_bridge=True)
+        dial.number(settings.agent_phone, url=whisper_url, method="POST")
+    else:
+        response.say("Please hold. A colleague will be with you shortly.", language=settings.language)
+        response.enqueue(settings.agent_queue, action=after_transfer_url, method="POST")
+
+
+def render_listen_again(*, action_url: str, settings: VoiceSettings, prompt: str | None = None) -> str:
+    """TwiML that keeps listening, saying `prompt` (a reprompt) or nothing (a duplicate turn)."""
+    response = VoiceResponse()
+    gather = _gather(response, action_url, settings)
+    if prompt:
+        gather.say(prompt, language=settings.language)
+    return str(response)
+
+
+def render_say(text: str, *, settings: VoiceSettings, then: str = "hangup") -> str:
+    """TwiML that says one thing, then hangs up or transfers to an agent (`then="agent"`)."""
+    response = VoiceResponse()
+    response.say(text, language=settings.language)
+    if then == "agent":
+        _transfer(response, settings, None, None)
+    else:
+        response.hangup()
+    return str(response)

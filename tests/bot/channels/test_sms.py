@@ -1,0 +1,36 @@
+from bot.channels.sms import render_sms, render_whatsapp, segments, sms_text
+from bot.messages import Choice, Reply
+
+
+def test_segments_follow_the_gsm_and_ucs2_budgets() -> None:
+    assert segments("a" * 160) == 1 and segments("a" * 161) == 2 and segments("a" * 306) == 2
+    assert segments("€" * 80) == 1 and segments("€" * 81) == 2  # extension chars cost two
+    assert segments("⚡" * 70) == 1 and segments("⚡" * 71) == 2
+
+
+def test_a_short_answer_is_one_message_with_numbered_choices() -> None:
+    reply = Reply(text="Which charger are you at?", choices=(Choice("Station 12", "c:1"), Choice("Station 8", "c:2")))
+    assert render_sms([reply]) == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response><Message>'
+        "Which charger are you at? Reply 1 for Station 12, 2 for Station 8.</Message></Response>"
+    )
+
+
+def test_a_long_answer_is_cut_to_two_segments_with_a_link() -> None:
+    long = Reply(text=" ".join(f"Step {n}: do the next thing carefully." for n in range(1, 30)))
+    text = sms_text([long], more_link="https://cl.example/chat?charger=CP-1042")
+    assert segments(text) <= 2
+    assert text.endswith("... More: https://cl.example/chat?charger=CP-1042")
+    assert text.startswith("Step 1: do the next thing carefully.")
+
+
+def test_typographic_quotes_do_not_force_ucs2() -> None:
+    assert sms_text([Reply(text="It’s “ready” – go")]) == "It's \"ready\" - go"
+
+
+def test_whatsapp_keeps_links_and_png_media() -> None:
+    reply = Reply(text="This is the CCS2 plug.", links=(("Guide", "/kb/ccs2"),), image_url="/kb/images/ccs2.png")
+    assert render_whatsapp([reply], public_url="https://cl.example") == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response><Message><Body>This is the CCS2 plug.\n'
+        "Guide: https://cl.example/kb/ccs2</Body><Media>https://cl.example/kb/images/ccs2.png</Media></Message></Response>"
+    )

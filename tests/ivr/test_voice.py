@@ -1,0 +1,65 @@
+from bot.messages import Choice, Handoff, Reply
+from ivr.voice import VoiceSettings, render_listen_again, render_say, render_voice
+
+SETTINGS = VoiceSettings(language="en-GB", agent_queue="support", hints=("Station 12", "CCS2"))
+ACTION = "https://cl.example/twilio/voice/turn?n=2"
+GATHER = ('<Gather action="https://cl.example/twilio/voice/turn?n=2" actionOnEmptyResult="true" bargeIn="true" '
+          'finishOnKey="#" hints="Station 12, CCS2" input="speech dtmf" language="en-GB" method="POST" '
+          'speechTimeout="auto" timeout="6">')
+
+
+def test_a_question_is_asked_inside_a_gather_with_keypad_options() -> None:
+    reply = Reply(text="Which plug? CCS2 or CHAdeMO", voice_text="Which plug are you using?",
+                  choices=(Choice("the CCS plug", "connector:1", dtmf="1"), Choice("the CHAdeMO plug", "connector:2", dtmf="2")))
+    assert render_voice([reply], action_url=ACTION, settings=SETTINGS) == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>' + GATHER +
+        '<Say language="en-GB">Which plug are you using? For the CCS plug, press 1. For the CHAdeMO plug, press 2.</Say>'
+        "</Gather></Response>"
+    )
+
+
+def test_a_handoff_without_an_agent_phone_enqueues_after_speaking() -> None:
+    reply = Reply(text="I'm passing you to a colleague.", handoff=Handoff("T-000007", "tier2", "Faulted charger"))
+    twiml = render_voice([reply], action_url=ACTION, settings=SETTINGS,
+                         after_transfer_url="https://cl.example/twilio/voice/after?ticket=T-000007")
+    assert twiml == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>'
+        "<Say language=\"en-GB\">I'm passing you to a colleague.</Say>"
+        '<Say language="en-GB">Please hold. A colleague will be with you shortly.</Say>'
+        '<Enqueue action="https://cl.example/twilio/voice/after?ticket=T-000007" method="POST">support</Enqueue>'
+        "</Response>"
+    )
+
+
+def test_a_handoff_with_an_agent_phone_dials_with_a_whisper() -> None:
+    settings = VoiceSettings(agent_phone="+4930123456", hints=())
+    reply = Reply(text="Connecting you now.", handoff=Handoff("T-000008", "field_engineering", "Smoke"))
+    twiml = render_voice([reply], action_url=ACTION, settings=settings,
+                         whisper_url="https://cl.example/twilio/voice/whisper?ticket=T-000008",
+                         after_transfer_url="https://cl.example/twilio/voice/after?ticket=T-000008")
+    assert twiml == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>'
+        '<Say language="en-GB">Connecting you now.</Say>'
+        '<Dial action="https://cl.example/twilio/voice/after?ticket=T-000008" answerOnBridge="true" method="POST" timeout="25">'
+        '<Number method="POST" url="https://cl.example/twilio/voice/whisper?ticket=T-000008">+4930123456</Number>'
+        "</Dial></Response>"
+    )
+
+
+def test_the_end_of_a_conversation_hangs_up() -> None:
+    twiml = render_voice([Reply(text="Bye!", voice_text="Goodbye.", end_conversation=True)],
+                         action_url=ACTION, settings=SETTINGS)
+    assert twiml == ('<?xml version="1.0" encoding="UTF-8"?><Response><Say language="en-GB">Goodbye.</Say>'
+                     "<Hangup /></Response>")
+
+
+def test_listen_again_and_say() -> None:
+    assert render_listen_again(action_url=ACTION, settings=SETTINGS, prompt="Sorry, I didn't hear you.") == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>' + GATHER +
+        "<Say language=\"en-GB\">Sorry, I didn't hear you.</Say></Gather></Response>"
+    )
+    assert render_say("Sorry.", settings=SETTINGS, then="agent") == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response><Say language="en-GB">Sorry.</Say>'
+        '<Say language="en-GB">Please hold. A colleague will be with you shortly.</Say>'
+        '<Enqueue method="POST">support</Enqueue></Response>'
+    )
