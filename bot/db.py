@@ -86,4 +86,5 @@ MODEL_MODULES = [
     "ocpp_bridge.models",
     "bot.conversation.models",
     "handoff.models",
+    "bot.channels.models",
 ]

@@ -37,13 +37,20 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine) -> list[str]:
     """Apply every pending migration; return the revisions applied."""
     config = alembic_config(engine)
-    before = current_heads(engine)
+    script = ScriptDirectory.from_config(config)
+    before = _applied(script, current_heads(engine))
     command.upgrade(config, "heads")
-    after = current_heads(engine)
-    applied = sorted(after - before)
+    applied = sorted(_applied(script, current_heads(engine)) - before)
     if applied:
         log.info("database upgraded revisions=%s", ",".join(applied))
     return applied
+
+
+def _applied(script: ScriptDirectory, heads: set[str]) -> set[str]:
+    """Every revision at or below the given heads."""
+    if not heads:
+        return set()
+    return {rev.revision for rev in script.iterate_revisions(tuple(heads), "base")}
 
 
 def current_heads(engine: Engine) -> set[str]:
