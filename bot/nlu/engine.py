@@ -55,7 +55,7 @@ class BuiltinEngine:
             intent = FALLBACK_INTENT
         phrase = hazard(work)
         if phrase is not None and intent != SAFETY_INTENT:
-            log.info("safety net: %r forces %s (classifier said %s)", phrase, SAFETY_INTENT, intent)
+            log.debug("safety net: %r forces %s (classifier said %s)", phrase, SAFETY_INTENT, intent)
             scores = dict(ranking)
             intent, confidence = SAFETY_INTENT, max(scores.get(SAFETY_INTENT, 0.0), cfg.safety_confidence)
         return ParseResult(text, intent, float(confidence), ranking, entities)
