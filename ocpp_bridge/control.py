@@ -1,0 +1,81 @@
+"""The bridge's control API (aiohttp on 127.0.0.1): how the web process asks for remote commands."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from bot.errors import ChargerUnreachable, PolicyRefused, UnknownCharger
+from ocpp_bridge.commands import BadCommand, CommandTimeout
+from ocpp_bridge.service import CommandService
+
+log = logging.getLogger(__name__)
+SERVICE = web.AppKey("service", CommandService)
+TOKEN = web.AppKey("token", str)
+
+
+def _error(status: int, error: str, detail: str, **extra: Any) -> web.Response:
+    return web.json_response({"error": error, "detail": detail, **extra}, status=status)
+
+
+@web.middleware
+async def _bearer(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Every route but the health check needs the API token."""
+    if request.path != "/healthz":
+        given = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {request.app[TOKEN]}".encode()):
+            return _error(401, "unauthorized", "a valid bearer token is required")
+    return await handler(request)
+
+
+async def health(request: web.Request) -> web.Response:
+    """Liveness and how many chargers this node holds."""
+    core = request.app[SERVICE].core
+    return web.json_response({"ok": True, "node": core.options.node_id, "chargers": len(core.links)})
+
+
+async def command(request: web.Request) -> web.Response:
+    """Run one remote command: `{charger_id, action, params, verify, requested_by}`."""
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _error(400, "bad_request", "the body must be JSON")
+    if not isinstance(body, dict) or not isinstance(body.get("charger_id"), str) \
+            or not isinstance(body.get("action"), str) or not isinstance(body.get("params") or {}, dict):
+        return _error(400, "bad_request", "expected {charger_id, action, params?, verify?, requested_by}")
+    try:
+        result = await request.app[SERVICE].run(
+            body["charger_id"], body["action"], body.get("params") or {}, verify=bool(body.get("verify", True)),
+            requested_by=body.get("requested_by") or "api")
+    except BadCommand as exc:
+        return _error(400, "bad_request", str(exc))
+    except UnknownCharger as exc:
+        return _error(404, "unknown_charger", str(exc))
+    except PolicyRefused as exc:
+        return _error(409, "refused", exc.reason, reason=exc.reason)
+    except CommandTimeout as exc:
+        return _error(504, "timeout", str(exc), audit_id=exc.audit_id)
+    except ChargerUnreachable as exc:
+        return _error(503, "unreachable", str(exc))
+    except Exception:
+        log.exception("charger=%s command %s failed", body.get("charger_id"), body.get("action"))
+        return _error(500, "internal", "the bridge failed to run the command; it has been logged")
+    return web.json_response(result)
+
+
+async def start_control(service: CommandService, token: str, port: int) -> tuple[web.AppRunner, int]:
+    """Serve the control API on 127.0.0.1:port (0 picks a free port); returns the runner and the port."""
+    app = web.Application(middlewares=[_bearer], client_max_size=64 * 1024)
+    app[SERVICE], app[TOKEN] = service, token
+    app.router.add_get("/healthz", health)
+    app.router.add_post("/commands", command)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    bound = runner.addresses[0][1]
+    return runner, bound

@@ -1,0 +1,151 @@
+"""The version-neutral core: options, the database seam, live links, and observations.
+
+The protocol handler classes (v16.py, v201.py) answer CALLs and report what
+they saw here; commands (commands.py) send through a link and watch the same
+observations to verify their effect. Keeping "observe", "answer" and "send"
+apart is what lets a relay mode be added later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, Coroutine, Iterator, Optional, Protocol, TypeVar
+
+from ocpp_bridge.store import Store
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class BridgeOptions:
+    """Tunables of one bridge node (defaults suit production; tests shorten the timeouts)."""
+
+    node_id: str = "local"
+    heartbeat_interval: int = 300
+    offline_factor: float = 2.5  # missed-heartbeat window, in heartbeat intervals
+    command_timeout: float = 30.0
+    verify_timeout: float = 60.0
+    max_frame: int = 64 * 1024
+    rate_per_second: float = 10.0
+    rate_burst: int = 60
+    flood_close_after: int = 200  # frames dropped in a row before the socket is closed
+    db_threads: int = 4
+    gc_freeze: bool = True
+    watchdog_period: float = 15.0
+
+
+class Link(Protocol):
+    """A live connection to one charger, whatever its protocol."""
+
+    id: str
+    protocol: str
+
+    async def send_call(self, payload: Any) -> Any: ...
+
+    async def close(self, code: int, reason: str) -> None: ...
+
+
+@dataclass
+class Presence:
+    link: Link
+    last_seen: float = field(default_factory=time.monotonic)
+
+
+class Core:
+    """Shared by every connection of one node: the store, live links and observers."""
+
+    def __init__(self, store: Store, options: BridgeOptions) -> None:
+        self.store = store
+        self.options = options
+        self.links: dict[str, Presence] = {}
+        self._watchers: dict[str, set[asyncio.Queue[dict[str, Any]]]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=options.db_threads, thread_name_prefix="bridge-db")
+        self.on_connect: list[Callable[[str], Any]] = []
+        self.on_disconnect: list[Callable[[str], Any]] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], what: str) -> asyncio.Task[Any]:
+        """Start a background task that is kept referenced and whose failure is logged."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task[Any]) -> None:
+            self._tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.error("background task failed: %s", what, exc_info=t.exception())
+
+        task.add_done_callback(done)
+        return task
+
+    async def drain(self) -> None:
+        """Cancel and await the background tasks (shutdown)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking store call off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, lambda: fn(*args, **kwargs))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    # --- presence ---------------------------------------------------------
+    def attach(self, link: Link) -> Optional[Link]:
+        """Register a live link; returns the one it replaces, if any."""
+        old = self.links.get(link.id)
+        self.links[link.id] = Presence(link)
+        for callback in self.on_connect:
+            callback(link.id)
+        return old.link if old else None
+
+    def detach(self, link: Link) -> bool:
+        """Forget a link unless a newer connection already replaced it; True if it was current."""
+        presence = self.links.get(link.id)
+        if presence is None or presence.link is not link:
+            return False
+        del self.links[link.id]
+        for callback in self.on_disconnect:
+            callback(link.id)
+        return True
+
+    def link(self, charger_id: str) -> Optional[Link]:
+        presence = self.links.get(charger_id)
+        return presence.link if presence else None
+
+    def seen(self, charger_id: str) -> None:
+        presence = self.links.get(charger_id)
+        if presence is not None:
+            presence.last_seen = time.monotonic()
+
+    def silent(self) -> list[Link]:
+        """Links that missed heartbeats for longer than the offline window."""
+        limit = time.monotonic() - self.options.heartbeat_interval * self.options.offline_factor
+        return [p.link for p in self.links.values() if p.last_seen < limit]
+
+    # --- observations -----------------------------------------------------
+    def observe(self, charger_id: str, event: dict[str, Any]) -> None:
+        """Hand an event a charger reported to every command waiting to verify its effect."""
+        for queue in self._watchers.get(charger_id, ()):
+            queue.put_nowait(event)
+
+    @contextlib.contextmanager
+    def watch(self, charger_id: str) -> Iterator[asyncio.Queue[dict[str, Any]]]:
+        """Collect the charger's events for as long as the block runs."""
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._watchers.setdefault(charger_id, set()).add(queue)
+        try:
+            yield queue
+        finally:
+            watchers = self._watchers.get(charger_id)
+            if watchers is not None:
+                watchers.discard(queue)
+                if not watchers:
+                    del self._watchers[charger_id]

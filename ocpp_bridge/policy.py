@@ -1,0 +1,277 @@
+"""The approved-actions policy: which remote action the bot may take, when, and how often (data, not code)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional, Protocol
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import ConfigError
+from ocpp_bridge.models import CommandAudit, SafetyLock
+
+log = logging.getLogger(__name__)
+
+ALIASES = {"RequestStartTransaction": "RemoteStartTransaction", "RequestStopTransaction": "RemoteStopTransaction",
+           "GetVariables": "GetConfiguration"}
+CHARGING = ("Charging", "SuspendedEV", "SuspendedEVSE")
+_LIMIT_KEYS = ("per_charger_per_hour", "per_conversation", "cooldown_minutes")
+_ACTION_KEYS = {"params", "when_any", "never", "confirm", *_LIMIT_KEYS}
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+    needs_confirmation: bool = False
+
+
+class AuditEntryLike(Protocol):
+    charger_id: str
+    action: str
+    requested_by: str
+    at: datetime
+    status: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    charger_id: str
+    action: str
+    requested_by: str
+    at: datetime
+    status: str = "Accepted"
+
+
+@dataclass(frozen=True)
+class ActionRule:
+    name: str
+    params: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    when_any: tuple[str, ...] = ()
+    never: tuple[str, ...] = ()
+    confirm: bool = False
+    per_charger_per_hour: Optional[int] = None
+    per_conversation: Optional[int] = None
+    cooldown_minutes: float = 0
+
+
+def _connector(snapshot: dict[str, Any], connector_id: Optional[int]) -> list[dict[str, Any]]:
+    connectors = snapshot.get("connectors") or []
+    return [c for c in connectors if connector_id is None or c.get("id") == connector_id]
+
+
+def _sessions_on(snapshot: dict[str, Any], connector_id: Optional[int]) -> list[dict[str, Any]]:
+    active = snapshot.get("active_transactions")
+    if active is None:
+        active = [snapshot["active_transaction"]] if snapshot.get("active_transaction") else []
+    return [s for s in active if connector_id is None or s.get("connector_id") in (connector_id, None)]
+
+
+def _healthy_session(s: dict[str, Any], c: Optional[int]) -> bool:
+    return bool(_sessions_on(s, c)) and any(
+        x.get("status") in CHARGING and not x.get("error_code") for x in _connector(s, c))
+
+
+CONDITIONS: dict[str, Callable[[dict[str, Any], Optional[int]], bool]] = {
+    "online": lambda s, c: bool(s.get("online")),
+    "connector_faulted": lambda s, c: any(x.get("status") == "Faulted" for x in _connector(s, c))
+    or (s.get("charger_status") or {}).get("status") == "Faulted",
+    "connector_unavailable": lambda s, c: any(x.get("status") == "Unavailable" for x in _connector(s, c)),
+    "connector_available": lambda s, c: any(x.get("status") == "Available" for x in _connector(s, c)),
+    "charger_error": lambda s, c: any(x.get("error_code") for x in s.get("connectors") or [])
+    or bool((s.get("charger_status") or {}).get("error_code")),
+    "charging": lambda s, c: any(x.get("status") in CHARGING for x in _connector(s, c)),
+    "not_charging": lambda s, c: not any(x.get("status") in CHARGING for x in _connector(s, c)),
+    "session_on_connector": lambda s, c: bool(_sessions_on(s, c)),
+    "no_session_on_connector": lambda s, c: not _sessions_on(s, c),
+    "healthy_session_on_connector": _healthy_session,
+}
+
+
+class Policy:
+    """Rules per action; `check` decides one request for a bot conversation."""
+
+    def __init__(self, rules: dict[str, ActionRule], source: str = "<policy>") -> None:
+        self.rules, self.source = rules, source
+
+    def check(self, action: str, *, charger_id: str, connector_id: Optional[int], snapshot: dict[str, Any],
+              history: Iterable[AuditEntryLike], requested_by: str, now: datetime,
+              params: Optional[dict[str, Any]] = None) -> Decision:
+        """Decide whether `requested_by` may run `action` on this charger now; every refusal says why."""
+        name = ALIASES.get(action, action)
+        rule = self.rules.get(name)
+        if rule is None:
+            return Decision(False, f"{action} is not an approved remote action for the bot")
+        for key, allowed in rule.params.items():
+            value = (params or {}).get(key)
+            if value not in allowed:
+                return Decision(False, f"{action} with {key}={value} is not approved "
+                                       f"(allowed: {', '.join(map(str, allowed))})")
+        if rule.when_any and not any(CONDITIONS[c](snapshot, connector_id) for c in rule.when_any):
+            return Decision(False, f"{action} is only approved when {' or '.join(rule.when_any).replace('_', ' ')}")
+        for condition in rule.never:
+            if CONDITIONS[condition](snapshot, connector_id):
+                return Decision(False, f"{action} is not approved while {condition.replace('_', ' ')}")
+        done = [h for h in history if ALIASES.get(h.action, h.action) == name and h.status != "Refused"]
+        mine = [h for h in done if h.charger_id == charger_id]
+        if rule.per_charger_per_hour is not None:
+            recent = [h for h in mine if h.at >= now - timedelta(hours=1)]
+            if len(recent) >= rule.per_charger_per_hour:
+                return Decision(False, f"{action} already tried {len(recent)} times on {charger_id} in the last hour "
+                                       f"(limit {rule.per_charger_per_hour})")
+        if rule.per_conversation is not None:
+            ours = [h for h in done if h.requested_by == requested_by]
+            if len(ours) >= rule.per_conversation:
+                return Decision(False, f"{action} already used {len(ours)} times in this conversation "
+                                       f"(limit {rule.per_conversation})")
+        if rule.cooldown_minutes and mine:
+            last = max(h.at for h in mine)
+            wait = last + timedelta(minutes=rule.cooldown_minutes) - now
+            if wait > timedelta(0):
+                return Decision(False, f"{action} was run on {charger_id} {int((now - last).total_seconds() // 60)} "
+                                       f"min ago; wait {int(wait.total_seconds() // 60) + 1} more min")
+        return Decision(True, f"{action} approved by {self.source}", rule.confirm)
+
+
+def load_policy(path: Optional[Path] = None) -> Policy:
+    """Read a policy file (the packaged default when None); a bad file raises ConfigError naming the line."""
+    if path is None:
+        text, source = resources.files("ocpp_bridge").joinpath("default_policy.yml").read_text(), "default policy"
+    else:
+        try:
+            text, source = Path(path).read_text(), str(path)
+        except OSError as exc:
+            raise ConfigError([f"{path}: cannot read the policy file ({exc.strerror})"]) from exc
+    return Policy(_parse(text, source), source)
+
+
+def _parse(text: str, source: str) -> dict[str, ActionRule]:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else "?"
+        raise ConfigError([f"{source}:{line}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from exc
+    problems: list[str] = []
+
+    def bad(node: yaml.Node, message: str) -> None:
+        problems.append(f"{source}:{node.start_mark.line + 1}: {message}")
+
+    if not isinstance(root, yaml.MappingNode):
+        raise ConfigError([f"{source}:1: a policy file is a mapping with `actions:` (and optional `defaults:`)"])
+    top = {k.value: v for k, v in root.value}
+    for key_node, _ in root.value:
+        if key_node.value not in ("defaults", "actions"):
+            bad(key_node, f"unknown key {key_node.value!r} (expected defaults, actions)")
+    data = yaml.safe_load(text) or {}
+    defaults = data.get("defaults") or {}
+    actions_node = top.get("actions")
+    if not isinstance(actions_node, yaml.MappingNode):
+        bad(actions_node or root, "`actions:` must map action names to rules")
+        raise ConfigError(problems)
+    rules: dict[str, ActionRule] = {}
+    from ocpp_bridge.commands import SUPPORTED
+
+    for name_node, rule_node in actions_node.value:
+        name = ALIASES.get(name_node.value, name_node.value)
+        if name not in SUPPORTED:
+            bad(name_node, f"unknown action {name_node.value!r} (known: {', '.join(SUPPORTED)})")
+            continue
+        raw = data["actions"][name_node.value] or {}
+        if not isinstance(raw, dict):
+            bad(rule_node, f"{name}: the rule must be a mapping")
+            continue
+        rule = _rule(name, raw, defaults, rule_node, bad)
+        if rule is not None:
+            rules[name] = rule
+    if problems:
+        raise ConfigError(problems)
+    return rules
+
+
+def _rule(name: str, raw: dict[str, Any], defaults: dict[str, Any], node: yaml.MappingNode,
+          bad: Callable[[yaml.Node, str], None]) -> Optional[ActionRule]:
+    lines = {k.value: k for k, _ in node.value} if isinstance(node, yaml.MappingNode) else {}
+    ok = True
+    for key in raw:
+        if key not in _ACTION_KEYS:
+            bad(lines.get(key, node), f"{name}: unknown key {key!r} (expected {', '.join(sorted(_ACTION_KEYS))})")
+            ok = False
+    for key in ("when_any", "never"):
+        for condition in raw.get(key) or []:
+            if condition not in CONDITIONS:
+                bad(lines.get(key, node), f"{name}: unknown condition {condition!r} "
+                                          f"(known: {', '.join(CONDITIONS)})")
+                ok = False
+    limits = {k: raw.get(k, defaults.get(k)) for k in _LIMIT_KEYS}
+    for key, value in limits.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+            bad(lines.get(key, node), f"{name}: {key} must be a non-negative number")
+            ok = False
+    params = raw.get("params") or {}
+    if not isinstance(params, dict) or not all(isinstance(v, list) for v in params.values()):
+        bad(lines.get("params", node), f"{name}: params maps a parameter to the list of allowed values")
+        ok = False
+    if not ok:
+        return None
+    return ActionRule(name, {k: tuple(v) for k, v in params.items()}, tuple(raw.get("when_any") or ()),
+                      tuple(raw.get("never") or ()), bool(raw.get("confirm", defaults.get("confirm", False))),
+                      limits["per_charger_per_hour"], limits["per_conversation"], limits["cooldown_minutes"] or 0)
+
+
+def set_safety_lock(session: Session, charger_id: str, reason: str) -> None:
+    """Forbid the bot any remote action on this charger except taking it out of service."""
+    row = session.get(SafetyLock, charger_id)
+    if row is None:
+        session.add(SafetyLock(charger_id=charger_id, reason=reason[:255], locked_at=datetime.now(timezone.utc)))
+    else:
+        row.reason = reason[:255]
+    session.flush()
+    log.warning("charger=%s safety lock set: %s", charger_id, reason)
+
+
+def clear_safety_lock(session: Session, charger_id: str) -> None:
+    """Lift the safety lock (an engineer checked the charger)."""
+    row = session.get(SafetyLock, charger_id)
+    if row is not None:
+        session.delete(row)
+        session.flush()
+
+
+def safety_locked(session: Session, charger_id: str) -> bool:
+    """True while a safety report holds this charger."""
+    return session.get(SafetyLock, charger_id) is not None
+
+
+def policy_decision(session: Session, policy: Policy, action: str, charger_id: str, connector_id: Optional[int],
+                    requested_by: str, params: Optional[dict[str, Any]] = None,
+                    now: Optional[datetime] = None) -> Decision:
+    """Decide a bot request from the database: safety lock, live snapshot and the last day's audit."""
+    from ocpp_bridge.state import charger_snapshot
+
+    now = now or datetime.now(timezone.utc)
+    lock = session.get(SafetyLock, charger_id)
+    if lock is not None:
+        wanted = (params or {}).get("type") or (params or {}).get("operational_status")
+        if not (ALIASES.get(action, action) == "ChangeAvailability" and wanted == "Inoperative"):
+            return Decision(False, f"{charger_id} is safety-locked ({lock.reason}); only taking it out of "
+                                   "service (ChangeAvailability Inoperative) is allowed")
+        return Decision(True, "taking a safety-locked charger out of service", False)
+    snapshot = charger_snapshot(session, charger_id)
+    if snapshot is None:
+        return Decision(False, f"unknown charger {charger_id}")
+    rows = session.scalars(select(CommandAudit).where(CommandAudit.at >= now - timedelta(days=1))).all()
+    history = [AuditEntry(r.charger_id, r.action, r.requested_by, _aware(r.at), r.status) for r in rows]
+    return policy.check(action, charger_id=charger_id, connector_id=connector_id, snapshot=snapshot, history=history,
+                        requested_by=requested_by, now=now, params=params)
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes for timezone-aware columns
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

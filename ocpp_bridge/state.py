@@ -1,0 +1,77 @@
+"""Read a charger's live state and recent history straight from the database (any process)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.fleet.models import Charger, Site
+from ocpp_bridge.models import ChargerState, ChargingSession, ConnectorState
+
+RECENT_SESSIONS = 10
+
+
+def _iso(value: Optional[datetime]) -> Optional[str]:
+    return value.isoformat() if value is not None else None
+
+
+def _session(row: ChargingSession) -> dict[str, Any]:
+    return {
+        "id": row.id, "connector_id": row.connector_id, "transaction_id": row.transaction_id,
+        "id_tag": row.id_tag_masked, "outcome": row.outcome, "reason": row.reason,
+        "started_at": _iso(row.started_at), "stopped_at": _iso(row.stopped_at),
+        "energy_kwh": round((row.energy_wh or 0.0) / 1000, 3),
+        "power_kw": round(row.power_w / 1000, 3) if row.power_w is not None else None,
+    }
+
+
+def charger_snapshot(session: Session, charger_id: str) -> Optional[dict[str, Any]]:
+    """The contracts.md `GET /api/chargers/{id}` shape, or None for a charger nobody knows."""
+    charger = session.get(Charger, charger_id)
+    state = session.get(ChargerState, charger_id)
+    if charger is None and state is None:
+        return None
+    site = session.get(Site, charger.site_id) if charger is not None else None
+    reported = {row.connector_id: row for row in session.scalars(
+        select(ConnectorState).where(ConnectorState.charger_id == charger_id))}
+    connectors = []
+    declared = {c.connector_id: c for c in charger.connectors} if charger is not None else {}
+    for cid in sorted(set(declared) | {c for c in reported if c != 0}):
+        row, spec = reported.get(cid), declared.get(cid)
+        connectors.append({
+            "id": cid, "type": spec.type if spec else None, "max_kw": spec.max_kw if spec else None,
+            "status": row.status if row else "Unknown", "error_code": row.error_code if row else None,
+            "vendor_error_code": row.vendor_error_code if row else None, "info": row.info if row else None,
+            "since": _iso(row.since) if row else None,
+        })
+    whole = reported.get(0)
+    sessions = list(session.scalars(select(ChargingSession).where(ChargingSession.charger_id == charger_id)
+                                    .order_by(ChargingSession.id.desc()).limit(RECENT_SESSIONS)))
+    active = [_session(s) for s in session.scalars(select(ChargingSession).where(
+        ChargingSession.charger_id == charger_id, ChargingSession.outcome == "active").order_by(ChargingSession.id))]
+    return {
+        "id": charger_id,
+        "label": charger.label if charger is not None else None,
+        "site_id": charger.site_id if charger is not None else None,
+        "site_type": site.type if site is not None else None,
+        "online": bool(state and state.online),
+        "online_since": _iso(state.online_since) if state and state.online else None,
+        "offline_since": _iso(state.offline_since) if state and not state.online else None,
+        "offline_reason": state.offline_reason if state and not state.online else None,
+        "last_heartbeat": _iso(state.last_heartbeat) if state else None,
+        "last_seen": _iso(state.last_seen) if state else None,
+        "protocol": state.protocol if state else None,
+        "boot": {"vendor": state.vendor, "model": state.model, "firmware_version": state.firmware_version,
+                 "serial_number": state.serial_number, "booted_at": _iso(state.booted_at),
+                 "firmware_status": state.firmware_status} if state else None,
+        "charger_status": ({"status": whole.status, "error_code": whole.error_code,
+                            "vendor_error_code": whole.vendor_error_code, "info": whole.info,
+                            "since": _iso(whole.since)} if whole else None),
+        "connectors": connectors,
+        "active_transaction": active[-1] if active else None,
+        "active_transactions": active,
+        "recent_sessions": [_session(s) for s in sessions],
+    }

@@ -1,0 +1,228 @@
+"""Record what chargers report: synchronous database writes the bridge runs in a small thread pool."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.appstate import get_value
+from bot.fleet.models import IdToken
+from bot.logs import mask_id_tag
+from ocpp_bridge.models import ChargerState, ChargingSession, CommandAudit, ConnectorState, StatusEvent
+
+log = logging.getLogger(__name__)
+
+# Stop reasons (1.6 and 2.0.1) that mean the session ended on a fault, not by the driver.
+ERROR_REASONS = frozenset({
+    "EmergencyStop", "PowerLoss", "Reboot", "HardReset", "SoftReset", "Other", "DeAuthorized",
+    "GroundFault", "ImmediateReset", "OvercurrentFault", "PowerQuality", "Timeout", "EVCommunicationLost",
+})
+MIN_ENERGY_WH = 100.0  # below this a "completed" session delivered ~nothing: count it as failed
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def tag_hash(id_tag: str) -> str:
+    """Hash an id tag so repeated failures of one card can be linked without storing it."""
+    return hashlib.sha256(id_tag.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class TokenVerdict:
+    status: str  # Accepted | Blocked | Expired | Invalid
+    expiry: Optional[date] = None
+
+
+class Store:
+    """Every write the bridge makes on behalf of a charger; one short transaction each."""
+
+    def __init__(self, sessions: sessionmaker[Session], node_id: str) -> None:
+        self.sessions = sessions
+        self.node_id = node_id
+
+    def _state(self, session: Session, charger_id: str) -> ChargerState:
+        state = session.get(ChargerState, charger_id)
+        if state is None:
+            state = ChargerState(charger_id=charger_id, online=False)
+            session.add(state)
+        return state
+
+    def connected(self, charger_id: str, protocol: str) -> None:
+        """Mark a charger online on this node."""
+        now = utcnow()
+        with self.sessions.begin() as session:
+            state = self._state(session, charger_id)
+            if not state.online:
+                state.online_since = now
+                session.add(StatusEvent(charger_id=charger_id, kind="online", at=now))
+            state.online, state.protocol, state.node_id, state.last_seen = True, protocol, self.node_id, now
+            state.offline_reason = None
+
+    def disconnected(self, charger_id: str, reason: str) -> None:
+        """Mark a charger offline (socket closed or heartbeats missed)."""
+        now = utcnow()
+        with self.sessions.begin() as session:
+            state = self._state(session, charger_id)
+            if state.online:
+                session.add(StatusEvent(charger_id=charger_id, kind="offline", info=reason[:255], at=now))
+            state.online, state.offline_since, state.offline_reason = False, now, reason[:100]
+
+    def mark_node_offline(self, reason: str) -> int:
+        """At start-up: chargers this node held before a crash are not connected any more."""
+        now = utcnow()
+        with self.sessions.begin() as session:
+            ids = list(session.scalars(select(ChargerState.charger_id).where(
+                ChargerState.online.is_(True), ChargerState.node_id == self.node_id)))
+            for charger_id in ids:
+                session.add(StatusEvent(charger_id=charger_id, kind="offline", info=reason, at=now))
+            session.execute(update(ChargerState).where(ChargerState.charger_id.in_(ids)).values(
+                online=False, offline_since=now, offline_reason=reason))
+        return len(ids)
+
+    def boot(self, charger_id: str, vendor: str, model: str, firmware: Optional[str], serial: Optional[str]) -> None:
+        """Record a BootNotification's facts."""
+        now = utcnow()
+        with self.sessions.begin() as session:
+            state = self._state(session, charger_id)
+            state.vendor, state.model, state.firmware_version = vendor[:100], model[:100], (firmware or "")[:100] or None
+            state.serial_number, state.booted_at, state.last_seen = serial, now, now
+            session.add(StatusEvent(charger_id=charger_id, kind="boot", info=f"{vendor} {model} {firmware or ''}"[:255], at=now))
+
+    def heartbeat(self, charger_id: str) -> None:
+        """Record a heartbeat."""
+        now = utcnow()
+        with self.sessions.begin() as session:
+            session.execute(update(ChargerState).where(ChargerState.charger_id == charger_id).values(
+                last_heartbeat=now, last_seen=now))
+
+    def status(self, charger_id: str, connector_id: int, status: str, error_code: Optional[str],
+               vendor_error_code: Optional[str], info: Optional[str], at: Optional[datetime]) -> None:
+        """Record a connector status and, when it changed, a history event."""
+        now = utcnow()
+        at = at or now
+        with self.sessions.begin() as session:
+            row = session.get(ConnectorState, (charger_id, connector_id))
+            changed = row is None or (row.status, row.error_code, row.vendor_error_code) != (
+                status, error_code, vendor_error_code)
+            if row is None:
+                row = ConnectorState(charger_id=charger_id, connector_id=connector_id, status=status, since=at, updated_at=now)
+                session.add(row)
+            if changed:
+                row.since = at
+                session.add(StatusEvent(charger_id=charger_id, kind="status", connector_id=connector_id, status=status,
+                                        error_code=error_code, vendor_error_code=vendor_error_code,
+                                        info=(info or None) and info[:255], at=at))
+            row.status, row.error_code, row.vendor_error_code = status, error_code, vendor_error_code
+            row.info, row.updated_at = (info or None) and info[:255], now
+
+    def note(self, charger_id: str, kind: str, info: str, **fields: Optional[str]) -> None:
+        """Record firmware/diagnostics status or a security event."""
+        now = utcnow()
+        with self.sessions.begin() as session:
+            state = self._state(session, charger_id)
+            for name, value in fields.items():
+                setattr(state, name, value)
+            session.add(StatusEvent(charger_id=charger_id, kind=kind, info=info[:255], at=now))
+
+    def check_token(self, id_tag: str) -> TokenVerdict:
+        """Decide an id tag from the fleet's token list and the unknown-token option."""
+        with self.sessions() as session:
+            token = session.get(IdToken, id_tag)
+            if token is None:
+                unknown = (get_value(session, "fleet.unknown_tokens") or "accept").lower()
+                return TokenVerdict("Accepted" if unknown == "accept" else "Invalid")
+            if token.status == "Accepted" and token.expiry is not None and token.expiry < utcnow().date():
+                return TokenVerdict("Expired", token.expiry)
+            return TokenVerdict(token.status, token.expiry)
+
+    def failed_attempt(self, charger_id: str, connector_id: Optional[int], id_tag: Optional[str],
+                       outcome: str, reason: str) -> None:
+        """Record an attempt that never became a charging session."""
+        now = utcnow()
+        with self.sessions.begin() as session:
+            session.add(ChargingSession(
+                charger_id=charger_id, connector_id=connector_id, outcome=outcome, reason=reason[:100],
+                id_tag_masked=mask_id_tag(id_tag) or None, id_tag_hash=tag_hash(id_tag) if id_tag else None,
+                started_at=now, stopped_at=now))
+
+    def start_session(self, charger_id: str, connector_id: Optional[int], id_tag: Optional[str],
+                      meter_start_wh: Optional[float], at: Optional[datetime], transaction_id: Optional[str]) -> str:
+        """Open a session; returns its transaction id (ours, the row id, when the charger has none)."""
+        with self.sessions.begin() as session:
+            row = ChargingSession(
+                charger_id=charger_id, connector_id=connector_id, transaction_id=transaction_id, outcome="active",
+                id_tag_masked=mask_id_tag(id_tag) or None, id_tag_hash=tag_hash(id_tag) if id_tag else None,
+                started_at=at or utcnow(), meter_start_wh=meter_start_wh, energy_wh=0.0)
+            session.add(row)
+            session.flush()
+            if transaction_id is None:
+                row.transaction_id = str(row.id)
+            return row.transaction_id  # type: ignore[return-value]
+
+    def _active(self, session: Session, charger_id: str, transaction_id: str) -> Optional[ChargingSession]:
+        return session.scalar(select(ChargingSession).where(
+            ChargingSession.charger_id == charger_id, ChargingSession.transaction_id == transaction_id,
+            ChargingSession.outcome == "active").order_by(ChargingSession.id.desc()).limit(1))
+
+    def meter(self, charger_id: str, transaction_id: Optional[str], connector_id: Optional[int],
+              energy_wh: Optional[float], power_w: Optional[float]) -> None:
+        """Update energy so far and present power of the active session."""
+        with self.sessions.begin() as session:
+            row = self._active(session, charger_id, transaction_id) if transaction_id else None
+            if row is None and connector_id:
+                row = session.scalar(select(ChargingSession).where(
+                    ChargingSession.charger_id == charger_id, ChargingSession.connector_id == connector_id,
+                    ChargingSession.outcome == "active").order_by(ChargingSession.id.desc()).limit(1))
+            if row is None:
+                return
+            if energy_wh is not None:
+                if row.meter_start_wh is None:
+                    row.meter_start_wh = energy_wh
+                row.energy_wh = max(0.0, energy_wh - row.meter_start_wh)
+            if power_w is not None:
+                row.power_w = power_w
+
+    def stop_session(self, charger_id: str, transaction_id: str, meter_stop_wh: Optional[float],
+                     reason: Optional[str], at: Optional[datetime]) -> Optional[str]:
+        """Close a session and classify it (completed, or failed on an error reason or ~0 kWh)."""
+        with self.sessions.begin() as session:
+            row = self._active(session, charger_id, transaction_id)
+            if row is None:
+                log.warning("stop for unknown transaction charger=%s transaction=%s", charger_id, transaction_id)
+                return None
+            row.stopped_at, row.reason, row.power_w = at or utcnow(), (reason or "Local")[:100], 0.0
+            if meter_stop_wh is not None:
+                row.meter_stop_wh = meter_stop_wh
+                row.energy_wh = max(0.0, meter_stop_wh - (row.meter_start_wh or meter_stop_wh))
+            failed = (reason in ERROR_REASONS) or (row.energy_wh or 0.0) < MIN_ENERGY_WH
+            row.outcome = "failed" if failed else "completed"
+            return row.outcome
+
+    def active_transaction(self, charger_id: str, connector_id: Optional[int]) -> Optional[str]:
+        """The transaction id running on a connector (any connector when None)."""
+        with self.sessions() as session:
+            query = select(ChargingSession.transaction_id).where(
+                ChargingSession.charger_id == charger_id, ChargingSession.outcome == "active")
+            if connector_id:
+                query = query.where(ChargingSession.connector_id == connector_id)
+            return session.scalar(query.order_by(ChargingSession.id.desc()).limit(1))
+
+    def audit(self, charger_id: str, requested_by: str, action: str, params: dict[str, Any], status: str,
+              answer: Optional[dict[str, Any]], verified: Optional[bool], observed: list[Any],
+              detail: Optional[str]) -> int:
+        """Write one audit row; returns its id."""
+        with self.sessions.begin() as session:
+            row = CommandAudit(charger_id=charger_id, requested_by=requested_by[:120], at=utcnow(), action=action,
+                               params=params, status=status[:32], answer=answer, verified=verified,
+                               observed=observed, detail=detail)
+            session.add(row)
+            session.flush()
+            return row.id
