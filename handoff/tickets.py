@@ -74,7 +74,7 @@ def open_ticket(session: Session, draft: TicketDraft, *, now: datetime, sla: Sla
     existing = _open_duplicate(session, draft, problem)
     if existing is not None:
         _merge(existing, draft, now, sla)
-        _publish(session, existing, "updated", now)
+        publish_ticket(session, existing, "updated", now)
         log.info("ticket %s updated charger=%s problem=%s conversation=%s", existing.ref, draft.charger_id,
                  problem, draft.conversation_id)
         return TicketRef(existing.ref, False, existing.tier, existing.priority, as_utc(existing.sla_due))
@@ -91,7 +91,7 @@ def open_ticket(session: Session, draft: TicketDraft, *, now: datetime, sla: Sla
     )
     session.add(ticket)
     session.flush()
-    _publish(session, ticket, "created", now)
+    publish_ticket(session, ticket, "created", now)
     log.info("ticket %s opened charger=%s tier=%s priority=%s rule=%s conversation=%s", ticket.ref,
              draft.charger_id, draft.tier, draft.priority, draft.rule, draft.conversation_id)
     return TicketRef(ticket.ref, True, ticket.tier, ticket.priority, as_utc(ticket.sla_due))
@@ -132,9 +132,7 @@ def _merge(ticket: Ticket, draft: TicketDraft, now: datetime, sla: SlaPolicy) ->
     note = f"Reported again from {who}" + (f" (rule {draft.rule})" if draft.rule else "")
     if draft.summary and draft.summary != ticket.summary:
         note += f": {draft.summary}"
-    raised = PRIORITIES.index(draft.priority) < PRIORITIES.index(ticket.priority)
-    climbed = draft.priority == ticket.priority and _TIER_RANK[draft.tier] > _TIER_RANK[ticket.tier]
-    if raised or climbed:
+    if escalates(ticket.tier, ticket.priority, draft.tier, draft.priority):
         note += f"; escalated from {ticket.tier} {ticket.priority} to {draft.tier} {draft.priority}"
         ticket.tier, ticket.priority, ticket.rule = draft.tier, draft.priority, draft.rule or ticket.rule
         ticket.sla_due = min(as_utc(ticket.sla_due), sla.due(draft.priority, now, draft.rule))
@@ -144,6 +142,13 @@ def _merge(ticket: Ticket, draft: TicketDraft, now: datetime, sla: SlaPolicy) ->
         ticket.charger_snapshot = jsonable(draft.charger_snapshot)
     ticket.notes = [*ticket.notes, {"text": note, "at": iso(now)}]
     ticket.updated_at = now
+
+
+def escalates(tier: str, priority: str, new_tier: str, new_priority: str) -> bool:
+    """Whether a new finding outranks an open ticket: more urgent, or as urgent for a higher tier."""
+    if PRIORITIES.index(new_priority) != PRIORITIES.index(priority):
+        return PRIORITIES.index(new_priority) < PRIORITIES.index(priority)
+    return _TIER_RANK[new_tier] > _TIER_RANK[tier]
 
 
 def _extend(ticket: Ticket, *, transcript: Iterable[dict[str, Any]] = (),
@@ -156,7 +161,8 @@ def _extend(ticket: Ticket, *, transcript: Iterable[dict[str, Any]] = (),
     ticket.transcript, ticket.actions = lines, done
 
 
-def _publish(session: Session, ticket: Ticket, event: str, now: datetime) -> None:
+def publish_ticket(session: Session, ticket: Ticket, event: str, now: datetime) -> None:
+    """Queue the ticket's current JSON for the helpdesk (in the caller's transaction)."""
     session.flush()
     outbox.enqueue(session, ticket.id, event, json.dumps(ticket_json(ticket), sort_keys=False), now)
 
@@ -199,8 +205,8 @@ def list_tickets(session: Session, *, charger_id: str | None = None, status: str
         raise ValueError(f"status must be one of {', '.join(TICKET_STATUSES)}")
     if tier is not None and tier not in TIERS:
         raise ValueError(f"tier must be one of {', '.join(TIERS)}")
-    if not 1 <= limit <= 500:
-        raise ValueError("limit must be between 1 and 500")
+    if not 1 <= limit <= 1000:
+        raise ValueError("limit must be between 1 and 1000")
     query = select(Ticket)
     if before is not None:
         number = ticket_number(before)
@@ -233,7 +239,7 @@ def append_to_ticket(session: Session, id: str | int, *, transcript: Iterable[di
     if note:
         ticket.notes = [*ticket.notes, {"text": note, "at": iso(now)}]
     ticket.updated_at = now
-    _publish(session, ticket, "updated", now)
+    publish_ticket(session, ticket, "updated", now)
     return ticket
 
 
@@ -246,6 +252,6 @@ def resolve_ticket(session: Session, id: str | int, *, code: str, by: str, routi
     ticket = _require(session, id)
     ticket.status, ticket.resolution_code, ticket.resolved_by = "resolved", code, by
     ticket.resolved_at, ticket.routing_verdict, ticket.updated_at = now, routing_verdict, now
-    _publish(session, ticket, "resolved", now)
+    publish_ticket(session, ticket, "resolved", now)
     log.info("ticket %s resolved code=%s charger=%s", ticket.ref, code, ticket.charger_id)
     return ticket

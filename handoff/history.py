@@ -1,0 +1,61 @@
+"""Recent failures on one charger, from the bridge's session history and from drivers' reports."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.conversation.models import Conversation, ConversationMessage
+from handoff.clock import as_utc
+from handoff.models import Ticket
+from ocpp_bridge.models import ChargingSession
+
+FAILED_OUTCOMES = ("failed", "start_failed")  # a rejected id tag is the driver's card, not the charger
+FAILURE_INTENTS = ("start_failure", "auth_failed", "charging_stopped")
+# a driver who calls about a failure the charger also recorded is one failure, not two
+SAME_EVENT = timedelta(minutes=10)
+
+
+def recent_failures(session: Session, charger_id: str, now: datetime, window_minutes: int) -> int:
+    """Count failed sessions on a charger in the window: OCPP history and driver reports, each event once."""
+    now = as_utc(now)
+    since = now - timedelta(minutes=window_minutes)
+    recorded = sorted(as_utc(at) for at in session.scalars(
+        select(ChargingSession.started_at).where(
+            ChargingSession.charger_id == charger_id, ChargingSession.outcome.in_(FAILED_OUTCOMES),
+            ChargingSession.started_at >= since, ChargingSession.started_at <= now)))
+    reports = _driver_reports(session, charger_id, since, now)
+    unmatched = list(recorded)
+    extra = 0
+    for at in sorted(reports):
+        match = next((r for r in unmatched if abs(r - at) <= SAME_EVENT), None)
+        if match is None:
+            extra += 1  # e.g. a start the charger never even registered
+        else:
+            unmatched.remove(match)
+    return len(recorded) + extra
+
+
+def _driver_reports(session: Session, charger_id: str, since: datetime, now: datetime) -> list[datetime]:
+    """The first failure report of each conversation (and of each ticket without one) about this charger."""
+    first: dict[str, datetime] = {}
+    rows = session.execute(
+        select(ConversationMessage.conversation_id, ConversationMessage.at)
+        .join(Conversation, Conversation.id == ConversationMessage.conversation_id)
+        .where(Conversation.charger_id == charger_id, ConversationMessage.direction == "in",
+               ConversationMessage.intent.in_(FAILURE_INTENTS), ConversationMessage.at >= since,
+               ConversationMessage.at <= now))
+    for conversation_id, at in rows:
+        at = as_utc(at)
+        if conversation_id not in first or at < first[conversation_id]:
+            first[conversation_id] = at
+    tickets = session.execute(
+        select(Ticket.id, Ticket.conversation_id, Ticket.created_at).where(
+            Ticket.charger_id == charger_id, Ticket.intent.in_(FAILURE_INTENTS), Ticket.created_at >= since,
+            Ticket.created_at <= now))
+    for ticket_id, conversation_id, at in tickets:
+        if conversation_id is None or conversation_id not in first:
+            first[f"ticket:{ticket_id}"] = as_utc(at)
+    return list(first.values())

@@ -1,0 +1,105 @@
+"""The tickets and incidents JSON API (bearer token), and the helpdesk delivery thread of the web process."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+
+from bot.db import transaction
+from bot.runtime import Runtime
+from handoff.clock import utcnow
+from handoff.incidents import incident_json, list_incidents
+from handoff.outbox import start_outbox_worker
+from handoff.rules import RuleSet, load_rules
+from handoff.tickets import get_ticket, list_tickets, ticket_json
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("handoff_api", __name__)
+SWEEP_EVERY = timedelta(minutes=1)
+
+
+def register(app: Flask) -> None:
+    """Add the API; load the rules (a bad file stops start-up); start helpdesk delivery if configured."""
+    runtime: Runtime = app.extensions["chargeline"]
+    rules = load_rules(runtime.settings.rules_file)
+    app.extensions["chargeline.rules"] = rules
+    app.register_blueprint(blueprint)
+    worker = start_outbox_worker(runtime.sessions, runtime.settings.helpdesk_webhook_url,
+                                 runtime.settings.helpdesk_webhook_secret, jobs=(lambda: _sweep(runtime, rules),))
+    app.extensions["chargeline.outbox"] = worker
+
+
+def _sweep(runtime: Runtime, rules: RuleSet) -> None:
+    from handoff.offline import claim_sweep, sweep_offline
+
+    now = utcnow()
+    if claim_sweep(runtime.sessions, now, SWEEP_EVERY):
+        with transaction(runtime.sessions) as session:
+            sweep_offline(session, now, rules)
+
+
+def _error(status: int, error: str, detail: str) -> Any:
+    return jsonify(error=error, detail=detail), status
+
+
+@blueprint.before_request
+def _require_token() -> Any:
+    runtime: Runtime = current_app.extensions["chargeline"]
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), runtime.api_token.encode()):
+        response = jsonify(error="Unauthorized", detail="send the API token as 'Authorization: Bearer <token>'")
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Bearer realm="chargeline"'
+        return response
+    return None
+
+
+@blueprint.get("/api/tickets")
+def tickets_index() -> Any:
+    """List tickets newest first; ?charger_id=&status=&tier=&limit=&before= (the `next` cursor)."""
+    args = request.args
+    raw_limit = args.get("limit", "50")
+    if not raw_limit.isdigit():
+        return _error(400, "Bad Request", "limit must be a whole number")
+    limit = int(raw_limit)
+    if not 1 <= limit <= 500:
+        return _error(400, "Bad Request", "limit must be between 1 and 500")
+    runtime: Runtime = current_app.extensions["chargeline"]
+    with runtime.sessions() as session:
+        try:
+            page = list_tickets(session, charger_id=args.get("charger_id") or None,
+                                status=args.get("status") or None, tier=args.get("tier") or None,
+                                limit=limit + 1, before=args.get("before") or None)
+        except ValueError as exc:
+            return _error(400, "Bad Request", str(exc))
+        tickets = [ticket_json(t) for t in page[:limit]]
+    more = len(page) > limit
+    return jsonify(tickets=tickets, next=tickets[-1]["id"] if more else None)
+
+
+@blueprint.get("/api/tickets/<ticket_id>")
+def ticket_show(ticket_id: str) -> Any:
+    """One ticket as JSON, or a 404."""
+    runtime: Runtime = current_app.extensions["chargeline"]
+    with runtime.sessions() as session:
+        ticket = get_ticket(session, ticket_id)
+        if ticket is None:
+            return _error(404, "Not Found", f"no ticket {ticket_id}")
+        return jsonify(ticket_json(ticket))
+
+
+@blueprint.get("/api/incidents")
+def incidents_index() -> Any:
+    """Network-wide incidents, newest first, with their linked tickets; ?status=open|resolved."""
+    status = request.args.get("status") or None
+    if status not in (None, "open", "resolved"):
+        return _error(400, "Bad Request", "status must be open or resolved")
+    runtime: Runtime = current_app.extensions["chargeline"]
+    with runtime.sessions() as session:
+        return jsonify(incidents=[incident_json(session, i) for i in list_incidents(session, status=status)])
