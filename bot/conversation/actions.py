@@ -1,0 +1,88 @@
+"""Remote actions within the approved policy: decide, confirm with the driver, run, verify, record."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from bot.conversation.turn import Turn
+from bot.errors import ChargerUnreachable, PolicyRefused
+from bot.messages import Choice
+
+log = logging.getLogger(__name__)
+
+YES_NO = (Choice(title="Yes", payload="yes", dtmf="1"), Choice(title="No", payload="no", dtmf="2"))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one attempted remote action."""
+
+    kind: str  # done | asked | refused | unreachable | locked
+    status: Optional[str] = None
+    verified: bool = False
+    reason: str = ""
+    observed: Any = None
+
+
+def attempt(turn: Turn, action: str, params: dict[str, Any] | None, *, playbook: str, question: str = "",
+            confirmed: bool = False, connector_id: Optional[int] = None) -> Outcome:
+    """Run `action` on the conversation's charger if the policy allows; ask first where it says so."""
+    state = turn.state
+    charger_id = state.charger_id
+    if charger_id is None:
+        raise ValueError("attempt() needs a charger")
+    if charger_id in state.safety_chargers:
+        log.warning("remote action blocked by safety report conversation=%s charger=%s action=%s",
+                    turn.conversation_id, charger_id, action)
+        return Outcome("locked", reason="a safety problem was reported on this charger")
+    with turn.db() as session:
+        decision = turn.deps.policy.decide(session, action, charger_id, connector_id, turn.requested_by)
+    if not decision.allowed:
+        log.info("policy refused conversation=%s charger=%s action=%s reason=%s",
+                 turn.conversation_id, charger_id, action, decision.reason)
+        return Outcome("refused", reason=decision.reason)
+    if decision.needs_confirmation and not confirmed:
+        state.pending_action = {"action": action, "params": params or {}, "playbook": playbook,
+                                "connector_id": connector_id}
+        state.ask("confirm", ["yes", "no"])
+        turn.say(question or f"Shall I run {action} on {turn.label()}?", choices=YES_NO)
+        return Outcome("asked")
+    return run(turn, action, params, connector_id=connector_id)
+
+
+def run(turn: Turn, action: str, params: dict[str, Any] | None, *, connector_id: Optional[int] = None) -> Outcome:
+    """Send the command through the bridge and wait for its verification; record it for the ticket."""
+    charger_id = turn.state.charger_id or ""
+    record: dict[str, Any] = {"action": action, "params": params or {}, "connector_id": connector_id,
+                              "at": turn.deps.clock().isoformat()}
+    try:
+        result = turn.deps.bridge.command(charger_id, action, params or {}, requested_by=turn.requested_by)
+    except PolicyRefused as exc:
+        record.update(result="Refused", verified=False, detail=exc.reason)
+        turn.state.actions.append(record)
+        return Outcome("refused", reason=exc.reason)
+    except ChargerUnreachable as exc:
+        log.warning("charger unreachable conversation=%s charger=%s action=%s", turn.conversation_id,
+                    charger_id, action)
+        record.update(result="Unreachable", verified=False, detail=str(exc))
+        turn.state.actions.append(record)
+        return Outcome("unreachable", reason=str(exc))
+    record.update(result=result.status, verified=bool(result.verified), audit_id=result.audit_id,
+                  observed=_jsonable(result.observed), detail=_jsonable(result.detail))
+    turn.state.actions.append(record)
+    turn.snapshot(fresh=True)  # what the charger reports after the action
+    log.info("remote action conversation=%s charger=%s action=%s status=%s verified=%s",
+             turn.conversation_id, charger_id, action, result.status, result.verified)
+    return Outcome("done", status=result.status, verified=bool(result.verified), observed=result.observed)
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return str(value)

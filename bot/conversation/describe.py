@@ -1,0 +1,121 @@
+"""Say in plain words what the charger's live state shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from bot.conversation.slots import connectors_of
+from bot.conversation.turn import Turn
+
+STATUS_WORDS = {
+    "Available": "free and ready",
+    "Preparing": "waiting for the car or for authorisation to start",
+    "Charging": "charging",
+    "SuspendedEV": "paused by the car",
+    "SuspendedEVSE": "paused by the charger",
+    "Finishing": "finishing a session (it is free once the cable is unplugged)",
+    "Reserved": "reserved",
+    "Unavailable": "out of service",
+    "Faulted": "reporting a fault",
+    "Occupied": "in use",
+}
+NO_ERROR = {None, "", "NoError"}
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A connector in trouble and what the knowledge base says about its code."""
+
+    connector_id: int
+    status: str
+    code: Optional[str]
+    explanation: Any  # ErrorExplanationLike or None
+
+
+def plug(connector: dict[str, Any]) -> str:
+    """"connector 1 (CCS2)"."""
+    kind = connector.get("type")
+    return f"connector {connector['id']} ({kind})" if kind else f"connector {connector['id']}"
+
+
+def is_faulted(connector: dict[str, Any]) -> bool:
+    """Faulted, or reporting an error code, or out of service."""
+    return connector.get("status") in ("Faulted", "Unavailable") or connector.get("error_code") not in NO_ERROR
+
+
+def faults(turn: Turn, snapshot: dict[str, Any]) -> list[Fault]:
+    """The faulted connectors of this charger, explained through the knowledge base where it can."""
+    found = []
+    for connector in connectors_of(snapshot):
+        if not is_faulted(connector):
+            continue
+        code = None
+        explanation = None
+        for candidate in (connector.get("vendor_error_code"), connector.get("error_code")):
+            if candidate in NO_ERROR:
+                continue
+            code = code or str(candidate)
+            explanation = turn.deps.knowledge.error_code(str(candidate))
+            if explanation is not None:
+                code = str(candidate)
+                break
+        found.append(Fault(int(connector["id"]), str(connector.get("status")), code, explanation))
+    return found
+
+
+def active_session(snapshot: dict[str, Any], connector_id: Optional[int] = None) -> Optional[dict[str, Any]]:
+    """The running transaction (on this connector, when given)."""
+    tx = snapshot.get("active_transaction")
+    if not tx:
+        return None
+    if connector_id is not None and tx.get("connector_id") not in (None, connector_id):
+        return None
+    return tx
+
+
+def describe(turn: Turn, snapshot: dict[str, Any], *, connector_id: Optional[int] = None) -> tuple[str, str]:
+    """One or two sentences on what we see, for reading and for the ear."""
+    label = turn.label()
+    if not snapshot.get("online"):
+        seen = snapshot.get("last_heartbeat")
+        when = f" (last heard from at {_clock(seen)})" if seen else ""
+        text = f"I can see that {label} is offline right now{when}: it is not talking to our system."
+        return text, f"{label} is offline right now. It is not talking to our system."
+    parts = []
+    for connector in connectors_of(snapshot):
+        if connector_id is not None and int(connector["id"]) != connector_id:
+            continue
+        words = STATUS_WORDS.get(str(connector.get("status")), str(connector.get("status") or "unknown").lower())
+        parts.append(f"{plug(connector)} is {words}")
+    text = f"I'm looking at {label}: it is online" + (f", and {_join(parts)}." if parts else ".")
+    tx = active_session(snapshot, connector_id)
+    if tx:
+        power = tx.get("power_kw")
+        energy = tx.get("energy_kwh")
+        bits = [f"{power:.0f} kW now" if isinstance(power, (int, float)) else None,
+                f"{energy:.1f} kWh so far" if isinstance(energy, (int, float)) else None]
+        detail = ", ".join(b for b in bits if b)
+        text += f" A session is running on connector {tx.get('connector_id')}" + (f" ({detail})." if detail else ".")
+    return text, text
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _clock(value: Any) -> str:
+    text = str(value)
+    return text[11:16] + " UTC" if len(text) >= 16 and text[10] in "T " else text
+
+
+def explain_fault(fault: Fault, style: str = "chat") -> str:
+    """The knowledge base's words for this fault, or a plain fallback."""
+    exp = fault.explanation
+    if exp is None:
+        code = f" (code {fault.code})" if fault.code else ""
+        return f"Connector {fault.connector_id} is {STATUS_WORDS.get(fault.status, 'reporting a fault')}{code}."
+    driver_text = exp.driver_text
+    if hasattr(driver_text, "for_style"):
+        driver_text = driver_text.for_style(style)
+    return f"Connector {fault.connector_id} reports {exp.title} ({exp.code}): {driver_text}"

@@ -1,0 +1,261 @@
+"""Route one turn: understand, keep the context (open questions, corrections), run the right playbook."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.conversation import actions
+from bot.conversation.playbooks import PLAYBOOKS, PROBLEMS, billing, recovery, smalltalk
+from bot.conversation.slots import (
+    apply_hint,
+    ask_charger_choice,
+    named_charger,
+    named_connector,
+    need_charger,
+    need_connector,
+)
+from bot.conversation.turn import Turn, Understanding
+from bot.messages import Choice
+
+log = logging.getLogger(__name__)
+
+MAX_CLARIFICATIONS = 2  # clarifying questions for low-confidence NLU before offering a human
+YES_NO = actions.YES_NO
+SLOT_ENTITIES = ("error_text", "battery_level", "vehicle", "power_kw", "amount", "payment_method", "emsp")
+INTENT_TITLES = {
+    "start_failure": "Charger won't start", "auth_failed": "Card or app refused", "payment_failed": "Payment failed",
+    "how_to_pay": "How to pay", "pricing_info": "Prices", "how_to_start": "How to start",
+    "connector_help": "Which plug", "cable_stuck": "Cable stuck", "error_message": "Error on the screen",
+    "slow_charging": "Charging slowly", "charging_stopped": "Charging stopped",
+    "charger_unavailable": "Charger shows unavailable", "check_status": "Is it working?",
+    "billing_dispute": "Wrong charge", "report_damage": "Something is broken", "safety_hazard": "Danger (smoke, sparks)",
+}
+
+
+def run(turn: Turn) -> None:
+    """Process one message into `turn.replies`, updating `turn.state`."""
+    understand(turn)
+    apply_hint(turn)
+    state, seen = turn.state, turn.understood
+    for name in SLOT_ENTITIES:
+        if turn.entity(name) is not None:
+            state.slots[name] = str(turn.entity(name))
+    if seen.intent == "safety_hazard":  # beats every open question
+        PLAYBOOKS["safety_hazard"].run(turn)
+        return
+    if seen.intent == "request_human":
+        smalltalk.request_human(turn)
+        return
+    if _correction(turn):
+        return
+    if state.awaiting and _continue(turn):
+        return
+    if seen.intent == "out_of_scope":
+        _clarify(turn)
+        return
+    state.clarifications = 0
+    if seen.intent in PROBLEMS:
+        start_problem(turn, seen.intent)
+        return
+    if seen.intent == "inform":
+        found = named_charger(turn)
+        if found.charger_id:
+            state.charger_id, state.connector_id = found.charger_id, None
+        elif found.candidates:
+            ask_charger_choice(turn, found.candidates)
+            return
+        if state.intent in PLAYBOOKS and state.charger_id:
+            _resume(turn)
+            return
+    smalltalk.run(turn)
+
+
+def understand(turn: Turn) -> None:
+    """A pressed button speaks for itself; everything else goes through the NLU."""
+    button = turn.message.button or ""
+    digits = (turn.message.digits or "").strip()
+    awaiting = turn.state.awaiting
+    offered = turn.state.choices
+    if not button and digits.isdigit() and awaiting in ("clarify", "charger", "connector") \
+            and 1 <= int(digits) <= len(offered):
+        button = offered[int(digits) - 1]  # a keypad press picks the n-th option offered
+    if button in ("yes", "no") or (not button and awaiting in ("confirm", "worked", "offer_human")
+                                   and digits in ("1", "2") and not turn.message.text):
+        yes = button == "yes" or digits == "1"
+        turn.understood = Understanding("affirm" if yes else "deny", 1.0)
+        return
+    if button.startswith("charger:"):
+        turn.understood = Understanding("inform", 1.0, {"charger_id": button.split(":", 1)[1]})
+        return
+    if button.startswith("connector:"):
+        turn.understood = Understanding("inform", 1.0, {"connector_id": button.split(":", 1)[1]})
+        return
+    if button.startswith("intent:"):
+        turn.understood = Understanding(button.split(":", 1)[1], 1.0)
+        return
+    text = turn.text or button
+    if not text:
+        turn.understood = Understanding("greet", 1.0)
+        return
+    parsed = turn.deps.nlu.parse(text)
+    entities: dict[str, Any] = {}
+    for entity in parsed.entities:
+        entities.setdefault(entity.entity, entity.value)
+    turn.understood = Understanding(parsed.intent, float(parsed.confidence), entities,
+                                    tuple((str(i), float(c)) for i, c in parsed.ranking))
+    turn.state.last_nlu_confidence = float(parsed.confidence)
+
+
+def start_problem(turn: Turn, intent: str) -> None:
+    """Work on a (new) problem; a charger named in the same message becomes the charger."""
+    state = turn.state
+    state.settle()
+    state.pending_action = None
+    state.intent = intent
+    found = named_charger(turn)
+    if found.charger_id and found.charger_id != state.charger_id:
+        state.charger_id, state.connector_id = found.charger_id, None
+    elif found.candidates and not state.charger_id:
+        ask_charger_choice(turn, found.candidates)
+        return
+    PLAYBOOKS[intent].run(turn)
+
+
+def _resume(turn: Turn) -> None:
+    intent = turn.state.intent
+    if intent in PLAYBOOKS and intent not in ("recovery",):
+        PLAYBOOKS[intent].run(turn)
+    else:
+        smalltalk.run(turn)
+
+
+def _correction(turn: Turn) -> bool:
+    """"No, station 8": switch to the charger the driver means and redo the work for it."""
+    state, seen = turn.state, turn.understood
+    if not state.charger_id or seen.intent not in ("deny", "inform"):
+        return False
+    found = named_charger(turn)
+    if not found.charger_id or found.charger_id == state.charger_id:
+        return False
+    state.charger_id, state.connector_id, state.pending_action = found.charger_id, None, None
+    state.settle()
+    turn.say(f"OK, {turn.label()}.")
+    _resume(turn)
+    return True
+
+
+def _continue(turn: Turn) -> bool:
+    """Use the message as the answer to the open question; False lets it start something new."""
+    state, seen = turn.state, turn.understood
+    awaiting = state.awaiting or ""
+    switching = seen.intent in PROBLEMS and seen.intent != state.intent
+    if awaiting == "charger":
+        found = named_charger(turn, whole_text=True)
+        if found.charger_id:
+            state.charger_id, state.connector_id = found.charger_id, None
+            state.settle()
+            _resume(turn)
+        elif found.candidates:
+            ask_charger_choice(turn, found.candidates)
+        elif switching:
+            return False
+        elif state.asked >= 2:
+            _offer_human(turn)
+        else:
+            need_charger(turn)
+        return True
+    if awaiting == "connector":
+        snap = turn.snapshot()
+        number = named_connector(turn, snap)
+        if number is not None:
+            state.connector_id = number
+            state.settle()
+            _resume(turn)
+        elif switching:
+            return False
+        elif state.asked >= 2:
+            _offer_human(turn)
+        else:
+            need_connector(turn, snap)
+        return True
+    if awaiting == "confirm":
+        return _confirm(turn, switching)
+    if awaiting == "worked":
+        if seen.intent in ("affirm", "deny", "thanks"):
+            state.settle()
+            recovery.after_worked(turn, seen.intent != "deny")
+            return True
+        if switching or seen.intent in PROBLEMS:
+            return False
+        turn.say("Did charging start? Please answer yes or no.", choices=recovery.WORKED)
+        return True
+    if awaiting == "offer_human":
+        if seen.intent == "affirm":
+            smalltalk.request_human(turn)
+            return True
+        if seen.intent == "deny":
+            state.settle()
+            state.clarifications = 0
+            turn.say("OK. Tell me in a few words what's happening, for example \"the charger won't start\".")
+            return True
+        state.settle()
+        return False
+    if awaiting.startswith("billing_"):
+        if switching and seen.confidence >= 0.8:
+            return False
+        billing.answer(turn)
+        return True
+    state.settle()  # "clarify" and anything unknown: read the message afresh
+    return False
+
+
+def _confirm(turn: Turn, switching: bool) -> bool:
+    state, seen = turn.state, turn.understood
+    pending = state.pending_action
+    if seen.intent == "affirm" and pending:
+        state.pending_action = None
+        state.settle()
+        outcome = actions.attempt(turn, pending["action"], pending.get("params"), playbook=pending["playbook"],
+                                  confirmed=True, connector_id=pending.get("connector_id"))
+        PLAYBOOKS[pending["playbook"]].after_action(turn, pending, outcome)
+        return True
+    if seen.intent == "deny" or not pending:
+        state.pending_action = None
+        state.settle()
+        turn.say("OK, I won't do that. Would you like me to pass you to a colleague instead?", choices=YES_NO)
+        state.ask("offer_human", ["yes", "no"])
+        return True
+    if switching:
+        state.pending_action = None
+        return False
+    turn.say("Please answer yes or no.", choices=YES_NO)
+    return True
+
+
+def _clarify(turn: Turn) -> None:
+    """Low confidence: ask again (at most twice), then offer a person."""
+    state = turn.state
+    state.clarifications += 1
+    if state.clarifications > MAX_CLARIFICATIONS:
+        _offer_human(turn)
+        return
+    if state.clarifications == 1:
+        guesses = [i for i, _ in turn.understood.ranking if i in INTENT_TITLES][:3]
+        choices = tuple(Choice(title=INTENT_TITLES[i], payload=f"intent:{i}", dtmf=str(n + 1))
+                        for n, i in enumerate(guesses)) or smalltalk.PROBLEM_CHOICES
+        state.ask("clarify", [c.payload for c in choices])
+        spoken = "; ".join(f"press {c.dtmf} for {c.title}" for c in choices)
+        turn.say("Sorry, I'm not sure I understood. Is it one of these?", f"Sorry, I didn't catch that. {spoken}.",
+                 choices=choices)
+        return
+    state.ask("clarify")
+    turn.say("Sorry, I still didn't get that. Could you put it another way, for example \"the charger won't "
+             "start\", \"my card is refused\" or \"the cable is stuck\"?")
+
+
+def _offer_human(turn: Turn) -> None:
+    turn.state.ask("offer_human", ["yes", "no"])
+    turn.say("I'm sorry I'm not getting this right. Would you like me to pass you to a colleague?",
+             "Sorry, I'm not getting this right. Shall I pass you to a colleague? Press 1 for yes, 2 for no.",
+             choices=YES_NO)

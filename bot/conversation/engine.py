@@ -1,0 +1,101 @@
+"""The conversation engine: one call per inbound message, all state in the database.
+
+    engine = build_engine(runtime)            # bot.conversation.factory, once per process
+    result = engine.handle(InboundMessage(channel="webchat", contact=session_id, text="charger won't start",
+                                          delivery_id=message_id, received_at=now, charger_hint="CP-1042"))
+    if result.duplicate: send nothing        # the same delivery was processed before
+    elif result.agent_mode: the text went to the agent console
+    else: render result.replies for the channel (Reply.text for chat/SMS, Reply.voice_text for the ear)
+
+`handle` never raises: when the NLU, the bridge or the database fails, the
+driver gets an apology (and a ticket when the database still works).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Optional
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.conversation import dialogue
+from bot.conversation.escalate import hand_off, summary_line
+from bot.conversation.ports import NLU, Bridge, Knowledge, Policy, Rules, Tickets
+from bot.conversation.store import IDLE_TIMEOUT, ConversationStore, Recorded
+from bot.conversation.turn import Deps, Turn
+from bot.errors import NLUUnavailable
+from bot.logs import mask_phone
+from bot.messages import InboundMessage, Reply, TurnResult
+
+log = logging.getLogger(__name__)
+
+APOLOGY = Reply(
+    text="Sorry, something went wrong on our side and I can't help with this right now. Please call our support "
+         "line; a colleague will help you.",
+    voice_text="Sorry, something went wrong on our side. Please stay on the line or call us again.")
+EMPTY = Reply(text="Sorry, I didn't catch that. Could you tell me again what's happening?")
+
+
+def utcnow() -> datetime:
+    """The default clock."""
+    return datetime.now(timezone.utc)
+
+
+class ConversationEngine:
+    """Turns one `InboundMessage` into a `TurnResult`; safe to share between threads (no per-turn state)."""
+
+    def __init__(self, sessions: sessionmaker[Session], nlu: NLU, bridge: Bridge, knowledge: Knowledge,
+                 policy: Policy, rules: Optional[Rules], tickets: Tickets, *,
+                 clock: Callable[[], datetime] = utcnow, idle: timedelta = IDLE_TIMEOUT) -> None:
+        self.store = ConversationStore(sessions, idle)
+        self.deps = Deps(sessions=sessions, nlu=nlu, bridge=bridge, knowledge=knowledge, policy=policy,
+                         rules=rules, tickets=tickets, store=self.store, clock=clock)
+
+    def handle(self, message: InboundMessage) -> TurnResult:
+        """Store the message, run one turn of the dialogue, store the replies; never raises."""
+        now = self.deps.clock()
+        try:
+            recorded = self.store.record_inbound(message, now)
+        except Exception:
+            log.exception("could not store inbound message channel=%s contact=%s", message.channel,
+                          mask_phone(message.contact))
+            return TurnResult(conversation_id="", replies=(APOLOGY,))
+        if recorded.duplicate:
+            return TurnResult(conversation_id=recorded.conversation_id, duplicate=True)
+        if recorded.mode == "agent":
+            log.info("message for agent conversation=%s", recorded.conversation_id)
+            return TurnResult(conversation_id=recorded.conversation_id, agent_mode=True)
+        turn = Turn(self.deps, recorded.conversation_id, message, recorded.state, now)
+        try:
+            dialogue.run(turn)
+            replies = tuple(turn.replies) or (EMPTY,)
+        except Exception as exc:
+            replies = self._fail_open(turn, recorded, exc)
+        try:
+            self.store.finish_turn(recorded.conversation_id, recorded.message_id, turn.state, replies,
+                                   self.deps.clock(), intent=turn.understood.intent,
+                                   confidence=turn.understood.confidence)
+        except Exception:
+            log.exception("could not save turn conversation=%s", recorded.conversation_id)
+        return TurnResult(conversation_id=recorded.conversation_id, replies=replies)
+
+    def _fail_open(self, turn: Turn, recorded: Recorded, exc: Exception) -> tuple[Reply, ...]:
+        """Apologise and hand over with a ticket; the driver's words are already stored."""
+        what = "the language service" if isinstance(exc, NLUUnavailable) else "a component"
+        log.exception("turn failed (%s) conversation=%s", what, recorded.conversation_id)
+        said = [r for r in turn.replies if r.handoff is not None or "step away" in r.text]
+        turn.replies = said  # keep safety words and handoffs already given; drop half-finished answers
+        if any(r.handoff is not None for r in said):
+            return tuple(said)
+        try:
+            ok = hand_off(turn, tier="tier1", priority="P2", rule="bot_failure",
+                          summary=summary_line(turn, f"the bot failed mid-turn ({type(exc).__name__}); "
+                                                     f"driver said \"{turn.text}\""),
+                          next_step="read the transcript and contact the driver",
+                          intro="Sorry, something went wrong on my side.")
+        except Exception:
+            log.exception("fail-open ticket failed conversation=%s", recorded.conversation_id)
+            return tuple(said) + (APOLOGY,)
+        # without a ticket hand_off has already apologised and named the support line
+        return tuple(turn.replies) if ok or turn.replies else (APOLOGY,)

@@ -1,0 +1,71 @@
+"""Card or app refused: what the charger saw for that id tag, and what to do about it."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from bot.conversation.describe import describe
+from bot.conversation.escalate import hand_off, summary_line
+from bot.conversation.playbooks import guides
+from bot.conversation.slots import need_charger
+from bot.conversation.turn import Turn
+
+ADVICE = {
+    "Blocked": "The charger saw your card and our system reports it as blocked. Please contact your card "
+               "provider (the company that issued it) to unblock it; meanwhile you can start with the app.",
+    "Expired": "The charger saw your card, but it has expired. Please ask your card provider for a new one; "
+               "meanwhile you can start with the app.",
+    "Invalid": "The charger saw your card, but it is not known on this network. If it comes from another "
+               "provider, roaming may not cover this site: please use the app or another payment method.",
+    "ConcurrentTx": "Your card is already in use for another session; stop that session first.",
+}
+
+
+def run(turn: Turn) -> None:
+    """Look up the latest authorisation attempts on this charger and explain them."""
+    if not need_charger(turn):
+        return
+    snap = turn.snapshot()
+    if snap is None or not snap.get("online"):
+        if snap is not None:
+            turn.say(*describe(turn, snap))
+        hand_off(turn, tier="tier1", priority="P3", rule="auth_failed_no_live_data",
+                 summary=summary_line(turn, "card/app authorisation failed; no live data"),
+                 next_step="check the driver's token and the charger's connectivity")
+        return
+    attempt = _latest_attempt(snap)
+    if attempt is None:
+        turn.say(f"I checked {turn.label()}: it is online, but it has not received a card or app request "
+                 "from you recently. Hold the card flat on the reader for two seconds until it beeps, "
+                 "or start from the app.")
+        guides.say_guides(turn, "auth_failed")
+        turn.state.intent = None
+        return
+    verdict = _verdict(attempt)
+    tag = attempt.get("id_tag") or attempt.get("id_tag_masked")
+    seen = f" (card {tag})" if tag else ""
+    if verdict == "Accepted":
+        turn.say(f"I checked {turn.label()}: your card{seen} was accepted, so payment is fine. The start "
+                 "failed after that; here is the sequence that works:")
+        guides.say_guides(turn, "how_to_start")
+    else:
+        turn.say(f"I checked {turn.label()}{seen}. " + ADVICE.get(verdict, ADVICE["Invalid"]))
+    turn.state.intent = None
+
+
+def _latest_attempt(snap: dict[str, Any]) -> Optional[dict[str, Any]]:
+    for entry in snap.get("recent_sessions") or []:
+        if entry.get("id_tag") or entry.get("id_tag_masked") or entry.get("outcome") in ("rejected",):
+            return entry
+    return None
+
+
+def _verdict(entry: dict[str, Any]) -> str:
+    outcome = str(entry.get("outcome") or "")
+    reason = str(entry.get("reason") or entry.get("auth_status") or "")
+    for status in ("Blocked", "Expired", "Invalid", "ConcurrentTx"):
+        if status.lower() in reason.lower():
+            return status
+    if outcome == "rejected":
+        return "Invalid"
+    return "Accepted"

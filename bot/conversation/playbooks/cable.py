@@ -1,0 +1,84 @@
+"""Cable stuck: stop the session if one runs, unlock the connector remotely, verify, else hand off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.conversation import actions
+from bot.conversation.describe import active_session
+from bot.conversation.escalate import hand_off, summary_line
+from bot.conversation.slots import connectors_of, need_charger, need_connector
+from bot.conversation.turn import Turn
+
+CAR_SIDE = ("Many cars lock the cable too: unlock the car with its key or app (or in the charging menu), "
+            "then pull the plug firmly.")
+
+
+def run(turn: Turn) -> None:
+    """Find the connector, then stop and unlock within the policy."""
+    if not need_charger(turn):
+        return
+    snap = turn.snapshot()
+    if snap is None or not snap.get("online"):
+        turn.say(f"I can't reach {turn.label()} to release the cable. {CAR_SIDE}")
+        hand_off(turn, tier="tier2", priority="P2", rule="cable_stuck_unreachable",
+                 summary=summary_line(turn, "cable stuck; charger not reachable"),
+                 next_step="release the connector on site or guide the driver through the manual release")
+        return
+    if not need_connector(turn, snap, prefer=_busy_connector(snap)):
+        return
+    tx = active_session(snap, turn.state.connector_id)
+    if tx:
+        outcome = actions.attempt(
+            turn, "RemoteStopTransaction", {"transaction_id": tx.get("id")}, playbook="cable",
+            connector_id=turn.state.connector_id,
+            question=f"A session is still running on connector {turn.state.connector_id}. Shall I stop it and "
+                     "release the cable?")
+        after_action(turn, {"action": "RemoteStopTransaction"}, outcome)
+        return
+    _unlock(turn)
+
+
+def _unlock(turn: Turn, *, confirmed: bool = False) -> None:
+    outcome = actions.attempt(
+        turn, "UnlockConnector", {"connector_id": turn.state.connector_id}, playbook="cable",
+        connector_id=turn.state.connector_id, confirmed=confirmed,
+        question=f"Shall I unlock connector {turn.state.connector_id} on {turn.label()} so you can unplug?")
+    after_action(turn, {"action": "UnlockConnector"}, outcome)
+
+
+def after_action(turn: Turn, pending: dict[str, Any], outcome: actions.Outcome) -> None:
+    """Continue after the stop (unlock next) or report the unlock."""
+    if outcome.kind == "asked":
+        return
+    if pending.get("action") == "RemoteStopTransaction":
+        if outcome.kind == "done" and outcome.status == "Accepted":
+            turn.say("I've stopped the session.")
+            _unlock(turn, confirmed=True)  # the driver already agreed to release the cable
+            return
+        _failed(turn, outcome, "could not stop the running session")
+        return
+    if outcome.kind == "done" and (outcome.verified or outcome.status == "Unlocked"):
+        turn.say(f"Connector {turn.state.connector_id} is unlocked. Pull the plug out now. {CAR_SIDE}",
+                 f"Connector {turn.state.connector_id} is unlocked. Please pull the plug out now. If the car "
+                 "still holds it, unlock the car first.")
+        turn.state.intent = None
+        return
+    _failed(turn, outcome, "remote unlock did not release the connector")
+
+
+def _failed(turn: Turn, outcome: actions.Outcome, problem: str) -> None:
+    turn.say(f"I couldn't release it remotely. {CAR_SIDE}")
+    reason = f" ({outcome.reason})" if outcome.reason else ""
+    hand_off(turn, tier="tier2", priority="P2", rule="cable_stuck",
+             summary=summary_line(turn, f"cable stuck; {problem}{reason}"),
+             next_step="try a manual release on site or call the driver through the car-side release")
+
+
+def _busy_connector(snap: dict[str, Any]) -> int | None:
+    busy = [int(c["id"]) for c in connectors_of(snap)
+            if c.get("status") in ("Charging", "SuspendedEV", "SuspendedEVSE", "Finishing", "Preparing")]
+    tx = snap.get("active_transaction")
+    if tx and tx.get("connector_id"):
+        return int(tx["connector_id"])
+    return busy[0] if len(busy) == 1 else None

@@ -1,0 +1,130 @@
+"""Read the charger first, say what we see, then fix, guide or hand off (start, stop, status, errors)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.conversation.describe import active_session, describe, explain_fault, faults
+from bot.conversation.escalate import hand_off, open_ticket, summary_line
+from bot.conversation.playbooks import guides, recovery
+from bot.conversation.slots import connectors_of, need_charger, need_connector
+from bot.conversation.turn import Turn
+
+STOP_REASONS = {
+    "EVDisconnected": "the cable was unplugged or the car ended the session",
+    "Local": "the session was stopped at the charger",
+    "Remote": "the session was stopped from the app or by the operator",
+    "PowerLoss": "the charger lost power",
+    "EmergencyStop": "the emergency stop was pressed",
+    "DeAuthorized": "your card or app authorisation was withdrawn",
+    "EVSEFault": "the charger hit a fault",
+    "Reboot": "the charger restarted",
+}
+
+
+def run(turn: Turn) -> None:
+    """Diagnose from live state for the intent being worked on."""
+    intent = turn.state.intent or turn.understood.intent
+    if not need_charger(turn):
+        return
+    snap = turn.snapshot()
+    label = turn.label()
+    if snap is None:
+        turn.say(f"I can't see live data for {label} right now.")
+        if intent != "check_status":
+            hand_off(turn, tier="tier2", priority="P3", rule="no_live_data",
+                     summary=summary_line(turn, f"{intent}; no live data for the charger"),
+                     next_step="check whether the charger is connected to the central system")
+        return
+    if not snap.get("online"):
+        text, voice = describe(turn, snap)
+        turn.say(text, voice)
+        if intent == "check_status":
+            ref = open_ticket(turn, tier="tier2", priority="P2", rule="charger_offline",
+                              summary=summary_line(turn, "driver asked about an offline charger"),
+                              next_step="check connectivity and power at the site")
+            note = f" I've reported it (ticket {ref.id})." if ref else ""
+            turn.say(f"Please use another charger for now.{note}")
+            turn.state.intent = None
+            return
+        hand_off(turn, tier="tier2", priority="P2", rule="charger_offline",
+                 summary=summary_line(turn, f"{intent}; charger offline"),
+                 next_step="check connectivity (modem, SIM) and power at the site; dispatch if it stays offline",
+                 intro="I can't fix a charger remotely while it is offline.")
+        return
+    found = faults(turn, snap)
+    if found and len({f.connector_id for f in found}) < len(connectors_of(snap)):
+        # only some connectors are faulted: which one the driver uses matters
+        if not need_connector(turn, snap):
+            return
+        found = [f for f in found if f.connector_id == turn.state.connector_id]
+    text, voice = describe(turn, snap, connector_id=turn.state.connector_id if found else None)
+    turn.say(text, voice)
+    if found:
+        turn.say(explain_fault(found[0]), explain_fault(found[0], "voice"))
+        recovery.recover(turn, found[0])
+        return
+    HEALTHY[intent](turn, snap)
+
+
+def _start_failure(turn: Turn, snap: dict[str, Any]) -> None:
+    turn.say("The charger itself looks fine, so it is most likely the start sequence. Here is how it works:")
+    guides.say_guides(turn, "how_to_start")
+    turn.say("If it still doesn't start after that, tell me and I'll pass you to a colleague.")
+    turn.state.intent = None
+
+
+def _check_status(turn: Turn, snap: dict[str, Any]) -> None:
+    free = [c for c in connectors_of(snap) if c.get("status") == "Available"]
+    turn.say("You can use it now." if free else "It is busy right now; a connector should free up when the "
+             "current session ends.")
+    turn.state.intent = None
+
+
+def _charger_unavailable(turn: Turn, snap: dict[str, Any]) -> None:
+    if active_session(snap):
+        turn.say("It is in use by another session at the moment, which is why it shows occupied.")
+    else:
+        turn.say("On our side it shows no fault and no session. If the screen still says unavailable, "
+                 "unplug, wait ten seconds and start again; if that fails, tell me.")
+        guides.say_guides(turn, "charger_unavailable")
+    turn.state.intent = None
+
+
+def _charging_stopped(turn: Turn, snap: dict[str, Any]) -> None:
+    statuses = {c.get("status") for c in connectors_of(snap)}
+    if "SuspendedEV" in statuses:
+        turn.say("The car has paused charging (it may be full to its set limit, on a timer, or managing "
+                 "battery temperature). Check the car's charge settings.")
+    elif "SuspendedEVSE" in statuses:
+        turn.say("The charger paused the session, usually because the site is sharing power; it resumes by itself.")
+    elif active_session(snap):
+        turn.say("The session is still running on our side, so the app may just not have updated.")
+    else:
+        last = (snap.get("recent_sessions") or [None])[0] or {}
+        reason = STOP_REASONS.get(str(last.get("stop_reason") or last.get("reason") or ""))
+        if reason:
+            turn.say(f"Your last session ended because {reason}.")
+        turn.say("You can start a new session now: plug in again and tap your card or use the app.")
+    turn.state.intent = None
+
+
+def _error_message(turn: Turn, snap: dict[str, Any]) -> None:
+    shown = turn.state.slots.get("error_text") or turn.entity("error_text")
+    exp = turn.deps.knowledge.error_code(str(shown)) if shown else None
+    if exp is not None:
+        driver_text = exp.driver_text.for_style("chat") if hasattr(exp.driver_text, "for_style") else exp.driver_text
+        turn.say(f"The charger doesn't report a fault right now. \"{shown}\" means {exp.title}: {driver_text}")
+    else:
+        turn.say("The charger doesn't report a fault right now, so the message was probably temporary. "
+                 "Please unplug, plug in again and restart the session.")
+    turn.state.intent = None
+
+
+HEALTHY = {
+    "start_failure": _start_failure,
+    "check_status": _check_status,
+    "charger_unavailable": _charger_unavailable,
+    "charging_stopped": _charging_stopped,
+    "error_message": _error_message,
+}

@@ -1,0 +1,97 @@
+"""Remote recovery of a faulted charger: a soft reset within the policy, verified, then "did it work?"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.conversation import actions
+from bot.conversation.describe import Fault, faults
+from bot.conversation.escalate import hand_off, summary_line
+from bot.conversation.turn import Turn
+from bot.messages import Choice
+
+WORKED = (Choice(title="Yes, it works", payload="yes", dtmf="1"), Choice(title="No", payload="no", dtmf="2"))
+
+
+def recover(turn: Turn, fault: Fault) -> None:
+    """Try the approved recovery for this fault, or hand off when no reset can help."""
+    exp = fault.explanation
+    if exp is not None and (exp.safety or not exp.reset_may_help):
+        tier = exp.escalate_to or "field_engineering"
+        hand_off(turn, tier=tier, priority="P1" if exp.safety else "P2", rule="fault_needs_technician",
+                 summary=summary_line(turn, f"fault {fault.code} on connector {fault.connector_id}, "
+                                            "a remote reset cannot fix it"),
+                 next_step="send a technician; the fault code points to hardware",
+                 intro="A remote restart won't fix this one.")
+        return
+    outcome = actions.attempt(
+        turn, "Reset", {"type": "Soft"}, playbook="recovery", connector_id=fault.connector_id,
+        question=f"I can restart {turn.label()} remotely; that clears most faults like this and takes about "
+                 "a minute. Shall I do it?")
+    after_action(turn, {"action": "Reset", "connector_id": fault.connector_id}, outcome)
+
+
+def run(turn: Turn) -> None:
+    """Re-entered only through `after_action`; a bare run re-reads the charger."""
+    snap = turn.snapshot(fresh=True)
+    found = faults(turn, snap) if snap else []
+    if found:
+        recover(turn, found[0])
+    else:
+        turn.say(f"{turn.label()} no longer reports a fault. Please try again.")
+
+
+def after_action(turn: Turn, pending: dict[str, Any], outcome: actions.Outcome) -> None:
+    """Tell the driver the verified result and ask them to retry, or hand off."""
+    if outcome.kind == "asked":
+        return
+    label = turn.label()
+    if outcome.kind == "done" and outcome.verified and not _still_faulted(turn, pending.get("connector_id")):
+        turn.state.intent = "recovery"
+        turn.state.ask("worked", ["yes", "no"])
+        turn.say(f"Done: I restarted {label} and it now reports ready. Please try again: plug in, then tap your "
+                 "card or start in the app. Did it work?",
+                 f"Done. I restarted {label} and it reports ready again. Please try again now, then tell me: "
+                 "did it work? Press 1 for yes, 2 for no.", choices=WORKED)
+        return
+    if outcome.kind == "refused":
+        hand_off(turn, tier="tier2", priority="P2", rule="recovery_not_allowed",
+                 summary=summary_line(turn, f"faulted; remote reset not allowed ({outcome.reason})"),
+                 next_step="review the fault and recover or dispatch",
+                 intro=f"I'm not allowed to restart {label} right now ({outcome.reason}).")
+        return
+    if outcome.kind == "unreachable":
+        hand_off(turn, tier="tier2", priority="P2", rule="charger_unreachable",
+                 summary=summary_line(turn, "faulted and did not answer a remote reset"),
+                 next_step="check the charger's connectivity, then recover or dispatch",
+                 intro=f"{label} did not answer my restart.")
+        return
+    hand_off(turn, tier="field_engineering", priority="P2", rule="recovery_failed",
+             summary=summary_line(turn, "faulted; remote recovery attempted but not verified, fault persists"),
+             next_step="hardware fault likely: dispatch a technician",
+             intro=f"I restarted {label}, but the fault is still there, so it needs a technician. "
+                   "Please use another charger for now.")
+
+
+def after_worked(turn: Turn, worked: bool) -> None:
+    """The driver's answer to "did it work?"."""
+    if worked:
+        turn.state.intent = None
+        turn.say("Great, glad it's charging now. Anything else I can help with?")
+        return
+    hand_off(turn, tier="tier2", priority="P2", rule="remote_recovery_did_not_help",
+             summary=summary_line(turn, "remote recovery attempted and verified, but the driver still cannot charge"),
+             next_step="check the session attempts and the car side; dispatch if the charger is at fault",
+             intro="Sorry it still doesn't work.")
+
+
+def _still_faulted(turn: Turn, connector_id: Any) -> bool:
+    snap = turn.snapshot()
+    if not snap:
+        return True
+    if not snap.get("online"):
+        return True
+    found = faults(turn, snap)
+    if connector_id:
+        found = [f for f in found if f.connector_id == connector_id]
+    return bool(found)

@@ -1,0 +1,55 @@
+"""Safety report: instructions first, that connector out of service, safety lock, immediate handoff (P1)."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.conversation import actions
+from bot.conversation.escalate import hand_off, summary_line
+from bot.conversation.slots import named_charger
+from bot.conversation.turn import Turn
+
+log = logging.getLogger(__name__)
+
+INSTRUCTIONS = ("Please step away from the charger and keep others away. Do not touch the charger, the cable "
+                "or the car's charging port. If there is fire, smoke or anyone is hurt, call the emergency "
+                "number (112) now.")
+INSTRUCTIONS_VOICE = ("Please step away from the charger now and keep others away. Do not touch the charger or "
+                      "the cable. If there is fire, smoke or anyone is hurt, hang up and call 1 1 2.")
+
+
+def run(turn: Turn) -> None:
+    """Never ask first: safety words go out, then the charger is taken out of service and a human called."""
+    turn.say(INSTRUCTIONS, INSTRUCTIONS_VOICE)
+    state = turn.state
+    found = named_charger(turn)  # the charger named in the report wins over an earlier one
+    if found.charger_id and found.charger_id != state.charger_id:
+        state.charger_id, state.connector_id = found.charger_id, None
+    state.intent = "safety_hazard"
+    state.pending_action = None
+    charger_id = state.charger_id
+    taken_out = False
+    if charger_id and charger_id not in state.safety_chargers:
+        # the one remote action allowed on this charger in this conversation, before the lock
+        outcome = actions.attempt(turn, "ChangeAvailability",
+                                  {"connector_id": state.connector_id or 0, "type": "Inoperative"},
+                                  playbook="safety", confirmed=True, connector_id=state.connector_id or 0)
+        taken_out = outcome.kind == "done" and outcome.status in ("Accepted", "Scheduled")
+        state.safety_chargers.append(charger_id)
+        try:
+            with turn.db() as session:
+                turn.deps.bridge.set_safety_lock(session, charger_id, f"safety report in conversation "
+                                                                      f"{turn.conversation_id}")
+        except Exception:  # the conversation's own lock (safety_chargers) still blocks us
+            log.exception("safety lock failed conversation=%s charger=%s", turn.conversation_id, charger_id)
+    if taken_out:
+        turn.say(f"I've taken {turn.label()} out of service so nobody else starts a session on it.")
+    hand_off(turn, tier="field_engineering", priority="P1", rule="safety_report",
+             summary=summary_line(turn, f"SAFETY report: \"{turn.text}\""),
+             next_step="call the driver back now; isolate the charger on site; dispatch field engineering",
+             intro="I'm alerting our field engineers right now.")
+    state.intent = None
+
+
+def after_action(turn: Turn, pending: dict, outcome: actions.Outcome) -> None:
+    """Safety never waits for a confirmation; nothing to continue."""

@@ -1,0 +1,82 @@
+"""Conversation glue: greetings, thanks, goodbyes, stray yes/no, bare data, and asking for a person."""
+
+from __future__ import annotations
+
+from bot.conversation.escalate import hand_off, summary_line
+from bot.conversation.turn import Turn
+from bot.messages import Choice
+
+PROBLEM_CHOICES = (
+    Choice(title="Charger won't start", payload="intent:start_failure", dtmf="1"),
+    Choice(title="Card or app refused", payload="intent:auth_failed", dtmf="2"),
+    Choice(title="Cable stuck", payload="intent:cable_stuck", dtmf="3"),
+    Choice(title="Something else", payload="intent:request_human", dtmf="4"),
+)
+
+
+def run(turn: Turn) -> None:
+    """Answer in context."""
+    intent = turn.understood.intent
+    HANDLERS.get(intent, _out_of_scope)(turn)
+
+
+def _greet(turn: Turn) -> None:
+    where = f" I see you're at {turn.label()}." if turn.state.charger_id else ""
+    turn.say(f"Hi, I'm the charging support assistant.{where} What's happening?",
+             f"Hello, this is charging support.{where} Tell me in a few words what's happening.",
+             choices=PROBLEM_CHOICES)
+
+
+def _thanks(turn: Turn) -> None:
+    turn.say("You're welcome! Anything else I can help with?")
+
+
+def _goodbye(turn: Turn) -> None:
+    turn.state.settle()
+    turn.state.intent = None
+    turn.replies.append(_bye())
+
+
+def _bye():  # type: ignore[no-untyped-def]
+    from bot.messages import Reply
+
+    return Reply(text="Goodbye, and safe driving!", end_conversation=True)
+
+
+def _affirm_or_deny(turn: Turn) -> None:
+    turn.say("What can I help you with? Tell me what's happening at the charger.", choices=PROBLEM_CHOICES)
+
+
+def _inform(turn: Turn) -> None:
+    if turn.state.charger_id:
+        turn.say(f"Thanks, {turn.label()}. What's the problem there?", choices=PROBLEM_CHOICES)
+    else:
+        _affirm_or_deny(turn)
+
+
+def _out_of_scope(turn: Turn) -> None:
+    turn.say("I can help with charging: starting a session, payment, plugs, faults, slow charging or a stuck "
+             "cable. What's happening?", choices=PROBLEM_CHOICES)
+
+
+def request_human(turn: Turn) -> None:
+    """The driver asked for a person: ticket first, then the handoff."""
+    problem = "driver asked for a person"
+    if turn.state.intent and turn.state.intent != "request_human":
+        problem += f" while the bot worked on {turn.state.intent}"
+    turn.state.intent = turn.state.intent or "request_human"
+    hand_off(turn, tier="tier1", priority="P3", rule="driver_request",
+             summary=summary_line(turn, problem), next_step="take over the conversation",
+             intro="Of course.")
+
+
+HANDLERS = {
+    "greet": _greet,
+    "thanks": _thanks,
+    "goodbye": _goodbye,
+    "affirm": _affirm_or_deny,
+    "deny": _affirm_or_deny,
+    "inform": _inform,
+    "request_human": request_human,
+    "out_of_scope": _out_of_scope,
+}

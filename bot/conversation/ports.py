@@ -1,0 +1,125 @@
+"""The narrow interfaces the dialogue needs from its collaborators (NLU, bridge, policy, knowledge, handoff).
+
+The engine sees only these; `factory.py` adapts the real packages to them and
+unit tests hand in small fakes. Everything is synchronous: the web side is WSGI.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping, Optional, Protocol, Sequence
+
+from sqlalchemy.orm import Session
+
+
+class EntityLike(Protocol):
+    entity: str
+    value: Any
+
+
+class ParseLike(Protocol):
+    """What `bot.nlu` returns for one text."""
+
+    text: str
+    intent: str
+    confidence: float
+    ranking: Sequence[tuple[str, float]]
+    entities: Sequence[EntityLike]
+
+
+class NLU(Protocol):
+    def parse(self, text: str) -> ParseLike:
+        """Classify one driver message."""
+
+
+class CommandResultLike(Protocol):
+    status: str
+    verified: bool
+    observed: Any
+    audit_id: Any
+    detail: Any
+
+
+class Bridge(Protocol):
+    """Live state and remote commands (`ocpp_bridge.state` and `ocpp_bridge.client`)."""
+
+    def snapshot(self, session: Session, charger_id: str) -> Optional[dict[str, Any]]:
+        """The charger's live state, or None when the bridge has never seen it."""
+
+    def command(self, charger_id: str, action: str, params: Optional[dict[str, Any]] = None, *,
+                requested_by: str) -> CommandResultLike:
+        """Run one remote command and wait for its verification; may raise ChargerUnreachable/PolicyRefused."""
+
+    def set_safety_lock(self, session: Session, charger_id: str, reason: str) -> None:
+        """Forbid every further remote action on this charger until a human lifts the lock."""
+
+
+class DecisionLike(Protocol):
+    allowed: bool
+    reason: str
+    needs_confirmation: bool
+
+
+class Policy(Protocol):
+    """The approved-actions policy (`ocpp_bridge.policy`)."""
+
+    def decide(self, session: Session, action: str, charger_id: str, connector_id: Optional[int],
+               requested_by: str) -> DecisionLike:
+        """May the bot run this action on this charger now?"""
+
+
+class ErrorExplanationLike(Protocol):
+    code: str
+    title: str
+    driver_text: str
+    driver_can_fix: bool
+    reset_may_help: bool
+    escalate_to: Optional[str]
+    safety: bool
+
+
+class GuideText(Protocol):
+    text: str
+    voice_text: str
+    image_url: Optional[str]
+    link: Optional[tuple[str, str]]
+
+
+class Knowledge(Protocol):
+    """Self-serve guides and error codes (`bot.knowledge`)."""
+
+    def guides(self, session: Session, intent: str, entities: Mapping[str, Any],
+               charger_id: Optional[str]) -> list[GuideText]:
+        """The guides for this intent, rendered for chat and for the ear, adapted to the charger."""
+
+    def error_code(self, code: str) -> Optional[ErrorExplanationLike]:
+        """Explain one OCPP or vendor error code, or None when unknown."""
+
+
+class RuleHitLike(Protocol):
+    rule: str
+    tier: str
+    priority: str
+
+
+class Rules(Protocol):
+    """The escalation matrix (`handoff.rules`)."""
+
+    def evaluate(self, facts: Mapping[str, Any]) -> Optional[RuleHitLike]:
+        """The rule that fires for these facts, or None."""
+
+
+class TicketRefLike(Protocol):
+    id: str
+    tier: str
+    priority: str
+
+
+class Tickets(Protocol):
+    """Tickets and incidents (`handoff.tickets`, `handoff.incidents`)."""
+
+    def open_ticket(self, session: Session, draft: Mapping[str, Any], now: datetime) -> TicketRefLike:
+        """Open (or join, when deduplicated) a ticket from a pre-filled draft."""
+
+    def active_incident(self, session: Session, kind: str, now: datetime) -> Optional[Any]:
+        """A known network-wide incident of this kind, or None."""

@@ -1,0 +1,197 @@
+"""Slot filling: which charger and which connector, from a QR link, the message, memory, or by asking."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.conversation.turn import Turn
+from bot.fleet.models import Charger
+from bot.messages import Choice
+
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "first": 1, "second": 2, "third": 3, "left": 1, "right": 2}
+MAX_CHOICES = 5
+
+
+@dataclass(frozen=True)
+class ChargerLookup:
+    """The fleet's answer to a charger reference: one id, or the candidates when ambiguous."""
+
+    charger_id: Optional[str]
+    candidates: tuple[tuple[str, str], ...] = ()  # (id, label)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def resolve_charger(session: Session, reference: str) -> ChargerLookup:
+    """Find a charger by its id or label, exactly, or by the number drivers read on it."""
+    ref = _norm(reference)
+    if not ref:
+        return ChargerLookup(None)
+    fleet = [(c.id, c.label) for c in session.scalars(select(Charger))]
+    for charger_id, label in fleet:
+        if ref in (_norm(charger_id), _norm(label)):
+            return ChargerLookup(charger_id)
+    numbers = set(re.findall(r"\d+", reference))
+    if not numbers:
+        return ChargerLookup(None)
+    matches = []
+    for charger_id, label in fleet:
+        own = set(re.findall(r"\d+", charger_id)) | set(re.findall(r"\d+", label))
+        if own & numbers:
+            matches.append((charger_id, label))
+    if len(matches) == 1:
+        return ChargerLookup(matches[0][0])
+    return ChargerLookup(None, tuple(matches[:MAX_CHOICES]))
+
+
+def charger_choices(candidates: tuple[tuple[str, str], ...]) -> tuple[Choice, ...]:
+    """Buttons (and keypad digits) for a list of chargers."""
+    return tuple(Choice(title=f"{label} ({cid})", payload=f"charger:{cid}", dtmf=str(i + 1))
+                 for i, (cid, label) in enumerate(candidates))
+
+
+def named_charger(turn: Turn, *, whole_text: bool = False) -> ChargerLookup:
+    """The charger this message names (button, entity, or, when asked for, the whole text)."""
+    button = turn.message.button or ""
+    with turn.db() as session:
+        if button.startswith("charger:"):
+            return resolve_charger(session, button.split(":", 1)[1])
+        if turn.state.awaiting == "charger" and turn.state.choices:
+            chosen = _pick_by_digit(turn)
+            if chosen:
+                return resolve_charger(session, chosen.split(":", 1)[1])
+        value = turn.entity("charger_id")
+        if value:
+            found = resolve_charger(session, str(value))
+            if found.charger_id or found.candidates:
+                return found
+        if whole_text and turn.text:
+            return resolve_charger(session, turn.text)
+    return ChargerLookup(None)
+
+
+def _pick_by_digit(turn: Turn) -> Optional[str]:
+    # a keypad digit or a lone "2" picks the n-th offered option
+    raw = (turn.message.digits or turn.text).strip()
+    if raw.isdigit() and 1 <= int(raw) <= len(turn.state.choices) and len(turn.state.choices) > 1:
+        return turn.state.choices[int(raw) - 1]
+    return None
+
+
+def apply_hint(turn: Turn) -> None:
+    """A QR deep link names the charger the driver stands at."""
+    hint = turn.message.charger_hint
+    if not hint:
+        return
+    with turn.db() as session:
+        found = resolve_charger(session, hint)
+    if found.charger_id and found.charger_id != turn.state.charger_id:
+        turn.state.charger_id = found.charger_id
+        turn.state.connector_id = None
+
+
+def need_charger(turn: Turn) -> bool:
+    """True when the charger is known; otherwise ask for it (with choices) and return False."""
+    state = turn.state
+    if state.charger_id:
+        return True
+    found = named_charger(turn)
+    if found.charger_id:
+        state.charger_id = found.charger_id
+        return True
+    if found.candidates:
+        ask_charger_choice(turn, found.candidates)
+        return False
+    choices: tuple[Choice, ...] = ()
+    text = "Which charger are you at? Its number or name is on the front, for example \"Station 12\" or \"CP-1042\"."
+    voice = "Which charger are you at? Please say the number on the front of the charger, or key it in."
+    if state.previous_charger:
+        label = turn.label(state.previous_charger)
+        choices = (Choice(title=f"{label} again", payload=f"charger:{state.previous_charger}", dtmf="1"),)
+        text += f" Last time you used {label}."
+        voice += f" Last time you used {label}; press 1 if it is that one."
+    state.ask("charger", [c.payload for c in choices])
+    turn.say(text, voice, choices=choices)
+    return False
+
+
+def ask_charger_choice(turn: Turn, candidates: tuple[tuple[str, str], ...]) -> None:
+    """Several chargers match: let the driver pick one."""
+    choices = charger_choices(candidates)
+    spoken = "; ".join(f"press {c.dtmf} for {c.title.split(' (')[0]}" for c in choices)
+    turn.state.ask("charger", [c.payload for c in choices])
+    turn.say("More than one charger matches. Which one is it?", f"More than one charger matches. {spoken}.",
+             choices=choices)
+
+
+def connectors_of(snapshot: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The snapshot's connectors, real ones only (OCPP connector 0 is the whole charger)."""
+    return [c for c in (snapshot or {}).get("connectors") or [] if int(c.get("id") or 0) > 0]
+
+
+def named_connector(turn: Turn, snapshot: dict[str, Any] | None) -> Optional[int]:
+    """The connector this message names: a button, a number, or a plug type present on this charger."""
+    connectors = connectors_of(snapshot)
+    ids = {int(c["id"]) for c in connectors}
+    button = turn.message.button or ""
+    if button.startswith("connector:") and button.split(":", 1)[1].isdigit():
+        return int(button.split(":", 1)[1])
+    candidates: list[Any] = [turn.entity("connector_id")]
+    if turn.state.awaiting == "connector":
+        candidates.append(turn.message.digits or turn.text)
+    for raw in candidates:
+        number = _number(raw)
+        if number in ids:
+            return number
+    plug = turn.entity("connector_type")
+    if plug:
+        same = [int(c["id"]) for c in connectors if _norm(str(c.get("type", ""))) == _norm(str(plug))]
+        if len(same) == 1:
+            return same[0]
+    return None
+
+
+def _number(raw: Any) -> Optional[int]:
+    if raw is None:
+        return None
+    if isinstance(raw, (int, float)):
+        return int(raw)
+    text = str(raw).lower()
+    digits = re.findall(r"\d+", text)
+    if digits:
+        return int(digits[0])
+    for word, value in NUMBER_WORDS.items():
+        if re.search(rf"\b{word}\b", text):
+            return value
+    return None
+
+
+def need_connector(turn: Turn, snapshot: dict[str, Any] | None, *, prefer: Optional[int] = None) -> bool:
+    """True when the connector is known or does not matter; otherwise ask and return False."""
+    state = turn.state
+    connectors = connectors_of(snapshot)
+    if state.connector_id is None:
+        state.connector_id = named_connector(turn, snapshot)
+    if state.connector_id is not None:
+        return True
+    if len(connectors) <= 1:
+        state.connector_id = int(connectors[0]["id"]) if connectors else None
+        return True
+    if prefer is not None:
+        state.connector_id = prefer
+        return True
+    choices = tuple(Choice(title=f"Connector {c['id']} ({c.get('type', 'plug')})", payload=f"connector:{c['id']}",
+                           dtmf=str(c["id"])) for c in connectors)
+    spoken = "; ".join(f"press {c.dtmf} for the {c.title.split('(')[1].rstrip(')')}" for c in choices)
+    state.ask("connector", [c.payload for c in choices])
+    turn.say(f"{turn.label()} has {len(connectors)} connectors. Which one are you using?",
+             f"Which connector are you using? {spoken}.", choices=choices)
+    return False

@@ -1,0 +1,48 @@
+"""The dialogue state kept between turns, stored as JSON on the conversation row."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Optional
+
+
+@dataclass
+class DialogueState:
+    """Slots and the bot's open question; everything the next turn needs to continue."""
+
+    intent: Optional[str] = None  # the driver's problem being worked on (a playbook name)
+    charger_id: Optional[str] = None
+    connector_id: Optional[int] = None
+    awaiting: Optional[str] = None  # what the bot last asked: charger, connector, confirm, worked, ...
+    asked: int = 0  # how often the open question was asked without a usable answer
+    clarifications: int = 0  # clarifying questions asked for low-confidence NLU in a row
+    pending_action: Optional[dict[str, Any]] = None  # a remote action waiting for the driver's yes
+    choices: list[str] = field(default_factory=list)  # payloads offered with the open question
+    slots: dict[str, Any] = field(default_factory=dict)  # amount, date, battery level, error text, ...
+    actions: list[dict[str, Any]] = field(default_factory=list)  # remote actions with results
+    safety_chargers: list[str] = field(default_factory=list)  # no remote action on these, ever
+    ticket_id: Optional[str] = None
+    previous_charger: Optional[str] = None  # from the driver's last conversation
+    last_nlu_confidence: Optional[float] = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> "DialogueState":
+        """Rebuild from stored JSON, ignoring keys an older or newer version wrote."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in known})
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON to store."""
+        return asdict(self)
+
+    def ask(self, what: str, choices: list[str] | None = None) -> None:
+        """Remember the open question (counting repeats of the same one)."""
+        self.asked = self.asked + 1 if self.awaiting == what else 1
+        self.awaiting = what
+        self.choices = list(choices or [])
+
+    def settle(self) -> None:
+        """The open question got its answer."""
+        self.awaiting = None
+        self.asked = 0
+        self.choices = []

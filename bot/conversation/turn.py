@@ -1,0 +1,108 @@
+"""One turn of the dialogue: the collaborators, the state, what the driver said, and the replies so far."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Iterator, Optional
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.conversation.ports import NLU, Bridge, Knowledge, Policy, Rules, Tickets
+from bot.conversation.state import DialogueState
+from bot.conversation.store import ConversationStore
+from bot.db import transaction
+from bot.messages import Choice, InboundMessage, Reply
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Everything a turn may consult; built once by the engine."""
+
+    sessions: sessionmaker[Session]
+    nlu: NLU
+    bridge: Bridge
+    knowledge: Knowledge
+    policy: Policy
+    rules: Optional[Rules]
+    tickets: Tickets
+    store: ConversationStore
+    clock: Callable[[], datetime]
+
+
+@dataclass
+class Understanding:
+    """The NLU's reading of the message (or of a pressed button)."""
+
+    intent: str
+    confidence: float
+    entities: dict[str, Any] = field(default_factory=dict)
+    ranking: tuple[tuple[str, float], ...] = ()
+
+
+class Turn:
+    """Mutable only within one request; nothing here outlives the turn except `state` (saved as JSON)."""
+
+    def __init__(self, deps: Deps, conversation_id: str, message: InboundMessage, state: DialogueState,
+                 now: datetime) -> None:
+        self.deps = deps
+        self.conversation_id = conversation_id
+        self.message = message
+        self.state = state
+        self.now = now
+        self.replies: list[Reply] = []
+        self.understood = Understanding("out_of_scope", 0.0)
+        self._snapshots: dict[str, Optional[dict[str, Any]]] = {}
+
+    @property
+    def requested_by(self) -> str:
+        """Who the bridge's audit log names for our remote actions."""
+        return f"bot:{self.conversation_id}"
+
+    @property
+    def text(self) -> str:
+        """What the driver typed or said (a keypad entry counts as text)."""
+        return (self.message.text or self.message.digits or "").strip()
+
+    @contextmanager
+    def db(self) -> Iterator[Session]:
+        """A short transaction (never held across a remote command)."""
+        with transaction(self.deps.sessions) as session:
+            yield session
+
+    def say(self, text: str, voice: str | None = None, *, choices: tuple[Choice, ...] = (),
+            links: tuple[tuple[str, str], ...] = (), image_url: str | None = None) -> None:
+        """Add one reply."""
+        self.replies.append(Reply(text=text, voice_text=voice, choices=choices, links=links, image_url=image_url))
+
+    def entity(self, name: str) -> Any:
+        """The value of one entity in this message, or None."""
+        return self.understood.entities.get(name)
+
+    def snapshot(self, charger_id: str | None = None, *, fresh: bool = False) -> Optional[dict[str, Any]]:
+        """The charger's live state (read once per turn unless `fresh`)."""
+        charger_id = charger_id or self.state.charger_id
+        if charger_id is None:
+            return None
+        if fresh or charger_id not in self._snapshots:
+            with self.db() as session:
+                self._snapshots[charger_id] = self.deps.bridge.snapshot(session, charger_id)
+        return self._snapshots[charger_id]
+
+    def label(self, charger_id: str | None = None) -> str:
+        """What drivers read on the charger ("Station 12"), falling back to its id."""
+        charger_id = charger_id or self.state.charger_id
+        if charger_id is None:
+            return "the charger"
+        snap = self._snapshots.get(charger_id)
+        if snap and snap.get("label"):
+            return str(snap["label"])
+        from bot.fleet.models import Charger
+
+        with self.deps.sessions() as session:
+            charger = session.get(Charger, charger_id)
+            return charger.label if charger is not None else charger_id
