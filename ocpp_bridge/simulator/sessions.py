@@ -72,6 +72,10 @@ class SessionsMixin:
         """Return the connector's last reported status (OCPP 1.6 vocabulary for both versions)."""
         return self.connector(connector_id).status
 
+    def error_code(self, connector_id: int = 1) -> str:
+        """Return the error code of the connector's last reported status (NoError unless Faulted)."""
+        return self.connector(connector_id).error_code
+
     def transaction_id(self, connector_id: int = 1) -> Any:
         """Return the id of the connector's running transaction, or None."""
         tx = self.connector(connector_id).tx
