@@ -1,0 +1,142 @@
+"""The escalation matrix as data: each rule fires on its facts and stays quiet otherwise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from handoff.rules import RuleSet, RulesFileError, TurnFacts, load_rules
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleSet:
+    return load_rules(None)
+
+
+def hit_of(rules: RuleSet, **facts: object) -> tuple[str, str, str] | None:
+    hit = rules.evaluate(TurnFacts(charger_id="CP-1042", **facts))  # type: ignore[arg-type]
+    return None if hit is None else (hit.rule, hit.tier, hit.priority)
+
+
+def test_a_single_failed_session_without_an_alarm_stays_with_the_bot(rules: RuleSet) -> None:
+    assert hit_of(rules, intent="start_failure", charger_online=True, failed_sessions_recent=1) is None
+
+
+def test_a_driver_asking_for_a_person_gets_a_tier1_agent(rules: RuleSet) -> None:
+    assert hit_of(rules, intent="request_human", driver_asked_human=True) == ("driver_asked_for_human", "tier1", "P3")
+
+
+def test_the_bot_failing_twice_goes_to_tier1_but_once_does_not(rules: RuleSet) -> None:
+    assert hit_of(rules, intent="start_failure", bot_failures=2) == ("bot_failed_twice", "tier1", "P3")
+    assert hit_of(rules, intent="start_failure", bot_failures=1) is None
+
+
+def test_three_failed_sessions_on_one_charger_go_to_tier2(rules: RuleSet) -> None:
+    assert hit_of(rules, intent="start_failure", failed_sessions_recent=3) == ("repeated_failed_sessions", "tier2", "P2")
+    assert hit_of(rules, intent="start_failure", failed_sessions_recent=2) is None
+
+
+def test_repeated_failures_outrank_a_request_for_a_person(rules: RuleSet) -> None:
+    assert hit_of(rules, driver_asked_human=True, failed_sessions_recent=4)[0] == "repeated_failed_sessions"  # type: ignore[index]
+
+
+def test_a_charger_offline_for_half_an_hour_goes_to_tier2_then_to_field_engineering(rules: RuleSet) -> None:
+    assert hit_of(rules, charger_online=False, offline_minutes=29) is None
+    assert hit_of(rules, charger_online=False, offline_minutes=30) == ("charger_offline", "tier2", "P3")
+    assert hit_of(rules, charger_online=False, offline_minutes=151) == (
+        "charger_offline_unresolved", "field_engineering", "P2")
+
+
+def test_an_online_charger_is_never_offline_whatever_the_minutes_say(rules: RuleSet) -> None:
+    assert hit_of(rules, charger_online=True, offline_minutes=500) is None
+
+
+@pytest.mark.parametrize("facts", [
+    {"safety": True},
+    {"intent": "safety_hazard"},
+    {"error_codes": ("HighTemperature",)},
+    {"error_codes": ("NoError", "GroundFailure")},
+    {"error_codes": ("OverCurrentFailure",), "failed_sessions_recent": 5, "driver_asked_human": True},
+])
+def test_safety_goes_to_field_engineering_at_p1_before_anything_else(rules: RuleSet, facts: dict) -> None:
+    hit = rules.evaluate(TurnFacts(charger_id="CP-1042", **facts))
+    assert hit is not None
+    assert (hit.rule, hit.tier, hit.priority, hit.sla_minutes) == ("safety_hazard", "field_engineering", "P1", 15)
+    assert "CP-1042" in hit.reason
+
+
+def test_other_error_codes_are_not_a_safety_matter(rules: RuleSet) -> None:
+    assert hit_of(rules, intent="error_message", error_codes=("ConnectorLockFailure",)) is None
+
+
+def test_recovery_attempted_but_not_verified_goes_to_tier2(rules: RuleSet) -> None:
+    assert hit_of(rules, recovery_attempted=True, recovery_verified=False) == ("recovery_not_verified", "tier2", "P2")
+    assert hit_of(rules, recovery_attempted=True, recovery_verified=True) is None
+
+
+def test_damage_goes_to_field_engineering_at_p3_and_billing_to_tier1(rules: RuleSet) -> None:
+    assert hit_of(rules, intent="report_damage") == ("physical_damage", "field_engineering", "P3")
+    assert hit_of(rules, intent="billing_dispute") == ("billing_dispute", "tier1", "P3")
+
+
+def test_the_network_rule_is_read_but_not_judged_per_turn(rules: RuleSet) -> None:
+    assert rules.network is not None
+    assert (rules.network.chargers_at_least, rules.network.sites_at_least, rules.network.window_minutes) == (5, 2, 15)
+    assert (rules.network.tier, rules.network.priority) == ("platform_ops", "P1")
+    assert hit_of(rules, intent="payment_failed") is None
+
+
+def test_thresholds_and_slas_come_from_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "rules.yml"
+    path.write_text(
+        "sla_minutes: {P2: 30}\n"
+        "failed_sessions_window_minutes: 120\n"
+        "rules:\n"
+        "  - name: flaky\n"
+        "    when: {failed_sessions_at_least: 5, intent: [start_failure, charging_stopped]}\n"
+        "    tier: tier2\n"
+        "    priority: P2\n"
+        "  - name: offline\n"
+        "    when: {offline_minutes_at_least: 10}\n"
+        "    tier: tier2\n"
+        "    priority: P4\n"
+        "    sla_minutes: 5\n"
+    )
+    rules = load_rules(path)
+    assert rules.failed_sessions_window_minutes == 120
+    assert rules.offline_threshold_minutes == 10
+    assert rules.evaluate(TurnFacts(intent="start_failure", failed_sessions_recent=4)) is None
+    hit = rules.evaluate(TurnFacts(intent="charging_stopped", failed_sessions_recent=5))
+    assert hit is not None and (hit.rule, hit.sla_minutes, hit.reason) == ("flaky", 30, "flaky")
+    offline = rules.evaluate(TurnFacts(charger_online=False, offline_minutes=11))
+    assert offline is not None and offline.sla_minutes == 5
+    assert rules.sla.minutes_for("P1") == 15
+
+
+@pytest.mark.parametrize(("text", "line", "words"), [
+    ("rules:\n  - name: a\n    when: {intent: x}\n    tier: tier9\n    priority: P1\n", 4, "tier 'tier9'"),
+    ("rules:\n  - name: a\n    when: {intent: x}\n    tier: tier1\n    priority: P1\n"
+     "  - name: b\n    when:\n      bot_failures_at_least: many\n    tier: tier1\n    priority: P2\n", 8,
+     "bot_failures_at_least: 'many' must be a whole number"),
+    ("rules:\n  - name: a\n    when: {smell: true}\n    tier: tier1\n    priority: P1\n", 3, "unknown condition 'smell'"),
+    ("rules:\n  - name: a\n    tier: tier1\n    priority: P1\n", 2, "needs a condition"),
+    ("rules:\n  - name: a\n    when: {intent: x}\n    tier: tier1\n    priority: P1\n"
+     "  - name: a\n    when: {intent: y}\n    tier: tier1\n    priority: P2\n", 6, "duplicate rule name 'a'"),
+    ("rules:\n  - name: a\n    when: {intent: x}\n    tier: tier1\n    priority: P1\n    reason: '{colour}'\n", 6,
+     "unknown facts colour"),
+    ("sla_minutes: {P9: 5}\nrules: []\n", 1, "'P9' is not one of"),
+    ("rules:\n  - name: a\n    when: {intent: x\n", 4, "not valid YAML"),
+])
+def test_a_bad_rules_file_names_the_line(tmp_path: Path, text: str, line: int, words: str) -> None:
+    path = tmp_path / "rules.yml"
+    path.write_text(text)
+    with pytest.raises(RulesFileError) as caught:
+        load_rules(path)
+    assert f"{path}:{line}:" in str(caught.value)
+    assert words in str(caught.value)
+
+
+def test_a_missing_rules_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(RulesFileError, match="cannot read"):
+        load_rules(tmp_path / "nope.yml")
