@@ -79,11 +79,12 @@ def render_listen_again(*, action_url: str, settings: VoiceSettings, prompt: str
 
 
 def render_say(text: str, *, settings: VoiceSettings, then: str = "hangup") -> str:
-    """TwiML that says one thing, then hangs up or transfers to an agent (`then="agent"`)."""
+    """TwiML that says one thing, then hangs up, transfers to an agent (`then="agent"`) or connects (`"connect"`)."""
     response = VoiceResponse()
-    response.say(text, language=settings.language)
+    if text:
+        response.say(text, language=settings.language)
     if then == "agent":
         _transfer(response, settings, None, None)
-    else:
+    elif then == "hangup":
         response.hangup()
     return str(response)

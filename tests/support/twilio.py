@@ -16,6 +16,16 @@ PUBLIC_URL = "https://support.example.com"
 _sids = itertools.count(1)
 
 
+def twilio_for(runtime: Any, **collaborators: Any) -> "TwilioClient":
+    """A TwilioClient posting to a fresh app on this runtime, with Twilio's token and public URL set."""
+    from bot.runtime import Runtime
+    from bot.web import create_app
+
+    settings = runtime.settings.replace(twilio_auth_token=AUTH_TOKEN, public_url=PUBLIC_URL)
+    rt = Runtime(settings, runtime.engine, runtime.sessions, runtime.api_token, runtime.secret_key)
+    return TwilioClient(create_app(runtime=rt, **collaborators).test_client())
+
+
 def new_sid(prefix: str) -> str:
     return f"{prefix}{next(_sids):032x}"
 

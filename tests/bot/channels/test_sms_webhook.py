@@ -1,5 +1,5 @@
 from bot.messages import Reply
-from tests.bot.channels.conftest import RecordingEngine
+from tests.support.engine import RecordingEngine
 from tests.support.twilio import TwilioClient, messages_of, new_sid
 
 

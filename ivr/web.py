@@ -1,0 +1,188 @@
+"""Twilio voice webhooks: the call flow. Only translation; the dialogue decides what to say."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+
+from flask import Blueprint, Flask, Response, g, request
+
+from bot.channels.twilio_auth import is_signed_by_twilio
+from bot.logs import mask_phone
+from bot.messages import InboundMessage
+from bot.web.engine import current_engine
+from ivr import prompts
+from ivr.hints import voice_hints
+from ivr.voice import VoiceSettings, render_listen_again, render_say, render_voice
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("voice", __name__)
+
+MAX_NO_INPUT = 2
+AGENT_WORDS = ("agent", "operator", "human", "a person", "representative", "someone real")
+
+
+def xml(body: str) -> Response:
+    return Response(body, mimetype="application/xml")
+
+
+def _forbidden() -> Response:
+    return Response("forbidden: bad or missing X-Twilio-Signature\n", status=403, mimetype="text/plain")
+
+
+def _signed() -> bool:
+    settings = g.runtime.settings
+    return is_signed_by_twilio(request, settings.twilio_auth_token, settings.public_url)
+
+
+def _voice_settings() -> VoiceSettings:
+    settings = g.runtime.settings
+    try:
+        hints = voice_hints(g.runtime.sessions)
+    except Exception:  # hints are a nicety; a database hiccup must not cost the call
+        log.warning("voice hints unavailable", exc_info=True)
+        hints = ()
+    return VoiceSettings(language=settings.voice_language, agent_phone=settings.agent_phone,
+                        agent_queue=settings.agent_queue, hints=hints)
+
+
+def _url(path: str, **query: object) -> str:
+    base = g.runtime.settings.public_url
+    return f"{base}{path}" + (f"?{urlencode(query)}" if query else "")
+
+
+def _int_arg(name: str) -> int:
+    try:
+        return max(0, min(int(request.args.get(name, "0")), 10_000))
+    except ValueError:
+        return 0
+
+
+@blueprint.post("/twilio/voice")
+def incoming_call() -> Response:
+    """Greet the caller and listen."""
+    if not _signed():
+        return _forbidden()
+    return xml(render_listen_again(action_url=_url("/twilio/voice/turn", n=1), settings=_voice_settings(),
+                                   prompt=prompts.GREETING))
+
+
+@blueprint.post("/twilio/voice/turn")
+def call_turn() -> Response:
+    """One turn: what the caller said or pressed goes to the dialogue; its replies are spoken."""
+    if not _signed():
+        return _forbidden()
+    form, settings = request.form, _voice_settings()
+    call_sid, caller = form.get("CallSid", ""), form.get("From", "")
+    turn, missed = _int_arg("n"), _int_arg("miss")
+    if not call_sid or not caller:
+        return xml(render_say(prompts.TRANSFER_APOLOGY, settings=settings, then="agent"))
+    speech, digits = form.get("SpeechResult", "").strip()[:1000], form.get("Digits", "").strip()[:32]
+    if not speech and not digits:
+        if missed + 1 >= MAX_NO_INPUT + 1:
+            return xml(render_say(prompts.NO_INPUT_TRANSFER, settings=settings, then="agent"))
+        return xml(render_listen_again(action_url=_url("/twilio/voice/turn", n=turn, miss=missed + 1),
+                                       settings=settings, prompt=prompts.REPROMPTS[min(missed, 1)]))
+    wants_agent = digits == "0" or (len(speech) < 40 and any(w in speech.lower() for w in AGENT_WORDS))
+    message = InboundMessage(
+        channel="voice", contact=caller, text=speech or digits, delivery_id=f"{call_sid}:{turn}",
+        received_at=datetime.now(timezone.utc), digits=digits or None,
+        speech_confidence=_float(form.get("Confidence")), button="request_human" if wants_agent else None,
+    )
+    next_url = _url("/twilio/voice/turn", n=turn + 1)
+    try:
+        result = current_engine().handle(message)
+    except Exception:  # fail open to a human
+        log.exception("voice turn failed call=%s caller=%s", call_sid[-6:], mask_phone(caller))
+        return xml(render_say(prompts.TRANSFER_APOLOGY, settings=settings, then="agent"))
+    if result.duplicate or not result.replies:
+        return xml(render_listen_again(action_url=next_url, settings=settings))
+    handoff = next((r.handoff for r in result.replies if r.handoff), None)
+    ticket = handoff.ticket_id if handoff else ""
+    return xml(render_voice(result.replies, action_url=next_url, settings=settings,
+                            whisper_url=_url("/twilio/voice/whisper", ticket=ticket),
+                            after_transfer_url=_url("/twilio/voice/after", ticket=ticket)))
+
+
+def _float(raw: str | None) -> float | None:
+    try:
+        return float(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@blueprint.post("/twilio/voice/whisper")
+def whisper() -> Response:
+    """Spoken to the agent before the call connects: the ticket in ten seconds."""
+    if not _signed():
+        return _forbidden()
+    from handoff.tickets import get_ticket
+
+    settings = _voice_settings()
+    ticket_id = request.args.get("ticket", "")
+    try:
+        with g.runtime.sessions() as session:
+            ticket = get_ticket(session, ticket_id) if ticket_id else None
+            text = prompts.whisper(ticket.ref, ticket.tier, ticket.priority, ticket.summary) if ticket else None
+    except Exception:
+        log.warning("whisper without ticket details ticket=%s", ticket_id, exc_info=True)
+        text = None
+    return xml(render_say(text or prompts.WHISPER_UNKNOWN, settings=settings, then="connect"))
+
+
+@blueprint.post("/twilio/voice/after")
+def after_transfer() -> Response:
+    """The transfer ended: if nobody answered, promise a callback and text the ticket number."""
+    if not _signed():
+        return _forbidden()
+    form, settings = request.form, _voice_settings()
+    outcome = form.get("DialCallStatus") or form.get("QueueResult") or ""
+    if outcome in ("completed", "answered", "bridged", "bridging-in-process"):
+        return xml(render_say("", settings=settings))
+    ticket_id = request.args.get("ticket", "")
+    caller, our_number = form.get("From", ""), form.get("To", "")
+    _note_callback(ticket_id, outcome)
+    texted = _text_ticket_number(caller, our_number, ticket_id)
+    return xml(render_say(prompts.callback(ticket_id, texted), settings=settings))
+
+
+def _note_callback(ticket_id: str, outcome: str) -> None:
+    from handoff.tickets import append_to_ticket
+
+    if not ticket_id:
+        return
+    try:
+        with g.runtime.sessions() as session, session.begin():
+            append_to_ticket(session, ticket_id, note=f"Caller not connected ({outcome or 'no answer'}): call back.")
+    except Exception:
+        log.exception("could not note the callback on ticket=%s", ticket_id)
+
+
+def _text_ticket_number(caller: str, our_number: str, ticket_id: str) -> bool:
+    from bot.channels.twilio_rest import OutboundFailed, TwilioSender
+
+    sender = g.get("twilio_sender") or TwilioSender.from_settings(g.runtime.settings)
+    if sender is None or not ticket_id or not caller or not our_number:
+        return False
+    try:
+        sender.send(caller, prompts.callback_sms(ticket_id), from_=our_number)
+    except OutboundFailed:
+        log.exception("callback SMS not sent ticket=%s to=%s", ticket_id, mask_phone(caller))
+        return False
+    return True
+
+
+@blueprint.post("/twilio/voice/fallback")
+def fallback() -> Response:
+    """Twilio's fallback URL: straight to an agent, needing neither the database nor the NLU."""
+    if not _signed():
+        return _forbidden()
+    settings = g.runtime.settings
+    plain = VoiceSettings(language=settings.voice_language, agent_phone=settings.agent_phone,
+                          agent_queue=settings.agent_queue)
+    return xml(render_say(prompts.TRANSFER_APOLOGY, settings=plain, then="agent"))
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(blueprint)
