@@ -112,7 +112,7 @@ def start_problem(turn: Turn, intent: str) -> None:
     state = turn.state
     state.settle()
     state.pending_action = None
-    state.intent = intent
+    state.intent = state.topic = intent
     found = named_charger(turn)
     if found.charger_id and found.charger_id != state.charger_id:
         state.charger_id, state.connector_id = found.charger_id, None
@@ -141,6 +141,8 @@ def _correction(turn: Turn) -> bool:
     state.charger_id, state.connector_id, state.pending_action = found.charger_id, None, None
     state.settle()
     turn.say(f"OK, {turn.label()}.")
+    if state.intent is None and state.topic not in (None, "safety_hazard"):
+        state.intent = state.topic  # redo the finished check for the charger the driver meant
     _resume(turn)
     return True
 

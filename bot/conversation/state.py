@@ -11,6 +11,7 @@ class DialogueState:
     """Slots and the bot's open question; everything the next turn needs to continue."""
 
     intent: Optional[str] = None  # the driver's problem being worked on (a playbook name)
+    topic: Optional[str] = None  # the last problem worked on, kept after it is done (for corrections)
     charger_id: Optional[str] = None
     connector_id: Optional[int] = None
     awaiting: Optional[str] = None  # what the bot last asked: charger, connector, confirm, worked, ...
