@@ -88,7 +88,7 @@ def call_turn() -> Response:
     message = InboundMessage(
         channel="voice", contact=caller, text=speech or digits, delivery_id=f"{call_sid}:{turn}",
         received_at=datetime.now(timezone.utc), digits=digits or None,
-        speech_confidence=_float(form.get("Confidence")), button="request_human" if wants_agent else None,
+        speech_confidence=_float(form.get("Confidence")), button="intent:request_human" if wants_agent else None,
     )
     next_url = _url("/twilio/voice/turn", n=turn + 1)
     try:

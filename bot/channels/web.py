@@ -57,7 +57,10 @@ def twilio_sms() -> Response:
 
     count = min(_int(form.get("NumMedia")), MAX_MEDIA)
     media = tuple(form[f"MediaUrl{i}"] for i in range(count) if form.get(f"MediaUrl{i}"))
-    message = InboundMessage(channel=channel, contact=contact, text=body.strip(), delivery_id=sid,
+    text = body.strip()
+    # "Reply 1 for ..." answers arrive as a bare number: pass it as the option picked
+    digits = text if text.isdigit() and len(text) <= 2 else None
+    message = InboundMessage(channel=channel, contact=contact, text=text, delivery_id=sid, digits=digits,
                              received_at=now, media_urls=media, location=_location(form))
     try:
         result = current_engine().handle(message)

@@ -35,7 +35,7 @@ def test_pressing_zero_asks_for_a_person(twilio: TwilioClient, engine: Recording
     call = Call(twilio)
     call.start()
     call.press("0")
-    assert engine.seen[0].button == "request_human"
+    assert engine.seen[0].button == "intent:request_human"
 
 
 def test_a_handoff_enqueues_the_caller_and_the_agent_hears_the_ticket(twilio: TwilioClient,
