@@ -27,6 +27,12 @@ _ERRORS = (
     (r"temperat|overheat|too hot", "safety_code"),
 )
 
+_PHRASES = (  # what drivers write, for the message text itself
+    (r"(don'?t|do not|dont|no|without)( have| got)?( the| an| any)? app", "no_app"),
+    (r"freez|winter|frost|below zero", "cold"),
+    (r"invoice|receipt", "receipt"),
+)
+
 
 def normalise_code(code: str) -> str:
     """Fold case, spaces, dots and slashes so 'RCD/Tripped', 'rcd.tripped' and 'RCD Tripped' agree."""
@@ -57,6 +63,7 @@ def entity_tags(entities: Mapping[str, str]) -> set[str]:
         tags.add("ac")
     text = lowered.get("text", "")
     tags.update(re.findall(r"[a-z0-9]+", text))
+    tags.update(tag for pattern, tag in _PHRASES if re.search(pattern, text))
     return tags
 
 

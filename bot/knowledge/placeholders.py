@@ -95,6 +95,9 @@ def _connector_summary(ctx: GuideContext | None, style: Style, plug: str | None)
     phrases = _connector_phrases(ctx, style)
     if style == "sms":
         return f"{_label(ctx, style, True)}: {', '.join(phrases)}."
+    if style == "voice" and len(phrases) > 1:
+        # each phrase already holds a comma, so the ear needs one before the last "and" too
+        return f"{_label(ctx, style, True)} has {', '.join(phrases[:-1])}, and {phrases[-1]}."
     return f"{_label(ctx, style, True)} has {join(phrases)}."
 
 

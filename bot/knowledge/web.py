@@ -1,0 +1,67 @@
+"""Pages for the knowledge base: connector drawings and one page per guide (SMS links here)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, abort, current_app, request
+
+from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.context import GuideContext
+from bot.knowledge.loader import PACKAGE_DIR, load_knowledge
+from bot.knowledge.model import UnknownGuide
+from bot.knowledge.page import render_page
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("knowledge", __name__)
+_IMAGE_NAME = re.compile(r"^[a-z0-9-]{1,40}\.svg$")
+_CHARGER_REF = re.compile(r"^[A-Za-z0-9*._:\- ]{1,100}$")
+EXTENSION = "chargeline.knowledge"
+
+
+def register(app: Flask) -> None:
+    """Load the knowledge base once (or take the injected one) and serve /kb."""
+    knowledge = app.extensions["chargeline.collaborators"].get("knowledge") or load_knowledge()
+    app.extensions[EXTENSION] = knowledge
+    # Only files that exist at start may be served: names never reach the filesystem.
+    app.extensions[EXTENSION + ".images"] = {p.name: p for p in (PACKAGE_DIR / "images").glob("*.svg")}
+    app.register_blueprint(blueprint)
+
+
+@blueprint.get("/kb/images/<name>")
+def image(name: str) -> Response:
+    """Serve one connector drawing as SVG."""
+    images: dict[str, Path] = current_app.extensions[EXTENSION + ".images"]
+    if not _IMAGE_NAME.match(name) or name not in images:
+        abort(404, description="no such image")
+    response = Response(images[name].read_bytes(), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # An SVG opened directly must not run script, whatever it contains.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+@blueprint.get("/kb/<guide_id>")
+def guide_page(guide_id: str) -> Response:
+    """Show one guide, adapted to `?charger=` when the fleet knows that charger."""
+    knowledge: KnowledgeBase = current_app.extensions[EXTENSION]
+    try:
+        guide = knowledge.guide(guide_id)
+    except UnknownGuide:
+        abort(404, description=f"no guide named {guide_id[:60]!r}")
+    asked = (request.args.get("charger") or "").strip() or None
+    context = None
+    if asked is not None:
+        if not _CHARGER_REF.match(asked):
+            abort(400, description="charger must be a charger id or label")
+        runtime = current_app.extensions["chargeline"]
+        with runtime.sessions() as session:
+            context = GuideContext.from_fleet(session, asked)
+        if context is None:
+            log.info("guide %s asked for unknown charger %s", guide_id, asked)
+    html = render_page(guide, context, asked)
+    return Response(html, mimetype="text/html")

@@ -1,0 +1,75 @@
+"""The knowledge pages: connector drawings and guide pages that SMS links point to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from bot.fleet import import_fleet, parse_fleet_file
+from bot.runtime import Runtime
+from bot.web import create_app
+
+FLEET = Path(__file__).parents[2] / "data" / "fleet_small.yml"
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> FlaskClient:
+    import_fleet(runtime.sessions, parse_fleet_file(FLEET))
+    return create_app(runtime=runtime).test_client()
+
+
+@pytest.mark.parametrize("name", ["ccs2", "chademo", "type2", "type1", "nacs", "ccs1"])
+def test_each_connector_drawing_is_served_as_svg(client: FlaskClient, name: str) -> None:
+    response = client.get(f"/kb/images/{name}.svg")
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    assert response.data.startswith(b"<svg") and b"<title" in response.data
+    assert b"<script" not in response.data
+
+
+@pytest.mark.parametrize("path", ["/kb/images/nope.svg", "/kb/images/ccs2.png", "/kb/images/..%2Fweb.py",
+                                  "/kb/images/%2E%2E%2Floader.py", "/kb/images/../error_codes.yaml",
+                                  "/kb/images/..%5Cerror_codes.yaml"])
+def test_unknown_images_and_traversal_get_a_json_404(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "Not Found"
+    assert b"error_codes" not in response.data and b"import" not in response.data
+
+
+def test_the_guide_page_shows_the_charger_s_connectors(client: FlaskClient) -> None:
+    response = client.get("/kb/which-plug?charger=CP-1042")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert '<html lang="en">' in html and 'name="viewport"' in html
+    assert "<h1>Which plug fits my car?</h1>" in html
+    assert "Charger: <strong>Station 12</strong> (connector 1: CCS2 up to 150 kW, connector 2: CHAdeMO up to 50 kW)" in html
+    assert "Station 12 has a CCS2 plug (up to 150 kW) and a CHAdeMO plug (up to 50 kW)." in html
+    assert "{" not in html.split("</style>")[1]
+
+
+def test_the_guide_page_shows_its_drawing_with_alt_text(client: FlaskClient) -> None:
+    html = client.get("/kb/plug-ccs2").get_data(as_text=True)
+    assert '<img src="/kb/images/ccs2.svg" alt="Drawing: The CCS2 plug"' in html
+    assert "<li>The top part is the AC Type 2 plug; the two big pins below carry the DC power.</li>" in html
+
+
+def test_an_unknown_charger_falls_back_to_the_general_guide(client: FlaskClient) -> None:
+    html = client.get("/kb/cable-stuck?charger=CP-9999").get_data(as_text=True)
+    assert "We could not find charger CP-9999; here is the general guide." in html
+    assert "we can unlock the charger remotely" in html
+
+
+def test_a_hostile_charger_value_is_refused_not_echoed(client: FlaskClient) -> None:
+    response = client.get("/kb/safety?charger=<script>alert(1)</script>")
+    assert response.status_code == 400
+    assert b"<script>" not in response.data
+
+
+def test_an_unknown_guide_gets_a_json_404(client: FlaskClient) -> None:
+    response = client.get("/kb/no-such-guide")
+    assert response.status_code == 404
+    assert response.get_json() == {"error": "Not Found", "detail": "no guide named 'no-such-guide'"}
