@@ -38,7 +38,9 @@ def attempt(turn: Turn, action: str, params: dict[str, Any] | None, *, playbook:
                     turn.conversation_id, charger_id, action)
         return Outcome("locked", reason="a safety problem was reported on this charger")
     with turn.db() as session:
-        decision = turn.deps.policy.decide(session, action, charger_id, connector_id, turn.requested_by)
+        # decided as the bridge will: on the connector the command names (none for a whole-charger reset)
+        decision = turn.deps.policy.decide(session, action, charger_id, (params or {}).get("connector_id"),
+                                           turn.requested_by, params or {})
     if not decision.allowed:
         log.info("policy refused conversation=%s charger=%s action=%s reason=%s",
                  turn.conversation_id, charger_id, action, decision.reason)

@@ -61,6 +61,12 @@ def faults(turn: Turn, snapshot: dict[str, Any]) -> list[Fault]:
                 code = str(candidate)
                 break
         found.append(Fault(int(connector["id"]), str(connector.get("status")), code, explanation))
+    whole = snapshot.get("charger_status") or {}
+    if not found and whole and is_faulted({"id": 0, **whole}):
+        code = whole.get("vendor_error_code") or whole.get("error_code")
+        code = None if code in NO_ERROR else str(code)
+        found.append(Fault(0, str(whole.get("status")), code,
+                           turn.deps.knowledge.error_code(code) if code else None))
     return found
 
 

@@ -30,6 +30,7 @@ def facts(turn: Turn, **extra: Any) -> dict[str, Any]:
         "actions": list(turn.state.actions),
         "clarifications": turn.state.clarifications,
         "safety": bool(turn.state.safety_chargers),
+        "snapshot": snap or {},
     }
     data.update(extra)
     return data

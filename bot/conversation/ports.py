@@ -64,7 +64,7 @@ class Policy(Protocol):
     """The approved-actions policy (`ocpp_bridge.policy`)."""
 
     def decide(self, session: Session, action: str, charger_id: str, connector_id: Optional[int],
-               requested_by: str) -> DecisionLike:
+               requested_by: str, params: Optional[dict[str, Any]] = None) -> DecisionLike:
         """May the bot run this action on this charger now?"""
 
 

@@ -30,7 +30,7 @@ def run(turn: Turn) -> None:
     tx = active_session(snap, turn.state.connector_id)
     if tx:
         outcome = actions.attempt(
-            turn, "RemoteStopTransaction", {"transaction_id": tx.get("id")}, playbook="cable",
+            turn, "RemoteStopTransaction", {"transaction_id": tx.get("transaction_id") or tx.get("id")}, playbook="cable",
             connector_id=turn.state.connector_id,
             question=f"A session is still running on connector {turn.state.connector_id}. Shall I stop it and "
                      "release the cable?")

@@ -49,7 +49,7 @@ def run(turn: Turn) -> None:
 def _known_outage(turn: Turn) -> bool:
     try:
         with turn.db() as session:
-            return turn.deps.tickets.active_incident(session, "payment_outage", turn.now) is not None
+            return turn.deps.tickets.active_incident(session, "network_payment_outage", turn.now) is not None
     except Exception:  # an incident lookup is a nicety; the guide still answers
         log.exception("incident lookup failed conversation=%s", turn.conversation_id)
         return False

@@ -150,7 +150,7 @@ class FakePolicy:
         self.asked: list[tuple[str, str]] = []
 
     def decide(self, session: Any, action: str, charger_id: str, connector_id: Optional[int],
-               requested_by: str) -> Decision:
+               requested_by: str, params: Optional[dict] = None) -> Decision:
         self.asked.append((action, charger_id))
         if action not in self.allowed:
             return Decision(False, f"{action} is not in the approved policy")
@@ -220,4 +220,4 @@ class FakeTickets:
         return TicketRef(f"T-{len(self.drafts):06d}", draft["tier"], draft["priority"])
 
     def active_incident(self, session: Any, kind: str, now: datetime) -> Optional[str]:
-        return "INC-1" if self.incident and kind == "payment_outage" else None
+        return "INC-1" if self.incident and kind == "network_payment_outage" else None
