@@ -1,14 +1,17 @@
-"""Webhooks of the text channels: `POST /twilio/sms` (SMS and WhatsApp)."""
+"""Webhooks of the text channels: `POST /twilio/sms` (SMS and WhatsApp) and `POST /telegram/webhook`."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
 
-from flask import Blueprint, Flask, Response, g, request
+import hmac
+
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
 from bot.channels.optout import HELP_TEXT, is_opted_out, keyword, set_opted_out
 from bot.channels.sms import render_sms, render_whatsapp
+from bot.channels.telegram import BotAPI, inbound_from_update, outbound_calls
 from bot.channels.twilio_auth import is_signed_by_twilio
 from bot.logs import mask_phone
 from bot.messages import InboundMessage, Reply
@@ -87,6 +90,40 @@ def _location(form) -> tuple[float, float] | None:  # type: ignore[no-untyped-de
         return float(form["Latitude"]), float(form["Longitude"])
     except (KeyError, ValueError):
         return None
+
+
+@blueprint.post("/telegram/webhook")
+def telegram_webhook():  # type: ignore[no-untyped-def]
+    """Take one Telegram Update; answer through the Bot API."""
+    settings = g.runtime.settings
+    secret = settings.telegram_webhook_secret
+    if not secret or not settings.telegram_bot_token:
+        log.error("refusing a Telegram update: TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET must be set")
+        return jsonify(error="Forbidden", detail="Telegram is not configured"), 403
+    presented = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not hmac.compare_digest(presented.encode(), secret.encode()):
+        return jsonify(error="Forbidden", detail="bad or missing secret token"), 403
+    data = request.get_json(silent=True)
+    try:
+        inbound, callback_id = inbound_from_update(data) if isinstance(data, dict) else (None, None)
+    except (KeyError, TypeError, ValueError, AttributeError):  # python-telegram-bot's parse errors
+        return jsonify(error="Bad Request", detail="not a Telegram Update"), 400
+    if not isinstance(data, dict):
+        return jsonify(error="Bad Request", detail="not a Telegram Update"), 400
+    api = current_app.extensions["chargeline.collaborators"].get("telegram") or BotAPI(
+        settings.telegram_bot_token, settings.telegram_api_url)
+    if callback_id:
+        api.send_all([("answerCallbackQuery", {"callback_query_id": callback_id})])
+    if inbound is None:
+        return jsonify(ok=True)
+    try:
+        result = current_engine().handle(inbound)
+        replies = () if (result.duplicate or result.agent_mode) else result.replies
+    except Exception:
+        log.exception("telegram turn failed chat=%s", inbound.contact)
+        replies = (Reply(text=APOLOGY),)
+    api.send_all(outbound_calls(inbound.contact, replies, settings.public_url))
+    return jsonify(ok=True)
 
 
 def register(app: Flask) -> None:
