@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.context import GuideContext
-from bot.knowledge.loader import load_knowledge
+from bot.knowledge.loader import default_knowledge, load_knowledge
 from bot.knowledge.model import (
     ErrorExplanation,
     Guide,
@@ -25,5 +25,6 @@ __all__ = [
     "Style",
     "UnknownGuide",
     "Variants",
+    "default_knowledge",
     "load_knowledge",
 ]

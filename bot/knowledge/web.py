@@ -10,7 +10,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, request
 
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.context import GuideContext
-from bot.knowledge.loader import PACKAGE_DIR, load_knowledge
+from bot.knowledge.loader import PACKAGE_DIR, default_knowledge
 from bot.knowledge.model import UnknownGuide
 from bot.knowledge.page import render_page
 
@@ -24,7 +24,7 @@ EXTENSION = "chargeline.knowledge"
 
 def register(app: Flask) -> None:
     """Load the knowledge base once (or take the injected one) and serve /kb."""
-    knowledge = app.extensions["chargeline.collaborators"].get("knowledge") or load_knowledge()
+    knowledge = app.extensions["chargeline.collaborators"].get("knowledge") or default_knowledge()
     app.extensions[EXTENSION] = knowledge
     # Only files that exist at start may be served: names never reach the filesystem.
     app.extensions[EXTENSION + ".images"] = {p.name: p for p in (PACKAGE_DIR / "images").glob("*.svg")}

@@ -20,23 +20,23 @@ def client(runtime: Runtime) -> FlaskClient:
     return create_app(runtime=runtime).test_client()
 
 
-@pytest.mark.parametrize("name", ["ccs2", "chademo", "type2", "type1", "nacs", "ccs1"])
-def test_each_connector_drawing_is_served_as_svg(client: FlaskClient, name: str) -> None:
-    response = client.get(f"/kb/images/{name}.svg")
-    assert response.status_code == 200
-    assert response.mimetype == "image/svg+xml"
-    assert response.data.startswith(b"<svg") and b"<title" in response.data
-    assert b"<script" not in response.data
+def test_each_connector_drawing_is_served_as_svg(client: FlaskClient) -> None:
+    for name in ("ccs2", "chademo", "type2", "type1", "nacs", "ccs1"):
+        response = client.get(f"/kb/images/{name}.svg")
+        assert response.status_code == 200, name
+        assert response.mimetype == "image/svg+xml"
+        assert response.data.startswith(b"<svg") and b"<title" in response.data
+        assert b"<script" not in response.data
 
 
-@pytest.mark.parametrize("path", ["/kb/images/nope.svg", "/kb/images/ccs2.png", "/kb/images/..%2Fweb.py",
-                                  "/kb/images/%2E%2E%2Floader.py", "/kb/images/../error_codes.yaml",
-                                  "/kb/images/..%5Cerror_codes.yaml"])
-def test_unknown_images_and_traversal_get_a_json_404(client: FlaskClient, path: str) -> None:
-    response = client.get(path)
-    assert response.status_code == 404
-    assert response.get_json()["error"] == "Not Found"
-    assert b"error_codes" not in response.data and b"import" not in response.data
+def test_unknown_images_and_traversal_get_a_json_404(client: FlaskClient) -> None:
+    for path in ("/kb/images/nope.svg", "/kb/images/ccs2.png", "/kb/images/CCS2.svg", "/kb/images/..%2Fweb.py",
+                 "/kb/images/%2E%2E%2Floader.py", "/kb/images/../error_codes.yaml",
+                 "/kb/images/..%5Cerror_codes.yaml", "/kb/images/%2Fetc%2Fpasswd"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.get_json()["error"] == "Not Found"
+        assert b"error_codes:" not in response.data and b"import" not in response.data and b"root:" not in response.data
 
 
 def test_the_guide_page_shows_the_charger_s_connectors(client: FlaskClient) -> None:
