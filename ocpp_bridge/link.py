@@ -71,6 +71,7 @@ class LinkMixin:
         self._response_timeout = core.options.command_timeout
         self._bucket = TokenBucket(core.options.rate_per_second, core.options.rate_burst)
         self._dropped = 0
+        self._closing = False
         self.closed_reason = "connection closed"
 
     async def serve(self) -> None:
@@ -78,9 +79,10 @@ class LinkMixin:
         try:
             async for raw in self._connection:
                 self.core.seen(self.id)
+                if self._closing:
+                    continue  # keep reading so the close handshake is not stuck behind unread frames
                 if not self._bucket.take():
-                    if await self._flooded(raw):
-                        return
+                    await self._flooded(raw)
                     continue
                 self._dropped = 0
                 try:
@@ -92,31 +94,32 @@ class LinkMixin:
         except ConnectionClosed as exc:
             self.closed_reason = f"connection closed ({exc.rcvd.code if exc.rcvd else 'no close frame'})"
 
-    async def _flooded(self, raw: Any) -> bool:
+    async def _flooded(self, raw: Any) -> None:
         """Answer a CALL over the rate limit with a CALLERROR; close after a sustained flood."""
         self._dropped += 1
         if self._dropped == 1:
             log.warning("charger=%s sends faster than %s frames/s; dropping", self.id, self.core.options.rate_per_second)
         if self._dropped >= self.core.options.flood_close_after:
             log.warning("charger=%s flood did not stop; closing the connection", self.id)
+            self._closing = True
+            self.core.spawn(self.close(1008, "message rate limit exceeded"), f"close flooding {self.id}")
             self.closed_reason = "closed: message flood"
-            await self._connection.close(1008, "message rate limit exceeded")
-            return True
+            return
         unique_id = _call_id(raw)
         if unique_id is not None:
             error = CallError(unique_id, "GenericError", "Rate limit exceeded; slow down", {})
             await self._connection.send(error.to_json())
-        return False
 
     async def route_message(self, raw_msg: Any) -> None:
         """Route one frame; a frame that is not OCPP gets a CALLERROR when it has a message id."""
         try:
             msg = unpack(raw_msg)
         except OCPPError as error:
-            log.warning("charger=%s sent a malformed frame: %s", self.id, error.description)
+            cause = str((error.details or {}).get("cause") or error.description)
+            log.warning("charger=%s sent a malformed frame: %s", self.id, cause)
             unique_id = _call_id(raw_msg) or "-1"
-            code = "FormationViolation" if self.protocol == "ocpp1.6" else error.code
-            await self._send(CallError(unique_id, code, str(error.description), {}).to_json())
+            code = "FormationViolation" if self.protocol == "ocpp1.6" and error.code == "FormatViolation" else error.code
+            await self._send(CallError(unique_id, code, cause, {}).to_json())
             return
         if msg.message_type_id == MessageType.Call and not isinstance(msg.payload, dict):
             await self._send(CallError(msg.unique_id, "FormationViolation" if self.protocol == "ocpp1.6"
@@ -135,7 +138,9 @@ class LinkMixin:
         return await self.call(payload, suppress=False)  # type: ignore[attr-defined]
 
     async def close(self, code: int, reason: str) -> None:
+        """Close the socket (the serve loop then ends and the charger is marked offline)."""
         self.closed_reason = reason
+        self._closing = True
         await self._connection.close(code, reason)
 
 

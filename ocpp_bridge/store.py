@@ -9,6 +9,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Optional
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.appstate import get_value
@@ -50,13 +51,23 @@ class Store:
 
     def _state(self, session: Session, charger_id: str) -> ChargerState:
         state = session.get(ChargerState, charger_id)
-        if state is None:
-            state = ChargerState(charger_id=charger_id, online=False)
-            session.add(state)
+        assert state is not None, "call _ensure first"
         return state
+
+    def _ensure(self, charger_id: str) -> None:
+        """Create the charger's state row once; a concurrent insert from another connection is fine."""
+        with self.sessions() as session:
+            if session.get(ChargerState, charger_id) is not None:
+                return
+            session.add(ChargerState(charger_id=charger_id, online=False))
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
 
     def connected(self, charger_id: str, protocol: str) -> None:
         """Mark a charger online on this node."""
+        self._ensure(charger_id)
         now = utcnow()
         with self.sessions.begin() as session:
             state = self._state(session, charger_id)
@@ -68,6 +79,7 @@ class Store:
 
     def disconnected(self, charger_id: str, reason: str) -> None:
         """Mark a charger offline (socket closed or heartbeats missed)."""
+        self._ensure(charger_id)
         now = utcnow()
         with self.sessions.begin() as session:
             state = self._state(session, charger_id)
@@ -89,6 +101,7 @@ class Store:
 
     def boot(self, charger_id: str, vendor: str, model: str, firmware: Optional[str], serial: Optional[str]) -> None:
         """Record a BootNotification's facts."""
+        self._ensure(charger_id)
         now = utcnow()
         with self.sessions.begin() as session:
             state = self._state(session, charger_id)
@@ -125,6 +138,7 @@ class Store:
 
     def note(self, charger_id: str, kind: str, info: str, **fields: Optional[str]) -> None:
         """Record firmware/diagnostics status or a security event."""
+        self._ensure(charger_id)
         now = utcnow()
         with self.sessions.begin() as session:
             state = self._state(session, charger_id)
