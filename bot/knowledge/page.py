@@ -6,6 +6,8 @@ import re
 
 from markupsafe import Markup, escape
 
+from urllib.parse import quote
+
 from bot.knowledge.context import GuideContext
 from bot.knowledge.model import Guide
 
@@ -29,6 +31,7 @@ a{{color:#0b5cad}}
 <h1>{title}</h1>
 {charger}{image}{body}
 </main>
+<footer><p>{footer}</p></footer>
 </body>
 </html>
 """
@@ -73,4 +76,20 @@ def render_page(guide: Guide, context: GuideContext | None, asked_for: str | Non
     image = Markup("")
     if rendered.image_url:
         image = Markup('<img src="{}" alt="{}" width="240">\n').format(rendered.image_url, f"Drawing: {guide.title}")
-    return _PAGE.format(title=escape(guide.title), charger=charger, image=image, body=_body(rendered.text))
+    ref = context.charger_ref() if context is not None else None
+    suffix = f"?charger={quote(ref, safe='')}" if ref else ""
+    footer = Markup('<a href="/chat{0}">Still stuck? Chat with us</a> | <a href="/kb{0}">All help guides</a>'
+                    ).format(suffix)
+    return _PAGE.format(title=escape(guide.title), charger=charger, image=image, body=_body(rendered.text),
+                        footer=footer)
+
+
+def render_index(guides: list[Guide], charger_ref: str | None) -> str:
+    """Return a page listing every guide, each link keeping the charger."""
+    suffix = f"?charger={quote(charger_ref, safe='')}" if charger_ref else ""
+    items = Markup("\n").join(
+        Markup('<li><a href="/kb/{}{}">{}</a></li>').format(g.id, suffix, g.title) for g in guides
+    )
+    body = Markup("<ul>\n{}\n</ul>").format(items)
+    footer = Markup('<a href="/chat{}">Chat with us</a>').format(suffix)
+    return _PAGE.format(title="Help with charging", charger=Markup(""), image=Markup(""), body=body, footer=footer)

@@ -12,7 +12,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.context import GuideContext
 from bot.knowledge.loader import PACKAGE_DIR, default_knowledge
 from bot.knowledge.model import UnknownGuide
-from bot.knowledge.page import render_page
+from bot.knowledge.page import render_index, render_page
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,17 @@ def image(name: str) -> Response:
     # An SVG opened directly must not run script, whatever it contains.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
+
+
+@blueprint.get("/kb")
+@blueprint.get("/kb/")
+def index() -> Response:
+    """List every guide; links keep `?charger=`."""
+    knowledge: KnowledgeBase = current_app.extensions[EXTENSION]
+    asked = (request.args.get("charger") or "").strip() or None
+    if asked is not None and not _CHARGER_REF.match(asked):
+        abort(400, description="charger must be a charger id or label")
+    return Response(render_index(knowledge.guides, asked), mimetype="text/html")
 
 
 @blueprint.get("/kb/<guide_id>")

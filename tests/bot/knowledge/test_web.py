@@ -49,6 +49,7 @@ def test_the_guide_page_shows_the_charger_s_connectors(client: FlaskClient) -> N
     assert "Charger: <strong>Station 12</strong> (connector 1: CCS2 up to 150 kW, connector 2: CHAdeMO up to 50 kW)" in html
     assert "Station 12 has a CCS2 plug (up to 150 kW) and a CHAdeMO plug (up to 50 kW)." in html
     assert "{" not in html.split("</style>")[1]
+    assert '<a href="/chat?charger=CP-1042">Still stuck? Chat with us</a>' in html
 
 
 def test_the_guide_page_shows_its_drawing_with_alt_text(client: FlaskClient) -> None:
@@ -73,3 +74,9 @@ def test_an_unknown_guide_gets_a_json_404(client: FlaskClient) -> None:
     response = client.get("/kb/no-such-guide")
     assert response.status_code == 404
     assert response.get_json() == {"error": "Not Found", "detail": "no guide named 'no-such-guide'"}
+
+
+def test_the_index_lists_every_guide_and_keeps_the_charger(client: FlaskClient) -> None:
+    html = client.get("/kb?charger=CP-1042").get_data(as_text=True)
+    assert '<li><a href="/kb/cable-stuck?charger=CP-1042">The cable will not come out</a></li>' in html
+    assert html.count("<li><a href=") >= 30
