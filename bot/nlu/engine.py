@@ -54,10 +54,9 @@ class BuiltinEngine:
         elif confidence < cfg.fallback_threshold:
             intent = FALLBACK_INTENT
         phrase = hazard(work)
-        if phrase is not None and intent != SAFETY_INTENT:
+        if phrase is not None:
             log.debug("safety net: %r forces %s (classifier said %s)", phrase, SAFETY_INTENT, intent)
-            scores = dict(ranking)
-            intent, confidence = SAFETY_INTENT, max(scores.get(SAFETY_INTENT, 0.0), cfg.safety_confidence)
+            intent, confidence = SAFETY_INTENT, max(dict(ranking).get(SAFETY_INTENT, 0.0), cfg.safety_confidence)
         return ParseResult(text, intent, float(confidence), ranking, entities)
 
     def _rank(self, text: str) -> tuple[tuple[tuple[str, float], ...], float]:

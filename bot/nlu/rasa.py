@@ -63,7 +63,7 @@ def from_rasa(text: str, payload: dict[str, Any]) -> ParseResult:
 
 def _with_safety_net(result: ParseResult) -> ParseResult:
     """Apply the same danger-word net as the built-in engine: Rasa must not miss a hazard either."""
-    if result.intent == SAFETY_INTENT or hazard(result.text) is None:
+    if hazard(result.text) is None:
         return result
     confidence = max(dict(result.ranking).get(SAFETY_INTENT, 0.0), SAFETY_CONFIDENCE)
     return ParseResult(result.text, SAFETY_INTENT, confidence, result.ranking, result.entities)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import warnings
 from pathlib import Path
 from typing import Callable
 
@@ -69,6 +70,7 @@ def train(data_dir: Path, config: Path | None = None, progress: Progress | None 
 def train_data(data: TrainingData, config: EngineConfig | None = None, progress: Progress | None = None) -> Model:
     """Train a model from already loaded training data."""
     from scipy.sparse import csr_matrix
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
     config = config or EngineConfig()
@@ -91,8 +93,14 @@ def train_data(data: TrainingData, config: EngineConfig | None = None, progress:
     intents = sorted(data.intents)
     labels = np.array([intents.index(e.intent) for e in data.examples])
     say(f"training the intent classifier on {len(vocabulary)} features")
-    clf = LogisticRegression(C=config.c, max_iter=2000, class_weight="balanced")
-    clf.fit(matrix, labels)
+    # saga is an order of magnitude faster than lbfgs on these sparse, short texts
+    clf = LogisticRegression(C=config.c, solver="saga", tol=1e-4, max_iter=1000, class_weight="balanced",
+                             random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        clf.fit(matrix, labels)
+    if any(issubclass(w.category, ConvergenceWarning) for w in caught):
+        log.warning("intent classifier stopped after %d iterations before converging", clf.n_iter_[0])
     say("training the entity tagger")
     tagger = train_tagger(data.examples, epochs=config.tagger_epochs)
     return Model(intents=intents, vocabulary=vocabulary, idf=idf,
