@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Optional
 
 from bot.conversation.turn import Turn
@@ -24,6 +26,7 @@ class Outcome:
     verified: bool = False
     reason: str = ""
     observed: Any = None
+    started: Optional[datetime] = None  # wall-clock time the command was sent (the bridge's clock)
 
 
 def attempt(turn: Turn, action: str, params: dict[str, Any] | None, *, playbook: str, question: str = "",
@@ -59,6 +62,7 @@ def run(turn: Turn, action: str, params: dict[str, Any] | None, *, connector_id:
     charger_id = turn.state.charger_id or ""
     record: dict[str, Any] = {"action": action, "params": params or {}, "connector_id": connector_id,
                               "at": turn.deps.clock().isoformat()}
+    started = datetime.now(timezone.utc)
     try:
         result = turn.deps.bridge.command(charger_id, action, params or {}, requested_by=turn.requested_by)
     except PolicyRefused as exc:
@@ -77,7 +81,34 @@ def run(turn: Turn, action: str, params: dict[str, Any] | None, *, connector_id:
     turn.snapshot(fresh=True)  # what the charger reports after the action
     log.info("remote action conversation=%s charger=%s action=%s status=%s verified=%s",
              turn.conversation_id, charger_id, action, result.status, result.verified)
-    return Outcome("done", status=result.status, verified=bool(result.verified), observed=result.observed)
+    return Outcome("done", status=result.status, verified=bool(result.verified), observed=result.observed,
+                   started=started)
+
+
+def settled_connector(turn: Turn, connector_id: int, started: Optional[datetime], *,
+                      timeout: float = 10.0) -> Optional[dict[str, Any]]:
+    """The connector as the charger reports it after our command (waiting briefly for its status to land)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        snap = turn.snapshot(fresh=True) or {}
+        found = [c for c in snap.get("connectors") or [] if int(c.get("id") or 0) == connector_id]
+        connector = found[0] if found else None
+        since = _parse(connector.get("since")) if connector else None
+        # a status older than the command is what the charger said before it; wait for the new one
+        if connector is None or since is None or started is None or since >= started \
+                or connector.get("status") == "Available" or time.monotonic() >= deadline:
+            return connector
+        time.sleep(0.2)
+
+
+def _parse(value: Any) -> Optional[datetime]:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def _jsonable(value: Any) -> Any:

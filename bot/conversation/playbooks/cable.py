@@ -29,9 +29,9 @@ def run(turn: Turn) -> None:
         return
     tx = active_session(snap, turn.state.connector_id)
     if tx:
+        params = {"transaction_id": tx.get("transaction_id") or tx.get("id")}
         outcome = actions.attempt(
-            turn, "RemoteStopTransaction", {"transaction_id": tx.get("transaction_id") or tx.get("id")}, playbook="cable",
-            connector_id=turn.state.connector_id,
+            turn, "RemoteStopTransaction", params, playbook="cable_stuck", connector_id=turn.state.connector_id,
             question=f"A session is still running on connector {turn.state.connector_id}. Shall I stop it and "
                      "release the cable?")
         after_action(turn, {"action": "RemoteStopTransaction"}, outcome)
@@ -41,7 +41,7 @@ def run(turn: Turn) -> None:
 
 def _unlock(turn: Turn, *, confirmed: bool = False) -> None:
     outcome = actions.attempt(
-        turn, "UnlockConnector", {"connector_id": turn.state.connector_id}, playbook="cable",
+        turn, "UnlockConnector", {"connector_id": turn.state.connector_id}, playbook="cable_stuck",
         connector_id=turn.state.connector_id, confirmed=confirmed,
         question=f"Shall I unlock connector {turn.state.connector_id} on {turn.label()} so you can unplug?")
     after_action(turn, {"action": "UnlockConnector"}, outcome)

@@ -46,7 +46,7 @@ def after_action(turn: Turn, pending: dict[str, Any], outcome: actions.Outcome) 
     if outcome.kind == "asked":
         return
     label = turn.label()
-    if outcome.kind == "done" and outcome.verified and not _still_faulted(turn, pending.get("connector_id")):
+    if outcome.kind == "done" and outcome.verified and not _still_faulted(turn, pending.get("connector_id"), outcome):
         turn.state.intent = "recovery"
         turn.state.ask("worked", ["yes", "no"])
         turn.say(f"Done: I restarted {label} and it now reports ready. Please try again: plug in, then tap your "
@@ -85,11 +85,11 @@ def after_worked(turn: Turn, worked: bool) -> None:
              intro="Sorry it still doesn't work.")
 
 
-def _still_faulted(turn: Turn, connector_id: Any) -> bool:
+def _still_faulted(turn: Turn, connector_id: Any, outcome: actions.Outcome) -> bool:
+    if connector_id:
+        actions.settled_connector(turn, int(connector_id), outcome.started)
     snap = turn.snapshot()
-    if not snap:
-        return True
-    if not snap.get("online"):
+    if not snap or not snap.get("online"):
         return True
     found = faults(turn, snap)
     if connector_id:

@@ -33,7 +33,7 @@ def run(turn: Turn) -> None:
         # the one remote action allowed on this charger in this conversation, before the lock
         outcome = actions.attempt(turn, "ChangeAvailability",
                                   {"connector_id": state.connector_id or 0, "type": "Inoperative"},
-                                  playbook="safety", confirmed=True, connector_id=state.connector_id or 0)
+                                  playbook="safety_hazard", confirmed=True, connector_id=state.connector_id or 0)
         taken_out = outcome.kind == "done" and outcome.status in ("Accepted", "Scheduled")
         state.safety_chargers.append(charger_id)
         try:

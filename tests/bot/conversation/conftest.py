@@ -95,3 +95,23 @@ def say(engine: ConversationEngine, parts: dict) -> Callable[..., TurnResult]:
 def texts(result: TurnResult) -> str:
     """Every reply's text, one per line."""
     return "\n".join(r.text for r in result.replies)
+
+
+@pytest.fixture(scope="session")
+def real_nlu(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The real built-in NLU trained on nlu_data/ (once per test session, ~35 s on 2 cores)."""
+    from bot.nlu import load_engine
+
+    base = tmp_path_factory.mktemp("nlu")
+    return load_engine(Settings(database_url=f"sqlite:///{base / 'x.db'}", data_dir=base), train_if_missing=True)
+
+
+@pytest.fixture
+def live(sqlite_runtime: Runtime, request: pytest.FixtureRequest, real_nlu):  # type: ignore[no-untyped-def]
+    """The real bridge on real ports, a simulated fleet playing the test's scenario, and the engine."""
+    from tests.bot.conversation.live import LiveStack
+
+    scenario = getattr(request, "param", None) or {}  # parametrize("live", [scenario], indirect=True)
+    stack = LiveStack(sqlite_runtime, scenario, real_nlu).start()
+    yield stack
+    stack.stop()

@@ -97,7 +97,7 @@ class Result:
 
 def connector(cid: int, kind: str, max_kw: float, status: str = "Available", error_code: str = "NoError") -> dict:
     return {"id": cid, "type": kind, "max_kw": max_kw, "status": status, "error_code": error_code,
-            "vendor_error_code": None, "info": None, "since": "2026-11-22T21:00:00+00:00"}
+            "vendor_error_code": None, "info": None, "since": None}
 
 
 def snapshot(charger_id: str, label: str, connectors: list[dict], *, online: bool = True,
