@@ -33,7 +33,7 @@ class Bridge:
                  redis_url: Optional[str] = None) -> None:
         self.runtime = runtime
         self.host, self.port, self.control_port = host, port, control_port
-        self.options = options or BridgeOptions(node_id=socket.gethostname() if redis_url else "local")
+        self.options = options or BridgeOptions(node_id=f"{socket.gethostname()}:{port}" if redis_url else "local")
         self.policy = policy or load_policy(runtime.settings.policy_file)
         self.redis_url = redis_url
         self.core = Core(Store(runtime.sessions, self.options.node_id), self.options)

@@ -1,0 +1,84 @@
+"""`/api/chargers`: live charger state (from the database) and remote commands (through the bridge)."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, request
+
+from bot.errors import ChargeLineError, ChargerUnreachable, PolicyRefused, UnknownCharger
+from ocpp_bridge.client import BridgeClient
+from ocpp_bridge.commands import BadCommand, CommandTimeout
+from ocpp_bridge.state import charger_snapshot
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("ocpp_bridge", __name__)
+
+
+def _error(status: int, error: str, detail: str, **extra: Any):  # type: ignore[no-untyped-def]
+    return jsonify(error=error, detail=detail, **extra), status
+
+
+def _authorized() -> bool:
+    token = current_app.extensions["chargeline"].api_token
+    given = request.headers.get("Authorization", "")
+    return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
+
+
+def bridge_client(app: Flask) -> BridgeClient:
+    """The injected bridge collaborator, or one built from settings (once per app)."""
+    injected = app.extensions.get("chargeline.collaborators", {}).get("bridge")
+    if injected is not None:
+        return injected  # type: ignore[no-any-return]
+    client = app.extensions.get("ocpp_bridge.client")
+    if client is None:
+        runtime = app.extensions["chargeline"]
+        client = app.extensions["ocpp_bridge.client"] = BridgeClient(runtime.settings.bridge_url, runtime.api_token)
+    return client  # type: ignore[no-any-return]
+
+
+@blueprint.get("/api/chargers/<charger_id>")
+def get_charger(charger_id: str):  # type: ignore[no-untyped-def]
+    """Live state of one charger."""
+    if not _authorized():
+        return _error(401, "unauthorized", "a valid bearer token is required")
+    with current_app.extensions["chargeline"].sessions() as session:
+        snapshot = charger_snapshot(session, charger_id)
+    if snapshot is None:
+        return _error(404, "unknown_charger", f"no charger {charger_id!r} in the fleet")
+    return jsonify(snapshot)
+
+
+@blueprint.post("/api/chargers/<charger_id>/commands")
+def post_command(charger_id: str):  # type: ignore[no-untyped-def]
+    """Run a remote command on one charger (the approved-actions policy applies to bots)."""
+    if not _authorized():
+        return _error(401, "unauthorized", "a valid bearer token is required")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("action"), str) \
+            or not isinstance(body.get("params") or {}, dict):
+        return _error(400, "bad_request", 'expected JSON {"action": ..., "params": {...}, "verify": true}')
+    try:
+        result = bridge_client(current_app).command(
+            charger_id, body["action"], body.get("params") or {}, verify=bool(body.get("verify", True)),
+            requested_by=str(body.get("requested_by") or "api"))
+    except PolicyRefused as exc:
+        return _error(409, "refused", exc.reason, reason=exc.reason)
+    except UnknownCharger as exc:
+        return _error(404, "unknown_charger", str(exc))
+    except BadCommand as exc:
+        return _error(400, "bad_request", str(exc))
+    except CommandTimeout as exc:
+        return _error(504, "timeout", str(exc), audit_id=exc.audit_id)
+    except ChargerUnreachable as exc:
+        return _error(503, "unreachable", str(exc))
+    except ChargeLineError as exc:
+        log.warning("charger=%s command failed: %s", charger_id, exc)
+        return _error(502, "bridge_error", str(exc))
+    return jsonify(result.to_dict())
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(blueprint)
