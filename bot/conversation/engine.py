@@ -78,7 +78,8 @@ class ConversationEngine:
                                    confidence=turn.understood.confidence)
         except Exception:
             log.exception("could not save turn conversation=%s", recorded.conversation_id)
-        return TurnResult(conversation_id=recorded.conversation_id, replies=replies)
+        return TurnResult(conversation_id=recorded.conversation_id, replies=replies,
+                          charger_id=turn.state.charger_id)
 
     def _fail_open(self, turn: Turn, recorded: Recorded, exc: Exception) -> tuple[Reply, ...]:
         """Apologise and hand over with a ticket; the driver's words are already stored."""

@@ -40,7 +40,7 @@ RULES = [
     (r"price|cost|per kwh", "pricing_info"),
     (r"how (do|can) i start", "how_to_start"),
     (r"which plug|plug doesn't fit|connector type", "connector_help"),
-    (r"error|E\d\d", "error_message"),
+    (r"error|\be\d\d\b", "error_message"),
     (r"out of order|unavailable|offline", "charger_unavailable"),
     (r"is .* (free|working)|status", "check_status"),
     (r"won't start|doesn't start|not starting|nothing happens", "start_failure"),
