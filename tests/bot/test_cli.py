@@ -27,15 +27,29 @@ def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def test_every_command_has_help(tmp_path: Path) -> None:
-    env = clean_env(tmp_path)
-    top = run(["--help"], env, tmp_path)
+    from click.testing import CliRunner
+
+    from bot.cli import _register
+    from bot.cli.common import main_group
+
+    top = run(["--help"], clean_env(tmp_path), tmp_path)  # the real entry point once
     assert top.returncode == 0
     commands = [line.split()[0] for line in top.stdout.split("Commands:")[1].splitlines() if line.strip()]
-    assert {"db", "fleet", "serve", "web"} <= set(commands)
+    assert {"db", "fleet", "serve", "web", "bridge", "simulate", "nlu", "chat", "telegram"} <= set(commands)
+    _register()
+    runner = CliRunner()
+
+    def check(path: list[str]) -> None:
+        result = runner.invoke(main_group, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert "Usage:" in result.output
+        if "Commands:" in result.output:
+            for line in result.output.split("Commands:")[1].splitlines():
+                if line.strip():
+                    check([*path, line.split()[0]])
+
     for command in commands:
-        result = run([command, "--help"], env, tmp_path)
-        assert result.returncode == 0, result.stderr
-        assert "Usage:" in result.stdout
+        check([command])
 
 
 def test_bad_configuration_exits_with_one_line_per_problem(tmp_path: Path) -> None:
