@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.conversation.models import Conversation, ConversationMessage
+from bot.fleet.models import Charger
 from bot.logs import mask_phone
 from handoff.clock import as_utc, iso
 from handoff.models import Incident, IncidentContact, Ticket
@@ -45,8 +48,9 @@ def check_network_incident(session: Session, now: datetime, rules: RuleSet | Non
         select(Ticket).where(Ticket.intent.in_(rule.intents), Ticket.updated_at >= since,
                              Ticket.status.in_(("open", "in_progress")))
     ))
-    chargers = {t.charger_id for t in recent if t.charger_id}
-    sites = {t.site_id for t in recent if t.site_id}
+    reports = _conversation_reports(session, rule.intents, since, now)
+    chargers = {t.charger_id for t in recent if t.charger_id} | {r.charger_id for r in reports if r.charger_id}
+    sites = {t.site_id for t in recent if t.site_id} | {r.site_id for r in reports if r.site_id}
     incident = active_incident(session, rule.name, now)
     if incident is None:
         if len(chargers) < rule.chargers_at_least or len(sites) < rule.sites_at_least:
@@ -60,8 +64,38 @@ def check_network_incident(session: Session, now: datetime, rules: RuleSet | Non
     for ticket in recent:
         if ticket.incident_id is None:
             _link_ticket(session, incident, ticket, now)
+    session.flush()
+    linked = set(session.scalars(select(IncidentContact.conversation_id).where(
+        IncidentContact.incident_id == incident.id, IncidentContact.conversation_id.is_not(None))))
+    for report in reports:
+        if report.conversation_id not in linked:
+            link_contact(session, incident, channel=report.channel, contact=report.contact, now=now,
+                         charger_id=report.charger_id, site_id=report.site_id,
+                         conversation_id=report.conversation_id)
     _summarise(session, incident, rule.reason, now)
     return incident
+
+
+@dataclass(frozen=True)
+class _Report:
+    conversation_id: str
+    channel: str
+    contact: str
+    charger_id: str | None
+    site_id: str | None
+
+
+def _conversation_reports(session: Session, intents: tuple[str, ...], since: datetime,
+                          now: datetime) -> list[_Report]:
+    """Conversations where a driver complained of these problems in the window (with or without a ticket)."""
+    rows = session.execute(
+        select(Conversation.id, Conversation.channel, Conversation.contact, Conversation.charger_id, Charger.site_id)
+        .join(ConversationMessage, ConversationMessage.conversation_id == Conversation.id)
+        .outerjoin(Charger, Charger.id == Conversation.charger_id)
+        .where(ConversationMessage.direction == "in", ConversationMessage.intent.in_(intents),
+               ConversationMessage.at >= since, ConversationMessage.at <= now)
+        .distinct())
+    return [_Report(*row) for row in rows]
 
 
 def _link_ticket(session: Session, incident: Incident, ticket: Ticket, now: datetime) -> None:

@@ -76,3 +76,31 @@ def test_other_problems_do_not_make_a_payment_outage(session: Session) -> None:
     for n, charger in enumerate(["CP-B1", "CP-B2", "CP-B3", "CP-A1", "CP-A2"]):
         complain(session, charger, intent="start_failure", n=n)
     assert check_network_incident(session, NOW) is None
+
+
+def converse(session: Session, conversation_id: str, charger_id: str, intent: str = "payment_failed",
+             minutes: float = 0) -> None:
+    from bot.conversation.models import Conversation, ConversationMessage
+
+    at = NOW + timedelta(minutes=minutes)
+    session.add(Conversation(id=conversation_id, channel="whatsapp", contact="whatsapp:+447700900123", mode="bot",
+                             status="open", started_at=at, last_activity_at=at, charger_id=charger_id, state={}))
+    session.flush()
+    session.add(ConversationMessage(conversation_id=conversation_id, channel="whatsapp", direction="in",
+                                    text="card declined", at=at, intent=intent, processed=True, payload={}))
+
+
+def test_complaints_the_bot_handled_without_tickets_still_reveal_an_outage(session: Session) -> None:
+    for n, charger in enumerate(["CP-B1", "CP-B2", "CP-M1", "CP-A1"]):
+        converse(session, f"conv-{n}", charger, minutes=n)
+    converse(session, "conv-x", "CP-A2", intent="pricing_info")
+    assert check_network_incident(session, NOW + timedelta(minutes=5)) is None
+    converse(session, "conv-4", "CP-A2", intent="auth_failed", minutes=6)
+    incident = check_network_incident(session, NOW + timedelta(minutes=6))
+    assert incident is not None
+    again = check_network_incident(session, NOW + timedelta(minutes=7))
+    assert again is not None and again.id == incident.id
+    data = incident_json(session, incident)
+    assert data["tickets"] == [] and len(data["contacts"]) == 5  # linked once each, not per check
+    assert {c["contact"] for c in data["contacts"]} == {"whatsapp:+44******123"}
+    assert "5 chargers across 3 sites" in data["summary"]
