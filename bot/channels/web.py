@@ -10,6 +10,7 @@ import hmac
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
 from bot.channels.optout import HELP_TEXT, is_opted_out, keyword, set_opted_out
+from bot.channels.ratelimit import ContactRateLimiter
 from bot.channels.sms import render_sms, render_whatsapp
 from bot.channels.telegram import BotAPI, inbound_from_update, outbound_calls
 from bot.channels.twilio_auth import is_signed_by_twilio
@@ -25,6 +26,12 @@ MAX_MEDIA = 10
 APOLOGY = ("Sorry, something went wrong on our side. Your message is saved and a colleague will follow up. "
            "If it is urgent, call the number on the charger.")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+SLOW_DOWN = "You are sending messages very fast. Please wait a minute, then tell us what is happening."
+
+
+def _limiter() -> ContactRateLimiter:
+    collaborators = current_app.extensions["chargeline.collaborators"]
+    return collaborators.setdefault("rate_limiter", ContactRateLimiter())
 
 
 def twiml(body: str, status: int = 200) -> Response:
@@ -58,6 +65,9 @@ def twilio_sms() -> Response:
     if command == "help":
         return twiml(render_sms([Reply(text=HELP_TEXT)]))
 
+    if not _limiter().allow(channel, contact):
+        log.warning("rate limited channel=%s contact=%s sid=%s", channel, mask_phone(contact), sid)
+        return twiml(render_sms([Reply(text=SLOW_DOWN)]))
     count = min(_int(form.get("NumMedia")), MAX_MEDIA)
     media = tuple(form[f"MediaUrl{i}"] for i in range(count) if form.get(f"MediaUrl{i}"))
     text = body.strip()
@@ -115,6 +125,10 @@ def telegram_webhook():  # type: ignore[no-untyped-def]
     if callback_id:
         api.send_all([("answerCallbackQuery", {"callback_query_id": callback_id})])
     if inbound is None:
+        return jsonify(ok=True)
+    if not _limiter().allow("telegram", inbound.contact):
+        log.warning("rate limited channel=telegram chat=%s update=%s", inbound.contact, inbound.delivery_id)
+        api.send_all(outbound_calls(inbound.contact, (Reply(text=SLOW_DOWN),), settings.public_url))
         return jsonify(ok=True)
     try:
         result = current_engine().handle(inbound)

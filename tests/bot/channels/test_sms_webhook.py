@@ -74,3 +74,13 @@ def test_messages_during_an_agent_takeover_get_no_bot_answer(twilio: TwilioClien
 def test_a_request_without_sender_is_a_400_with_empty_twiml(twilio: TwilioClient) -> None:
     response = twilio.post("/twilio/sms", {"MessageSid": new_sid("SM"), "Body": "x"})
     assert response.status_code == 400 and messages_of(response.data) == []
+
+
+def test_a_flood_from_one_number_is_held_back(twilio: TwilioClient, engine: RecordingEngine) -> None:
+    from bot.channels.ratelimit import ContactRateLimiter
+
+    twilio.client.application.extensions["chargeline.collaborators"]["rate_limiter"] = ContactRateLimiter(limit=2)
+    answers = [messages_of(twilio.sms("+4915112345789", f"msg {n}").data) for n in range(3)]
+    assert answers[2] == ["You are sending messages very fast. Please wait a minute, then tell us what is happening."]
+    assert [m.text for m in engine.seen] == ["msg 0", "msg 1"]
+    assert len(messages_of(twilio.sms("+4915100000001", "other driver").data)) == 1
