@@ -108,8 +108,6 @@ class ConversationStore:
             conversation.last_activity_at = now
             if any(r.end_conversation for r in replies):
                 conversation.status = "closed"
-            if any(r.handoff is not None for r in replies):
-                conversation.mode = "agent"
             inbound = session.get(ConversationMessage, message_id)
             if inbound is not None:
                 inbound.processed = True
