@@ -223,13 +223,14 @@ class OutboxWorker:
 
 
 def start_outbox_worker(sessions: sessionmaker[Session], url: str | None, secret: str | None, *,
-                        interval: float = 5.0, jobs: tuple[Callable[[], Any], ...] = ()) -> OutboxWorker | None:
-    """Start delivering to the helpdesk in the background; None when no webhook URL is configured."""
-    if not url:
-        return None
-    if not secret:
+                        interval: float = 5.0, jobs: tuple[Callable[[], Any], ...] = ()) -> OutboxWorker:
+    """Start the background thread: the periodic `jobs`, and helpdesk delivery when a URL is configured."""
+    if url and not secret:
         log.warning("CHARGELINE_HELPDESK_WEBHOOK_SECRET is not set: helpdesk deliveries go out unsigned")
     http = requests.Session()
-    worker = OutboxWorker(lambda: deliver_pending(sessions, url, secret, now=utcnow(), http=http),
-                          interval=interval, jobs=jobs)
-    return worker.start()
+
+    def deliver() -> None:
+        if url:
+            deliver_pending(sessions, url, secret, now=utcnow(), http=http)
+
+    return OutboxWorker(deliver, interval=interval, jobs=jobs).start()

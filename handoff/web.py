@@ -13,7 +13,8 @@ from bot.db import transaction
 from bot.runtime import Runtime
 from handoff.clock import utcnow
 from handoff.incidents import incident_json, list_incidents
-from handoff.outbox import start_outbox_worker
+from handoff.offline import claim_sweep, sweep_offline
+from handoff.outbox import OutboxWorker, start_outbox_worker
 from handoff.rules import RuleSet, load_rules
 from handoff.tickets import get_ticket, list_tickets, ticket_json
 
@@ -24,23 +25,31 @@ SWEEP_EVERY = timedelta(minutes=1)
 
 
 def register(app: Flask) -> None:
-    """Add the API; load the rules (a bad file stops start-up); start helpdesk delivery if configured."""
+    """Add the API; load the rules (a bad file stops start-up); start the background work if configured."""
     runtime: Runtime = app.extensions["chargeline"]
     rules = load_rules(runtime.settings.rules_file)
     app.extensions["chargeline.rules"] = rules
     app.register_blueprint(blueprint)
-    worker = start_outbox_worker(runtime.sessions, runtime.settings.helpdesk_webhook_url,
-                                 runtime.settings.helpdesk_webhook_secret, jobs=(lambda: _sweep(runtime, rules),))
-    app.extensions["chargeline.outbox"] = worker
+    # Tests build many apps; a thread per app would outlive its database, so only a configured export starts it
+    # here. `chargeline web` can call start_background itself to sweep offline chargers without a helpdesk.
+    if runtime.settings.helpdesk_webhook_url:
+        app.extensions["chargeline.outbox"] = start_background(runtime, rules)
+
+
+def start_background(runtime: Runtime, rules: RuleSet, *, interval: float = 5.0) -> OutboxWorker:
+    """Start the web process's thread: helpdesk delivery (if configured) and the offline sweep every minute."""
+    return start_outbox_worker(runtime.sessions, runtime.settings.helpdesk_webhook_url,
+                               runtime.settings.helpdesk_webhook_secret, interval=interval,
+                               jobs=(lambda: _sweep(runtime, rules),))
 
 
 def _sweep(runtime: Runtime, rules: RuleSet) -> None:
-    from handoff.offline import claim_sweep, sweep_offline
-
     now = utcnow()
     if claim_sweep(runtime.sessions, now, SWEEP_EVERY):
         with transaction(runtime.sessions) as session:
-            sweep_offline(session, now, rules)
+            refs = sweep_offline(session, now, rules)
+        if refs:
+            log.info("offline sweep raised or escalated %d tickets", len(refs))
 
 
 def _error(status: int, error: str, detail: str) -> Any:

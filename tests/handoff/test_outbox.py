@@ -148,3 +148,32 @@ def test_delivery_gives_up_only_after_days_and_says_so(fleet: Runtime, helpdesk:
     with fleet.sessions() as session:
         event = session.scalars(select(OutboxEvent)).one()
         assert event.gave_up_at is not None and event.last_error == "HTTP 500"
+
+
+def test_the_web_process_delivers_in_the_background(fleet: Runtime, helpdesk: Helpdesk) -> None:
+    from bot.web import create_app
+
+    runtime = Runtime(fleet.settings.replace(helpdesk_webhook_url=helpdesk.url, helpdesk_webhook_secret=SECRET),
+                      fleet.engine, fleet.sessions, fleet.api_token, fleet.secret_key)
+    app = create_app(runtime=runtime)
+    worker = app.extensions["chargeline.outbox"]
+    try:
+        [ticket_id] = open_tickets(fleet, 1)
+        worker.wake()
+        deadline = time.monotonic() + 10
+        while not helpdesk.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    [request] = helpdesk.received
+    assert json.loads(request["body"])["id"] == ticket_id
+    assert verify(SECRET, request["body"], request["headers"]["X-ChargeLine-Signature"])
+
+
+def test_only_one_process_claims_each_offline_sweep(fleet: Runtime) -> None:
+    from handoff.offline import claim_sweep
+
+    every = timedelta(minutes=1)
+    assert claim_sweep(fleet.sessions, NOW, every) is True
+    assert claim_sweep(fleet.sessions, NOW + timedelta(seconds=30), every) is False
+    assert claim_sweep(fleet.sessions, NOW + timedelta(seconds=61), every) is True
