@@ -95,3 +95,13 @@ def test_a_knowledge_question_is_answered_without_a_ticket(live) -> None:  # typ
     assert result.replies and all(r.handoff is None for r in result.replies)
     assert "app" in texts(result).lower()
     assert tickets(live) == [] and audit(live) == []
+
+
+@pytest.mark.parametrize("live", [{}], indirect=True, ids=["scenario"])
+def test_a_refused_card_is_explained_from_what_the_charger_reported(live) -> None:  # type: ignore[no-untyped-def]
+    verdict = live.run(live.fleet["CP-2001"].present_card("0BADCAFE01"))
+    assert verdict == "Blocked"
+    result = live.say("station 8 rejects my rfid card, it says invalid card")
+    assert "our system reports it as blocked" in texts(result)
+    assert "contact your card provider" in texts(result)
+    assert tickets(live) == [] and audit(live) == []
