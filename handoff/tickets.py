@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from bot.errors import ChargeLineError
@@ -71,6 +72,7 @@ def open_ticket(session: Session, draft: TicketDraft, *, now: datetime, sla: Sla
     _check(draft)
     now, sla = as_utc(now), sla or SlaPolicy()
     problem = draft.problem or draft.rule or draft.intent or "unspecified"
+    _serialise(session, draft.charger_id or draft.conversation_id or "", problem)
     existing = _open_duplicate(session, draft, problem)
     if existing is not None:
         _merge(existing, draft, now, sla)
@@ -102,6 +104,17 @@ def _check(draft: TicketDraft) -> None:
         raise ValueError(f"tier {draft.tier!r} is not one of {', '.join(TIERS)}")
     if draft.priority not in PRIORITIES:
         raise ValueError(f"priority {draft.priority!r} is not one of {', '.join(PRIORITIES)}")
+
+
+def _serialise(session: Session, subject: str, problem: str) -> None:
+    """Make concurrent reports of one problem wait for each other, so a retried webhook cannot open two tickets."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"ticket|{subject}|{problem}".encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    else:
+        # SQLite has one writer at a time: taking the write lock now (a write that changes nothing)
+        # holds other writers off until this transaction ends
+        session.execute(text("UPDATE tickets SET id = id WHERE 1 = 0"))
 
 
 def _open_duplicate(session: Session, draft: TicketDraft, problem: str) -> Ticket | None:

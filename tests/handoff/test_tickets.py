@@ -182,3 +182,32 @@ def test_every_change_leaves_one_pending_export_with_the_newest_state(session: S
     events = session.scalars(select(OutboxEvent)).all()
     assert len(events) == 1 and events[0].event == "created" and events[0].version == 2
     assert '"notes": [{"text": "more"' in events[0].body
+
+
+def test_simultaneous_reports_of_one_problem_make_one_ticket(fleet) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from bot.db import transaction
+
+    start = threading.Barrier(4)
+    refs: list[str] = []
+    errors: list[BaseException] = []
+
+    def report(n: int) -> None:
+        try:
+            start.wait(timeout=10)
+            with transaction(fleet.sessions) as s:
+                refs.append(open_ticket(s, draft(conversation_id=f"c{n}"), now=NOW).id)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=report, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert len(refs) == 4 and len(set(refs)) == 1
+    with fleet.sessions() as s:
+        [ticket] = list_tickets(s)
+        assert len(ticket.notes) == 3
