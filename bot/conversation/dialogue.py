@@ -29,7 +29,8 @@ INTENT_TITLES = {
     "connector_help": "Which plug", "cable_stuck": "Cable stuck", "error_message": "Error on the screen",
     "slow_charging": "Charging slowly", "charging_stopped": "Charging stopped",
     "charger_unavailable": "Charger shows unavailable", "check_status": "Is it working?",
-    "billing_dispute": "Wrong charge", "report_damage": "Something is broken", "safety_hazard": "Danger (smoke, sparks)",
+    "billing_dispute": "Wrong charge", "report_damage": "Something is broken",
+    "safety_hazard": "Danger (smoke, sparks)",
 }
 
 
