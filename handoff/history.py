@@ -55,7 +55,7 @@ def _driver_reports(session: Session, charger_id: str, since: datetime, now: dat
         select(Ticket.id, Ticket.conversation_id, Ticket.created_at).where(
             Ticket.charger_id == charger_id, Ticket.intent.in_(FAILURE_INTENTS), Ticket.created_at >= since,
             Ticket.created_at <= now))
-    for ticket_id, conversation_id, at in tickets:
-        if conversation_id is None or conversation_id not in first:
+    for ticket_id, ticket_conversation, at in tickets:
+        if ticket_conversation is None or ticket_conversation not in first:
             first[f"ticket:{ticket_id}"] = as_utc(at)
     return list(first.values())

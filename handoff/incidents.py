@@ -17,7 +17,7 @@ from bot.logs import mask_phone
 from handoff.clock import as_utc, iso
 from handoff.models import Incident, IncidentContact, Ticket
 from handoff.rules import RuleSet, load_rules
-from handoff.tickets import publish_ticket, ticket_json
+from handoff.tickets import lock_problem, publish_ticket, ticket_json
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ def check_network_incident(session: Session, now: datetime, rules: RuleSet | Non
         select(Ticket).where(Ticket.intent.in_(rule.intents), Ticket.updated_at >= since,
                              Ticket.status.in_(("open", "in_progress")))
     ))
+    lock_problem(session, "network", rule.name)  # two workers checking at once must not open two incidents
     reports = _conversation_reports(session, rule.intents, since, now)
     chargers = {t.charger_id for t in recent if t.charger_id} | {r.charger_id for r in reports if r.charger_id}
     sites = {t.site_id for t in recent if t.site_id} | {r.site_id for r in reports if r.site_id}

@@ -56,12 +56,21 @@ def _names(value: Any) -> tuple[str, ...] | None:
     return None
 
 
+def _intent_in(names: tuple[str, ...] | None) -> Predicate:
+    wanted = frozenset(names or ())
+    return lambda facts: facts.intent in wanted
+
+
+def _error_code_in(names: tuple[str, ...] | None) -> Predicate:
+    wanted = frozenset(names or ())
+    return lambda facts: bool(wanted.intersection(facts.error_codes))
+
+
 # condition name -> (what a valid value is, build the predicate from the value)
 _CONDITIONS: dict[str, tuple[str, Callable[[Any], bool], Callable[[Any], Predicate]]] = {
-    "intent": ("an intent name or a list of them", lambda v: _names(v) is not None,
-               lambda v: lambda f, s=frozenset(_names(v) or ()): f.intent in s),
+    "intent": ("an intent name or a list of them", lambda v: _names(v) is not None, lambda v: _intent_in(_names(v))),
     "error_codes": ("an error code or a list of them", lambda v: _names(v) is not None,
-                    lambda v: lambda f, s=frozenset(_names(v) or ()): bool(s.intersection(f.error_codes))),
+                    lambda v: _error_code_in(_names(v))),
     "safety": ("true or false", lambda v: isinstance(v, bool), lambda v: lambda f: f.safety is v),
     "driver_asked_human": ("true or false", lambda v: isinstance(v, bool),
                            lambda v: lambda f: f.driver_asked_human is v),
@@ -131,7 +140,7 @@ class _Validator:
                 continue
             if name in seen:
                 self.error(node, f"duplicate rule name {name!r} (first on line {seen[name]})", "name")
-            seen.setdefault(name, node.line)
+            seen.setdefault(name, getattr(node, "line", 0))
             built = self._rule(node, name)
             if isinstance(built, NetworkRule):
                 network.append(built)
@@ -141,7 +150,8 @@ class _Validator:
             self.error(data, "only one rule may be network_wide", "rules")
         if self.problems:
             raise RulesFileError(self.problems)
-        rule_minutes = {r.name: r.sla_minutes for r in [*rules, *network] if r.sla_minutes is not None}
+        rule_minutes = {r.name: r.sla_minutes for r in rules if r.sla_minutes is not None}
+        rule_minutes.update({r.name: r.sla_minutes for r in network if r.sla_minutes is not None})
         return RuleSet(tuple(rules), SlaPolicy(sla, rule_minutes), window, network[0] if network else None,
                        self.name)
 

@@ -72,7 +72,7 @@ def open_ticket(session: Session, draft: TicketDraft, *, now: datetime, sla: Sla
     _check(draft)
     now, sla = as_utc(now), sla or SlaPolicy()
     problem = draft.problem or draft.rule or draft.intent or "unspecified"
-    _serialise(session, draft.charger_id or draft.conversation_id or "", problem)
+    lock_problem(session, draft.charger_id or draft.conversation_id or "", problem)
     existing = _open_duplicate(session, draft, problem)
     if existing is not None:
         _merge(existing, draft, now, sla)
@@ -106,7 +106,7 @@ def _check(draft: TicketDraft) -> None:
         raise ValueError(f"priority {draft.priority!r} is not one of {', '.join(PRIORITIES)}")
 
 
-def _serialise(session: Session, subject: str, problem: str) -> None:
+def lock_problem(session: Session, subject: str, problem: str) -> None:
     """Make concurrent reports of one problem wait for each other, so a retried webhook cannot open two tickets."""
     if session.get_bind().dialect.name == "postgresql":
         key = int.from_bytes(hashlib.sha256(f"ticket|{subject}|{problem}".encode()).digest()[:8], "big", signed=True)
