@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from bot.db import transaction
 from bot.runtime import Runtime
 from handoff.clock import utcnow
-from handoff.incidents import incident_json, list_incidents
+from handoff.incidents import check_network_incident, incident_json, list_incidents
 from handoff.offline import claim_sweep, sweep_offline
 from handoff.outbox import OutboxWorker, start_outbox_worker
 from handoff.rules import RuleSet, load_rules
@@ -37,17 +37,19 @@ def register(app: Flask) -> None:
 
 
 def start_background(runtime: Runtime, rules: RuleSet, *, interval: float = 5.0) -> OutboxWorker:
-    """Start the web process's thread: helpdesk delivery (if configured) and the offline sweep every minute."""
+    """Start the web process's thread: helpdesk delivery (if configured), offline and outage checks every minute."""
     return start_outbox_worker(runtime.sessions, runtime.settings.helpdesk_webhook_url,
                                runtime.settings.helpdesk_webhook_secret, interval=interval,
                                jobs=(lambda: _sweep(runtime, rules),))
 
 
 def _sweep(runtime: Runtime, rules: RuleSet) -> None:
+    """Once a minute across all processes: offline chargers, and a network-wide outage nobody has checked for."""
     now = utcnow()
     if claim_sweep(runtime.sessions, now, SWEEP_EVERY):
         with transaction(runtime.sessions) as session:
             refs = sweep_offline(session, now, rules)
+            check_network_incident(session, now, rules)
         if refs:
             log.info("offline sweep raised or escalated %d tickets", len(refs))
 

@@ -150,9 +150,13 @@ def test_delivery_gives_up_only_after_days_and_says_so(fleet: Runtime, helpdesk:
         assert event.gave_up_at is not None and event.last_error == "HTTP 500"
 
 
-def test_the_web_process_delivers_in_the_background(fleet: Runtime, helpdesk: Helpdesk) -> None:
+def test_the_web_process_delivers_and_sweeps_in_the_background(fleet: Runtime, helpdesk: Helpdesk) -> None:
     from bot.web import create_app
+    from handoff.clock import utcnow
+    from ocpp_bridge.models import ChargerState
 
+    with transaction(fleet.sessions) as session:
+        session.add(ChargerState(charger_id="CP-M1", online=False, offline_since=utcnow() - timedelta(minutes=45)))
     runtime = Runtime(fleet.settings.replace(helpdesk_webhook_url=helpdesk.url, helpdesk_webhook_secret=SECRET),
                       fleet.engine, fleet.sessions, fleet.api_token, fleet.secret_key)
     app = create_app(runtime=runtime)
@@ -161,13 +165,15 @@ def test_the_web_process_delivers_in_the_background(fleet: Runtime, helpdesk: He
         [ticket_id] = open_tickets(fleet, 1)
         worker.wake()
         deadline = time.monotonic() + 10
-        while not helpdesk.received and time.monotonic() < deadline:
+        while len(helpdesk.received) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         worker.stop()
-    [request] = helpdesk.received
-    assert json.loads(request["body"])["id"] == ticket_id
-    assert verify(SECRET, request["body"], request["headers"]["X-ChargeLine-Signature"])
+    bodies = {json.loads(r["body"])["id"]: json.loads(r["body"]) for r in helpdesk.received}
+    assert len(helpdesk.received) == 2 and ticket_id in bodies
+    [offline] = [b for b in bodies.values() if b["id"] != ticket_id]
+    assert (offline["charger_id"], offline["channel"], offline["tier"]) == ("CP-M1", "monitoring", "tier2")
+    assert all(verify(SECRET, r["body"], r["headers"]["X-ChargeLine-Signature"]) for r in helpdesk.received)
 
 
 def test_only_one_process_claims_each_offline_sweep(fleet: Runtime) -> None:
