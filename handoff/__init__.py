@@ -1,0 +1,1 @@
+"""Handoff: escalation rules, tickets, network-wide incidents and the helpdesk export."""

@@ -19,8 +19,10 @@ from ocpp_bridge.models import ChargerState
 log = logging.getLogger(__name__)
 
 _NEXT_STEP = {
-    "tier2": "Check the charger's connectivity (SIM or router, power at the site) and reset it remotely once it reconnects.",
-    "field_engineering": "Send a technician: the charger has not come back remotely; check power and communications on site.",
+    "tier2": ("Check the charger's connectivity (SIM or router, power at the site) "
+              "and reset it remotely once it reconnects."),
+    "field_engineering": ("Send a technician: the charger has not come back remotely; "
+                          "check power and communications on site."),
 }
 _LEASE_KEY = "handoff.offline_sweep_until"
 

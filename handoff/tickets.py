@@ -141,7 +141,8 @@ def _merge(ticket: Ticket, draft: TicketDraft, now: datetime, sla: SlaPolicy) ->
     """Add the new contact's words and actions to an open ticket; raise its priority or tier if needed."""
     _extend(ticket, transcript=draft.transcript, actions=draft.actions)
     same_conversation = draft.conversation_id is not None and draft.conversation_id == ticket.conversation_id
-    who = "the same conversation" if same_conversation else f"{mask_phone(draft.contact) or 'a contact'} via {draft.channel}"
+    who = ("the same conversation" if same_conversation
+           else f"{mask_phone(draft.contact) or 'a contact'} via {draft.channel}")
     note = f"Reported again from {who}" + (f" (rule {draft.rule})" if draft.rule else "")
     if draft.summary and draft.summary != ticket.summary:
         note += f": {draft.summary}"

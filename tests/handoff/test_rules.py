@@ -33,12 +33,14 @@ def test_the_bot_failing_twice_goes_to_tier1_but_once_does_not(rules: RuleSet) -
 
 
 def test_three_failed_sessions_on_one_charger_go_to_tier2(rules: RuleSet) -> None:
-    assert hit_of(rules, intent="start_failure", failed_sessions_recent=3) == ("repeated_failed_sessions", "tier2", "P2")
+    assert hit_of(rules, intent="start_failure", failed_sessions_recent=3) == (
+        "repeated_failed_sessions", "tier2", "P2")
     assert hit_of(rules, intent="start_failure", failed_sessions_recent=2) is None
 
 
 def test_repeated_failures_outrank_a_request_for_a_person(rules: RuleSet) -> None:
-    assert hit_of(rules, driver_asked_human=True, failed_sessions_recent=4)[0] == "repeated_failed_sessions"  # type: ignore[index]
+    hit = hit_of(rules, driver_asked_human=True, failed_sessions_recent=4)
+    assert hit is not None and hit[0] == "repeated_failed_sessions"
 
 
 def test_a_charger_offline_for_half_an_hour_goes_to_tier2_then_to_field_engineering(rules: RuleSet) -> None:
@@ -119,7 +121,8 @@ def test_thresholds_and_slas_come_from_the_file(tmp_path: Path) -> None:
     ("rules:\n  - name: a\n    when: {intent: x}\n    tier: tier1\n    priority: P1\n"
      "  - name: b\n    when:\n      bot_failures_at_least: many\n    tier: tier1\n    priority: P2\n", 8,
      "bot_failures_at_least: 'many' must be a whole number"),
-    ("rules:\n  - name: a\n    when: {smell: true}\n    tier: tier1\n    priority: P1\n", 3, "unknown condition 'smell'"),
+    ("rules:\n  - name: a\n    when: {smell: true}\n    tier: tier1\n    priority: P1\n", 3,
+     "unknown condition 'smell'"),
     ("rules:\n  - name: a\n    tier: tier1\n    priority: P1\n", 2, "needs a condition"),
     ("rules:\n  - name: a\n    when: {intent: x}\n    tier: tier1\n    priority: P1\n"
      "  - name: a\n    when: {intent: y}\n    tier: tier1\n    priority: P2\n", 6, "duplicate rule name 'a'"),

@@ -121,7 +121,8 @@ def test_after_resolution_the_same_problem_opens_a_new_ticket(session: Session) 
     first = open_ticket(session, draft(), now=NOW)
     resolved = resolve_ticket(session, first.id, code="remote_reset", by="agent:anna", routing_verdict="correct",
                               now=NOW + timedelta(minutes=30))
-    assert (resolved.status, resolved.resolution_code, resolved.resolved_by) == ("resolved", "remote_reset", "agent:anna")
+    assert (resolved.status, resolved.resolution_code, resolved.resolved_by) == (
+        "resolved", "remote_reset", "agent:anna")
     data = ticket_json(resolved)
     assert (data["resolved_at"], data["routing_verdict"]) == ("2026-11-22T21:30:00Z", "correct")
     again = open_ticket(session, draft(), now=NOW + timedelta(hours=1))
