@@ -37,7 +37,8 @@ CLAIM_FOR = timedelta(minutes=2)  # another worker leaves an event alone while o
 
 
 class Transport(Protocol):
-    def post(self, url: str, *, data: bytes, headers: dict[str, str], timeout: float) -> Any: ...
+    def post(self, url: str, *, data: bytes, headers: dict[str, str], timeout: float,
+             allow_redirects: bool) -> Any: ...
 
 
 @dataclass
@@ -146,7 +147,8 @@ def _post(transport: Any, url: str, secret: str | None, event: _Claimed,
         headers[SIGNATURE_HEADER] = sign(secret, body)
     started = time.monotonic()
     try:
-        response = transport.post(url, data=body, headers=headers, timeout=timeout)
+        # a redirect would turn the POST into a GET and lose the ticket: treat it as a failure to fix
+        response = transport.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
     except (requests.RequestException, OSError) as exc:
         return None, f"{type(exc).__name__}: {exc}"[:500], (time.monotonic() - started) * 1000
     elapsed = (time.monotonic() - started) * 1000

@@ -34,9 +34,15 @@ class Helpdesk:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                if outer.mode == "slow":
+                mode = outer.mode  # as it was when the request came in, whatever the test switches meanwhile
+                if mode == "slow":
                     time.sleep(1.0)  # longer than the client's timeout
-                if outer.mode != "ok":
+                if mode == "redirect":
+                    self.send_response(302)
+                    self.send_header("Location", "/somewhere-else")
+                    self.end_headers()
+                    return
+                if mode != "ok":
                     self.send_response(500)
                     self.end_headers()
                     return
@@ -183,3 +189,12 @@ def test_only_one_process_claims_each_offline_sweep(fleet: Runtime) -> None:
     assert claim_sweep(fleet.sessions, NOW, every) is True
     assert claim_sweep(fleet.sessions, NOW + timedelta(seconds=30), every) is False
     assert claim_sweep(fleet.sessions, NOW + timedelta(seconds=61), every) is True
+
+
+def test_a_redirect_is_a_failure_not_a_delivery(fleet: Runtime, helpdesk: Helpdesk) -> None:
+    open_tickets(fleet, 1)
+    helpdesk.mode = "redirect"
+    assert deliver(fleet, helpdesk.url, 0) == (0, 1, 0)
+    assert helpdesk.received == []
+    helpdesk.mode = "ok"
+    assert deliver(fleet, helpdesk.url, 1) == (1, 0, 0)
