@@ -88,7 +88,7 @@ def backoff(attempts: int) -> timedelta:
 
 def deliver_pending(session_factory: sessionmaker[Session], url: str, secret: str | None, *, now: datetime,
                     http: Transport | None = None, timeout: float = 10.0, batch: int = 100) -> DeliveryReport:
-    """POST every due event once; record each attempt and schedule retries."""
+    """POST every due event once (stopping at the first unreachable/timeout); record each attempt, schedule retries."""
     now = as_utc(now)
     transport: Any = http if http is not None else requests
     report = DeliveryReport()
@@ -106,6 +106,8 @@ def deliver_pending(session_factory: sessionmaker[Session], url: str, secret: st
             continue
         status, error, elapsed = _post(transport, url, secret, claimed, timeout)
         _record(session_factory, claimed, now, status, error, elapsed, report)
+        if error is not None and status is None:
+            break  # unreachable or timing out: the rest would only wait `timeout` each; try again next pass
     return report
 
 
