@@ -206,3 +206,23 @@ def live_server():  # type: ignore[no-untyped-def]
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def trained_nlu(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The real built-in NLU trained on nlu_data/, once per test session (~20-35 s on 2 cores)."""
+    from bot.nlu import load_engine
+
+    base = tmp_path_factory.mktemp("trained-nlu")
+    return load_engine(Settings(database_url=f"sqlite:///{base / 'x.db'}", data_dir=base), train_if_missing=True)
+
+
+@pytest.fixture
+def fleet_sqlite_runtime(tmp_path: Path) -> Iterator[Runtime]:
+    """A runtime on a SQLite file with the small example fleet (for tests that need one database only)."""
+    fleet = Path(__file__).resolve().parent / "data" / "fleet_small.yml"
+    rt = start_runtime(Settings(database_url=f"sqlite:///{tmp_path / 'cl.db'}", data_dir=tmp_path / "data",
+                                api_token="test-token", secret_key="test-secret-key", fleet_file=fleet),
+                       announce=False)
+    yield rt
+    rt.close()
