@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from ocpp.exceptions import OCPPError
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, InvalidHandshake
 
 from ocpp_bridge.simulator.config import ChargerConfig
 from ocpp_bridge.simulator.scenario import Behaviour
@@ -141,7 +141,9 @@ class SimulatedCharger(SessionsMixin):
 
     def _log_failure(self, task: asyncio.Task[Any]) -> None:
         if not task.cancelled() and (exc := task.exception()) is not None:
-            if isinstance(exc, (ConnectionClosed, OCPPError, asyncio.TimeoutError, OSError)):
+            if isinstance(exc, ConnectionClosedOK):
+                log.debug("%s: %s ended with the connection", self.id, task.get_name())
+            elif isinstance(exc, (ConnectionClosed, OCPPError, asyncio.TimeoutError, OSError)):
                 log.warning("%s: %s stopped: %r", self.id, task.get_name(), exc)
             else:
                 log.error("%s: %s failed", self.id, task.get_name(), exc_info=exc)

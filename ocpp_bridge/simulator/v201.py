@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
+from ocpp.exceptions import OCPPError
 from ocpp.routing import on
 from ocpp.v201 import ChargePoint, call, call_result
 from ocpp.v201.enums import Action
@@ -59,6 +60,12 @@ class Station201(RecordingMixin, ChargePoint):
 
     async def fault_detail(self, connector_id: int, error_code: str) -> None:
         """Report a fault's error code as a NotifyEvent (2.0.1 StatusNotification has none)."""
+        try:
+            await self._notify_fault(connector_id, error_code)
+        except OCPPError as exc:  # a CSMS without NotifyEvent still gets the Faulted status
+            self.charger.log.warning("%s: NotifyEvent refused by the CSMS: %r", self.charger.id, exc)
+
+    async def _notify_fault(self, connector_id: int, error_code: str) -> None:
         await self.send(call.NotifyEvent(generated_at=now_iso(), seq_no=0, event_data=[{
             "event_id": next(_event_ids), "timestamp": now_iso(), "trigger": "Alerting", "actual_value": "true",
             "tech_code": error_code, "event_notification_type": "HardWiredNotification",
