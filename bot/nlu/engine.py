@@ -7,7 +7,7 @@ from typing import Protocol
 
 import numpy as np
 
-from bot.nlu.features import Vectoriser
+from bot.nlu.features import Vectoriser, featurise
 from bot.nlu.model import Model
 from bot.nlu.numbers import normalise, to_number
 from bot.nlu.rules import RuleExtractor, select
@@ -46,9 +46,11 @@ class BuiltinEngine:
         work = text[:cfg.max_chars]
         if not work.strip():
             return ParseResult(text, FALLBACK_INTENT, 0.0, (), ())
-        ranking, known = self._rank(work)
+        norm = normalise(work)
+        rule_entities = self._rules.extract(work, norm)
+        ranking, known = self._rank(work, rule_entities)
         intent, confidence = ranking[0] if ranking else (FALLBACK_INTENT, 0.0)
-        entities = tuple(self._entities(work))
+        entities = tuple(self._entities(work, rule_entities))
         if known < cfg.min_known:
             intent, confidence = FALLBACK_INTENT, min(confidence, known)
         elif confidence < cfg.fallback_threshold:
@@ -59,8 +61,10 @@ class BuiltinEngine:
             intent, confidence = SAFETY_INTENT, max(dict(ranking).get(SAFETY_INTENT, 0.0), cfg.safety_confidence)
         return ParseResult(text, intent, float(confidence), ranking, entities)
 
-    def _rank(self, text: str) -> tuple[tuple[tuple[str, float], ...], float]:
-        indices, values, known = self._vectoriser.transform(text)
+    def _rank(self, text: str, entities: list[Entity]) -> tuple[tuple[tuple[str, float], ...], float]:
+        cfg = self.model.config
+        feats = featurise(text, entities, cfg.char_min, cfg.char_max, cfg.max_chars)
+        indices, values, known = self._vectoriser.transform(feats)
         if not len(indices):
             return (), 0.0
         logits = values @ self.model.weights[indices] + self.model.bias
@@ -69,9 +73,8 @@ class BuiltinEngine:
         order = np.argsort(-probs)[:RANKING_SIZE]
         return tuple((self._intents[i], round(float(probs[i]), 6)) for i in order), known
 
-    def _entities(self, text: str) -> list[Entity]:
-        norm = normalise(text)
-        found = self._rules.extract(text, norm)
+    def _entities(self, text: str, rule_entities: list[Entity]) -> list[Entity]:
+        found = list(rule_entities)
         for name, start, end in self._tagger.tag(text):
             if any(start < e.end and end > e.start for e in found):
                 continue

@@ -9,7 +9,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -44,6 +44,24 @@ def extract(text: str, char_min: int = 2, char_max: int = 5, max_chars: int = 10
     return feats
 
 
+def featurise(text: str, entities: Sequence[Any], char_min: int = 2, char_max: int = 5,
+              max_chars: int = 1000) -> Counter[str]:
+    """Text features plus which entity types the rules found and a length bucket.
+
+    "contactless" alone answers a question (inform); "can i pay contactless" asks one: the
+    entity-only and length features let the classifier tell them apart.
+    """
+    feats = extract(text, char_min, char_max, max_chars)
+    for entity in entities:
+        feats["e:" + entity.entity] += 1
+    covered = sum(e.end - e.start for e in entities)
+    if entities and covered > 0.6 * max(len(text.strip()), 1):
+        feats["e:only"] += 1
+        feats["e:only:" + entities[0].entity] += 1
+    feats["len:%d" % min(len(words(text, max_chars)), 6)] += 1
+    return feats
+
+
 class Vectoriser:
     """Sublinear tf-idf over a fixed vocabulary, L2-normalised, as index/value arrays."""
 
@@ -53,9 +71,8 @@ class Vectoriser:
         self.idf = np.asarray(idf, dtype=np.float32)
         self.char_min, self.char_max, self.max_chars = char_min, char_max, max_chars
 
-    def transform(self, text: str) -> tuple[np.ndarray, np.ndarray, float]:
+    def transform(self, feats: Counter[str]) -> tuple[np.ndarray, np.ndarray, float]:
         """Return (indices, values, share of the text's features that are known)."""
-        feats = extract(text, self.char_min, self.char_max, self.max_chars)
         idx, tf = [], []
         for feat, count in feats.items():
             i = self.vocabulary.get(feat)
@@ -69,14 +86,13 @@ class Vectoriser:
         return indices, values / norm if norm else values, known
 
 
-def fit_vocabulary(texts: Sequence[str], char_min: int, char_max: int, max_chars: int,
-                   min_df: int = 1) -> tuple[dict[str, int], np.ndarray]:
-    """Build the vocabulary and smooth idf weights from training texts."""
+def fit_vocabulary(rows: Sequence[Counter[str]], min_df: int = 1) -> tuple[dict[str, int], np.ndarray]:
+    """Build the vocabulary and smooth idf weights from the training texts' features."""
     df: Counter[str] = Counter()
-    for text in texts:
-        df.update(extract(text, char_min, char_max, max_chars).keys())
+    for feats in rows:
+        df.update(feats.keys())
     kept = sorted(f for f, c in df.items() if c >= min_df)
     vocabulary = {f: i for i, f in enumerate(kept)}
-    n = len(texts)
+    n = len(rows)
     idf = np.array([math.log((1 + n) / (1 + df[f])) + 1.0 for f in kept], dtype=np.float32)
     return vocabulary, idf

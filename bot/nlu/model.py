@@ -9,21 +9,21 @@ from typing import Any
 
 import numpy as np
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 
 
 @dataclass(frozen=True)
 class EngineConfig:
     """Settings of the built-in engine (read from `chargeline_nlu:` in the config file)."""
 
-    fallback_threshold: float = 0.3
+    fallback_threshold: float = 0.2
     min_known: float = 0.4  # below this share of known features the text is out of domain
-    c: float = 10.0
+    c: float = 30.0
     char_min: int = 2
     char_max: int = 5
     min_df: int = 1
     max_chars: int = 1000
-    tagger_epochs: int = 8
+    tagger_epochs: int = 6
     safety_confidence: float = 0.9
 
     @classmethod

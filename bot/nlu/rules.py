@@ -53,6 +53,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str], _Builder]] = [
 ]
 
 
+_NORMALISED = {"power_kw", "battery_level", "amount"}
+
+
 def _percent(raw: str) -> float | None:
     value = float(raw.replace(",", "."))
     return value if 0 <= value <= 100 else None
@@ -83,7 +86,9 @@ class RuleExtractor:
             words = sorted((re.escape(i.strip()) for i in items if i.strip()), key=len, reverse=True)
             if words:
                 self._lookup.append((name, re.compile(r"(?<![\w])(" + "|".join(words) + r")(?![\w])", re.I)))
-        self._regex = [(name, re.compile(p)) for name, ps in sorted(self.regexes.items()) for p in ps]
+        # numbers with units are read by the built-in patterns, which also normalise the value
+        self._regex = [(name, re.compile(p)) for name, ps in sorted(self.regexes.items()) for p in ps
+                       if name not in _NORMALISED]
 
     def extract(self, text: str, norm: Normalised | None = None) -> list[Entity]:
         """Return non-overlapping entities found by rules, longest first."""

@@ -21,7 +21,12 @@ _HAZARDS = [
     r"hot " + _OBJECT,
     r"(?:electric(?:al)? )?shock(?:ed|s|ing)?", r"electrocut\w*", r"zapp?(?:ed|s)?", r"tingl\w*",
     r"exposed (?:\w+ )?wir\w*", r"bare wir\w*", r"live wir\w*", r"wires? (?:hanging|sticking|exposed|showing)",
-    r"water (?:in|inside|into|pouring|leaking|dripping|coming)\w*", r"flood\w*", r"wet (?:inside|socket|plug)",
+    r"wa?te?r (?:in|inside|into|pouring|leaking|dripping|coming|getting)\w*", r"flood\w*",
+    r"wet (?:inside|socket|plug)", r"puddle\w*",
+    r"blew up", r"blown up", r"blowing up", r"live (?:cable|cables|wire|wires|parts?|conductors?|terminals?)",
+    r"exposed (?:\w+ )?(?:parts?|cables?|conductors?|copper|terminals?)", r"copper (?:strands?|showing|exposed|wires?)",
+    r"(?:see|seeing|visible|showing) (?:the |all the )?(?:wiring|wires|copper|insides)", r"wires everywhere",
+    r"wiring (?:exposed|hanging|showing|out)", r"cut (?:the )?power", r"emergency",
     r"smells? (?:like |of )?(?:burn\w*|plastic|electrical|fire|smoke)", r"(?:burning|electrical|plastic) smell",
     r"danger\w*", r"hazard\w*", r"explo(?:de|ded|des|ding|sions?)",
 ]

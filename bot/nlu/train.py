@@ -14,9 +14,10 @@ from typing import Callable
 import numpy as np
 import yaml
 
-from bot.nlu.features import extract, fit_vocabulary
+from bot.nlu.features import featurise, fit_vocabulary
 from bot.nlu.loader import NLUDataError, TrainingData, data_files, load_data
 from bot.nlu.model import ENGINE_VERSION, EngineConfig, Model
+from bot.nlu.rules import RuleExtractor
 from bot.nlu.tagger import train_tagger
 
 log = logging.getLogger(__name__)
@@ -77,19 +78,20 @@ def train_data(data: TrainingData, config: EngineConfig | None = None, progress:
     say = progress or (lambda message: log.info("%s", message))
     if len(data.intents) < 2:
         raise NLUDataError([f"training needs at least two intents, found {data.intents or 'none'}"])
-    texts = [e.text for e in data.examples]
-    say(f"{len(texts)} examples, {len(data.intents)} intents: building features")
-    vocabulary, idf = fit_vocabulary(texts, config.char_min, config.char_max, config.max_chars, config.min_df)
-    rows, cols, vals = [], [], []
-    for row, text in enumerate(texts):
-        feats = extract(text, config.char_min, config.char_max, config.max_chars)
+    rules = RuleExtractor(data.synonyms, data.lookups, data.regexes)
+    say(f"{len(data.examples)} examples, {len(data.intents)} intents: building features")
+    rows = [featurise(e.text, rules.extract(e.text), config.char_min, config.char_max, config.max_chars)
+            for e in data.examples]
+    vocabulary, idf = fit_vocabulary(rows, config.min_df)
+    row_ids, cols, vals = [], [], []
+    for row, feats in enumerate(rows):
         idx = [vocabulary[f] for f in feats if f in vocabulary]
         tf = np.array([1.0 + np.log(feats[f]) for f in feats if f in vocabulary]) * idf[idx]
         norm = np.sqrt(tf @ tf) or 1.0
-        rows.extend([row] * len(idx))
+        row_ids.extend([row] * len(idx))
         cols.extend(idx)
         vals.extend(tf / norm)
-    matrix = csr_matrix((vals, (rows, cols)), shape=(len(texts), len(vocabulary)), dtype=np.float64)
+    matrix = csr_matrix((vals, (row_ids, cols)), shape=(len(rows), len(vocabulary)), dtype=np.float64)
     intents = sorted(data.intents)
     labels = np.array([intents.index(e.intent) for e in data.examples])
     say(f"training the intent classifier on {len(vocabulary)} features")

@@ -16,6 +16,8 @@ HAZARDS = [
     "wires hanging out of the pillar", "water inside the charger", "water pouring into the socket",
     "uh yeah station twelve is uh smoking i think", "charger won't start and there's a burning smell",
     "cable stuck and it's sizzling", "CP-1042 sparkin", "i can smell burning", "SMOKE",
+    "watr in charger", "something blew up inside the charger", "live cable lying on the ground",
+    "i can see the copper strands in the cable", "the cover is off and there are wires everywhere",
 ]
 SAFE = ["hello", "i was charged twice", "how much per kwh", "the screen is broken", "charger won't start"]
 
