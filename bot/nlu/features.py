@@ -78,7 +78,7 @@ class Vectoriser:
             i = self.vocabulary.get(feat)
             if i is not None:
                 idx.append(i)
-                tf.append(1.0 + math.log(count))
+                tf.append(1.0 + math.log(count) if count > 1 else 1.0)
         known = len(idx) / len(feats) if feats else 0.0
         indices = np.fromiter(idx, dtype=np.int64, count=len(idx))
         values = np.fromiter(tf, dtype=np.float32, count=len(tf)) * self.idf[indices]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 from collections import defaultdict
+from functools import lru_cache
 from typing import Sequence
 
 from bot.nlu.loader import Example
@@ -18,6 +19,7 @@ def tokenise(text: str) -> list[Token]:
     return [(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(text)]
 
 
+@lru_cache(maxsize=4096)
 def _shape(word: str) -> str:
     shape = re.sub(r"[A-Z]", "X", re.sub(r"[a-z]", "x", re.sub(r"\d", "d", word)))
     return re.sub(r"(.)\1+", r"\1\1", shape)
@@ -62,11 +64,18 @@ class Tagger:
         return _spans(tokens, tags)
 
     def _best(self, feats: list[str]) -> str:
-        scores: dict[str, float] = defaultdict(float)
+        scores: dict[str, float] = {}
+        weights = self.weights
         for feat in feats:
-            for label, weight in self.weights.get(feat, {}).items():
-                scores[label] += weight
-        return max(self.labels, key=lambda label: (scores.get(label, 0.0), label == "O"))
+            row = weights.get(feat)
+            if row:
+                for label, weight in row.items():
+                    scores[label] = scores.get(label, 0.0) + weight
+        best, top = "O", scores.get("O", 0.0)
+        for label, score in scores.items():
+            if score > top:
+                best, top = label, score
+        return best
 
 
 def _spans(tokens: list[Token], tags: list[str]) -> list[tuple[str, int, int]]:
