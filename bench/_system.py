@@ -81,7 +81,8 @@ class System:
 
 @contextmanager
 def running_system(*, chargers: int, database_url: str | None, workers: int = 2, threads: int = 8,
-                   model_dir: Path | None = None, log=print) -> Iterator[System]:  # type: ignore[no-untyped-def]
+                   model_dir: Path | None = None, log=print,
+                   access_log_path: Path | None = None) -> Iterator[System]:  # type: ignore[no-untyped-def]
     """Bridge + simulator + gunicorn web on a fresh database; yields where the web listens."""
     workdir = Path(tempfile.mkdtemp(prefix="chargeline-bench-"))
     fleet = workdir / "fleet.yml"
@@ -97,6 +98,8 @@ def running_system(*, chargers: int, database_url: str | None, workers: int = 2,
         TWILIO_AUTH_TOKEN=TWILIO_TOKEN, CHARGELINE_LOG_LEVEL="WARNING",
     )
     cl = str(BIN / "chargeline")
+    access_log = ["--access-logfile", str(access_log_path), "--access-logformat", "%(m)s %(U)s %(s)s %(M)sms"] \
+        if access_log_path else []
     subprocess.run([cl, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([cl, "fleet", "import", str(fleet)], env=env, check=True, capture_output=True)
     log("training or loading the NLU model...")
@@ -111,7 +114,8 @@ def running_system(*, chargers: int, database_url: str | None, workers: int = 2,
                                           stdout=subprocess.DEVNULL))
         processes.append(subprocess.Popen(
             [str(BIN / "gunicorn"), "-w", str(workers), "-k", "gthread", "--threads", str(threads),
-             "-b", f"127.0.0.1:{web_port}", "--log-level", "warning", "bot.web:create_app()"], env=env, cwd=workdir))
+             "-b", f"127.0.0.1:{web_port}", "--log-level", "warning", *access_log, "bot.web:create_app()"],
+            env=env, cwd=workdir))
         wait_http(f"http://127.0.0.1:{web_port}/healthz")
         _wait_online(env, chargers, log)
         yield System(f"http://127.0.0.1:{web_port}", env, labels, workdir)
