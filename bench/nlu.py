@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 def child(model_path: str, texts_path: str) -> None:
     """Load the model, parse every text many times on one core, report timings and RSS as JSON."""
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     started = time.perf_counter()
     from bot.nlu.engine import BuiltinEngine
     from bot.nlu.model import load_model
@@ -43,7 +43,8 @@ def child(model_path: str, texts_path: str) -> None:
             engine.parse(text)
             samples.append((time.perf_counter_ns() - t0) / 1e6)
     samples.sort()
-    rss_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmRSS:"))
+    status = Path("/proc/self/status").read_text().splitlines()
+    rss_kb = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
     print(json.dumps({
         "import_s": round(imported - started, 3), "load_s": round(loaded - imported, 3),
         "parse_ms": {p: round(samples[int(len(samples) * q) - 1], 3) for p, q in
@@ -97,9 +98,8 @@ def main() -> None:
         config = read_config(config_path(args.data))
         started = time.perf_counter()
         report = cross_validate(data, args.cv, lambda d: BuiltinEngine(train_data(d, config, lambda m: None)))
-        figures["cv"] = {k: report[k] for k in ("n", "intent_accuracy", "intent_macro_f1", "entity_f1",
-                                                "safety_hazard_recall")}
-        figures["cv"]["folds"] = args.cv
+        figures["cv"] = {"folds": args.cv, **{k: report[k] for k in ("n", "intent_accuracy", "intent_macro_f1",
+                                                                      "entity_f1", "safety_hazard_recall")}}
         figures["cv_s"] = round(time.perf_counter() - started, 1)
     if args.json:
         print(json.dumps(figures, indent=2))
@@ -110,12 +110,12 @@ def main() -> None:
 def render(f: dict) -> str:
     """Human-readable summary."""
     rt = f["runtime"]
-    lines = [f"training: {f['train_s']} s on {f['train_examples']} examples ({f['cores']} cores); "
-             f"model {f['model_mb']} MB",
-             f"load: {rt['load_s']} s (imports {rt['import_s']} s); RSS {rt['rss_mb']} MB; "
-             f"sklearn/scipy loaded: {rt['sklearn_or_scipy_loaded']}",
-             f"parse (1 core, {rt['parses']} parses): p50 {rt['parse_ms']['p50']} ms, "
-             f"p95 {rt['parse_ms']['p95']} ms, p99 {rt['parse_ms']['p99']} ms"]
+    lines = [(f"training: {f['train_s']} s on {f['train_examples']} examples ({f['cores']} cores); "
+              f"model {f['model_mb']} MB"),
+             (f"load: {rt['load_s']} s (imports {rt['import_s']} s); RSS {rt['rss_mb']} MB; "
+              f"sklearn/scipy loaded: {rt['sklearn_or_scipy_loaded']}"),
+             (f"parse (1 core, {rt['parses']} parses): p50 {rt['parse_ms']['p50']} ms, "
+              f"p95 {rt['parse_ms']['p95']} ms, p99 {rt['parse_ms']['p99']} ms")]
     for key in ("heldout", "cv"):
         if key in f:
             r = f[key]

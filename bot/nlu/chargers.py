@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from bot.nlu.numbers import normalise
 
@@ -47,7 +48,7 @@ class ChargerDirectory:
                         self._by_digits.setdefault(_digits(form).lstrip("0") or "0", set()).add(cid)
 
     @classmethod
-    def from_session(cls, session: Any) -> "ChargerDirectory":
+    def from_session(cls, session: Any) -> ChargerDirectory:
         """Read every charger of the fleet from the database."""
         from sqlalchemy import select
 
@@ -87,7 +88,7 @@ class ChargerDirectory:
 
 def _strip_filler(text: str) -> str:
     """Drop words drivers put around an id: "the charger number", "it's", "#"."""
-    return re.sub(r"\b(?:it'?s|it is|the|charger|number|no|id|is|uh|um|er|pressed|#)\b|#", " ", text, flags=re.I)
+    return re.sub(r"\b(?:it'?s|it is|the|charger|number|no|id|is|uh|um|er|pressed|#)\b|#", " ", text, flags=re.IGNORECASE)
 
 
 def _pick(ids: set[str], confidence: float) -> ChargerMatch:

@@ -68,7 +68,7 @@ def evaluate_command(data_file: Path | None, folds: int | None, as_json: bool) -
     from bot.nlu.engine import BuiltinEngine
     from bot.nlu.loader import NLUDataError
     from bot.nlu.store import data_dir_for
-    from bot.nlu.train import read_config, config_path, train_data
+    from bot.nlu.train import config_path, read_config, train_data
 
     if (data_file is None) == (folds is None):
         fail("give exactly one of --data FILE or --cv K")

@@ -9,7 +9,8 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +59,7 @@ def featurise(text: str, entities: Sequence[Any], char_min: int = 2, char_max: i
     if entities and covered > 0.6 * max(len(text.strip()), 1):
         feats["e:only"] += 1
         feats["e:only:" + entities[0].entity] += 1
-    feats["len:%d" % min(len(words(text, max_chars)), 6)] += 1
+    feats[f"len:{min(len(words(text, max_chars)), 6)}"] += 1
     return feats
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 import yaml
 
@@ -58,7 +58,7 @@ class TrainingData:
         """Return the intent names, sorted."""
         return sorted({e.intent for e in self.examples})
 
-    def extend(self, other: "TrainingData") -> None:
+    def extend(self, other: TrainingData) -> None:
         """Add another file's data to this one."""
         self.examples.extend(other.examples)
         self.synonyms.update(other.synonyms)
@@ -136,7 +136,7 @@ def load_file(path: Path) -> TrainingData | None:
 def _read_block(path: Path, block: yaml.Node, data: TrainingData) -> None:
     where = f"{path}:{block.start_mark.line + 1}"
     if not isinstance(block, yaml.MappingNode):
-        raise ValueError(f"{where}: each `nlu:` item must be a mapping (intent, synonym, regex or lookup)")
+        raise ValueError(f"{where}: each `nlu:` item must be a mapping (intent, synonym, regex or lookup)")  # noqa: TRY004 (a data error, reported with the others)
     fields = {k.value: v for k, v in block.value}
     kind = next((k for k in ("intent", "synonym", "regex", "lookup") if k in fields), None)
     if kind is None:
@@ -184,7 +184,7 @@ def _example_lines(path: Path, node: yaml.Node) -> Iterable[tuple[int, str]]:
             if isinstance(item, yaml.MappingNode):
                 item = next((v for k, v in item.value if k.value == "text"), None) or item
             if not isinstance(item, yaml.ScalarNode):
-                raise ValueError(f"{path}:{item.start_mark.line + 1}: example must be text")
+                raise ValueError(f"{path}:{item.start_mark.line + 1}: example must be text")  # noqa: TRY004
             yield item.start_mark.line + 1, str(item.value).strip()
         return
     raise ValueError(f"{path}:{node.start_mark.line + 1}: `examples:` must be a `|` block or a list")

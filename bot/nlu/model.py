@@ -27,7 +27,7 @@ class EngineConfig:
     safety_confidence: float = 0.9
 
     @classmethod
-    def from_mapping(cls, raw: dict[str, Any]) -> "EngineConfig":
+    def from_mapping(cls, raw: dict[str, Any]) -> EngineConfig:
         """Build from a mapping, refusing unknown keys so typos do not pass silently."""
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(raw) - known)

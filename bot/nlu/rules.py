@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from bot.nlu.numbers import Normalised, normalise
 from bot.nlu.types import Entity
@@ -33,23 +33,23 @@ _CUR = r"(€|\$|£|euros?|eur|usd|dollars?|bucks|gbp|pounds?|quid)(?![a-z])"
 # (entity, pattern on the normalised text, value builder)
 _Builder = Callable[[re.Match[str]], "str | float | None"]
 _PATTERNS: list[tuple[str, re.Pattern[str], _Builder]] = [
-    ("charger_id", re.compile(r"\b([A-Z]{2})\s?\*\s?([A-Z0-9]{3})\s?\*\s?(E[A-Z0-9*]{1,30})", re.I),
+    ("charger_id", re.compile(r"\b([A-Z]{2})\s?\*\s?([A-Z0-9]{3})\s?\*\s?(E[A-Z0-9*]{1,30})", re.IGNORECASE),
      lambda m: f"{m.group(1)}*{m.group(2)}*{m.group(3)}".upper()),
-    ("charger_id", re.compile(r"\b(c\s?p)\s*[-_ ]?\s*(\d{1,6})\b", re.I), lambda m: f"CP-{m.group(2)}"),
+    ("charger_id", re.compile(r"\b(c\s?p)\s*[-_ ]?\s*(\d{1,6})\b", re.IGNORECASE), lambda m: f"CP-{m.group(2)}"),
     ("charger_id", re.compile(r"\b(station|charger|pillar|post|unit|evse)\s*(?:number|no\.?|#)?\s*(\d{1,6})\b",
-                              re.I), lambda m: f"{m.group(1).title()} {m.group(2)}"),
+                              re.IGNORECASE), lambda m: f"{m.group(1).title()} {m.group(2)}"),
     ("charger_id", re.compile(r"\b([A-Z]{2,5}-\d{2,6}(?:-\d{1,3})?)\b"), lambda m: m.group(1).upper()),
     ("connector_id", re.compile(r"\b(?:connector|plug|socket|outlet|port)\s*(?:number|no\.?|#)?\s*(\d{1,2})\b",
-                                re.I), lambda m: m.group(1)),
-    ("connector_id", re.compile(r"\b(left|right|middle)(?:\s+(?:one|1|plug|connector|cable|side))\b", re.I),
+                                re.IGNORECASE), lambda m: m.group(1)),
+    ("connector_id", re.compile(r"\b(left|right|middle)(?:\s+(?:one|1|plug|connector|cable|side))\b", re.IGNORECASE),
      lambda m: m.group(1).lower()),
-    ("power_kw", re.compile(r"(\d+(?:[.,]\d+)?)\s*(kw|kilowatts?|kilo\s?watts?|k\s?w)(?!h)\b", re.I),
+    ("power_kw", re.compile(r"(\d+(?:[.,]\d+)?)\s*(kw|kilowatts?|kilo\s?watts?|k\s?w)(?!h)\b", re.IGNORECASE),
      lambda m: float(m.group(1).replace(",", "."))),
-    ("battery_level", re.compile(r"(\d{1,3}(?:[.,]\d+)?)\s*(%|percent|per\s?cent)", re.I),
+    ("battery_level", re.compile(r"(\d{1,3}(?:[.,]\d+)?)\s*(%|percent|per\s?cent)", re.IGNORECASE),
      lambda m: _percent(m.group(1))),
-    ("amount", re.compile(rf"{_CUR}\s?(\d+(?:[.,]\d{{1,2}})?)", re.I), lambda m: _money(m.group(2), m.group(1))),
+    ("amount", re.compile(rf"{_CUR}\s?(\d+(?:[.,]\d{{1,2}})?)", re.IGNORECASE), lambda m: _money(m.group(2), m.group(1))),
     ("amount", re.compile(rf"(\d+(?:[.,]\d{{1,2}})?)\s?{_CUR}(?:\s+(?:and\s+)?(\d{{1,2}})\b(?!\s*(?:%|kw|min)))?",
-                          re.I), lambda m: _money(m.group(1), m.group(2), m.group(3))),
+                          re.IGNORECASE), lambda m: _money(m.group(1), m.group(2), m.group(3))),
 ]
 
 
@@ -85,7 +85,7 @@ class RuleExtractor:
             self._spelling.update({i.strip().lower(): i.strip() for i in items if name != "payment_method"})
             words = sorted((re.escape(i.strip()) for i in items if i.strip()), key=len, reverse=True)
             if words:
-                self._lookup.append((name, re.compile(r"(?<![\w])(" + "|".join(words) + r")(?![\w])", re.I)))
+                self._lookup.append((name, re.compile(r"(?<![\w])(" + "|".join(words) + r")(?![\w])", re.IGNORECASE)))
         # numbers with units are read by the built-in patterns, which also normalise the value
         self._regex = [(name, re.compile(p)) for name, ps in sorted(self.regexes.items()) for p in ps
                        if name not in _NORMALISED]

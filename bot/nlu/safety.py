@@ -30,12 +30,12 @@ _HAZARDS = [
     r"smells? (?:like |of )?(?:burn\w*|plastic|electrical|fire|smoke)", r"(?:burning|electrical|plastic) smell",
     r"danger\w*", r"hazard\w*", r"explo(?:de|ded|des|ding|sions?)",
 ]
-_PATTERN = re.compile(r"(?<![\w])(?:" + "|".join(_HAZARDS) + r")(?![\w])", re.I)
+_PATTERN = re.compile(r"(?<![\w])(?:" + "|".join(_HAZARDS) + r")(?![\w])", re.IGNORECASE)
 # "no smoke", "not sparking", "without any sparks": one optional filler word between
 _NEGATION = re.compile(r"(?:\bno|\bnot|n't|\bwithout|\bnever|\bnor|\bzero)\s+(?:(?:any|visible|signs? of|sign|more|real|"
-                       r"actual|obvious)\s+)?$", re.I)
+                       r"actual|obvious)\s+)?$", re.IGNORECASE)
 # Words that contain a hazard stem but are harmless in this domain.
-_HARMLESS = re.compile(r"^(?:burner|sparkling|fireworks?|firefox|shockingly|banging on|banged on about)$", re.I)
+_HARMLESS = re.compile(r"^(?:burner|sparkling|fireworks?|firefox|shockingly|banging on|banged on about)$", re.IGNORECASE)
 
 
 def hazard(text: str) -> str | None:

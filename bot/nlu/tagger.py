@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Sequence
 
 from bot.nlu.loader import Example
 

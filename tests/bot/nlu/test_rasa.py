@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, ClassVar
 
 import pytest
 
@@ -27,10 +28,10 @@ RASA_REPLY = {
 
 
 class _FakeRasa(BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []
-    reply: dict[str, Any] = RASA_REPLY
+    received: ClassVar[list[dict[str, Any]]] = []
+    reply: ClassVar[dict[str, Any]] = RASA_REPLY
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).received.append({"path": self.path, "body": body})
         payload = json.dumps({**type(self).reply, "text": body["text"]}).encode()
