@@ -57,7 +57,9 @@ WEB_MODULES = [
     "bot.knowledge.web",  # /kb/images (connector pictures)
     "bot.channels.web",  # /twilio/sms, /telegram/webhook
     "ivr.web",  # /twilio/voice
-    "handoff.web",  # /agent, /api/tickets, /api/incidents
+    "handoff.web",  # /api/tickets, /api/incidents
+    "handoff.console.web",  # /agent (the agent console)
+    "handoff.dashboard",  # /agent/dashboard (support metrics)
     "handoff.metrics_web",  # /metrics
 ]
 
