@@ -114,7 +114,7 @@ def running_system(*, chargers: int, database_url: str | None, workers: int = 2,
                                           stdout=subprocess.DEVNULL))
         processes.append(subprocess.Popen(
             [str(BIN / "gunicorn"), "-w", str(workers), "-k", "gthread", "--threads", str(threads),
-             "-b", f"127.0.0.1:{web_port}", "--log-level", "warning", *access_log, "bot.web:create_app()"],
+             "-b", f"127.0.0.1:{web_port}", "--log-level", "warning", *access_log, "bot.web.wsgi:app"],
             env=env, cwd=workdir))
         wait_http(f"http://127.0.0.1:{web_port}/healthz")
         _wait_online(env, chargers, log)

@@ -34,7 +34,7 @@ def web_command(host: str | None, port: int | None) -> None:
 
     settings = settings_or_exit(web_host=host, web_port=port)
     runtime = _runtime_or_exit(settings)
-    app = create_app(runtime=runtime)
+    app = create_app(runtime=runtime, background=True)
     server = make_server(settings.web_host, settings.web_port, app, threaded=True)
     click.echo(f"web listening on http://{settings.web_host}:{server.server_port}", err=True)
     _stop_on_sigterm()
@@ -44,6 +44,9 @@ def web_command(host: str | None, port: int | None) -> None:
         pass
     finally:
         server.server_close()
+        worker = app.extensions.get("chargeline.background")
+        if worker is not None:
+            worker.stop()
         runtime.close()
 
 

@@ -17,8 +17,13 @@ log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 256 * 1024
 
 
-def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None, **collaborators: Any) -> Flask:
-    """Build the web app; `collaborators` replace I/O clients (bridge, NLU, Twilio, Telegram) in tests."""
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None, background: bool = False,
+               **collaborators: Any) -> Flask:
+    """Build the web app; `collaborators` replace I/O clients (bridge, NLU, Twilio, Telegram) in tests.
+
+    `background=True` (the served app, not tests) also starts the periodic work: helpdesk delivery,
+    the offline-charger sweep and the network-outage check (leased, so one process runs each pass).
+    """
     if runtime is None:
         runtime = start_runtime(settings or load_settings())
     app = Flask(__name__)
@@ -38,6 +43,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     _register_error_handlers(app)
     _register_blueprints(app)
+    if background:
+        from handoff.rules import load_rules
+        from handoff.web import start_background
+
+        app.extensions["chargeline.background"] = start_background(runtime, load_rules(runtime.settings.rules_file))
     return app
 
 
