@@ -25,7 +25,8 @@ COMMAND_MODULES = [
     "bot.nlu.cli",  # nlu train/parse/evaluate
     "bot.chat.cli",  # chat
     "bot.channels.cli",  # telegram
-    "handoff.cli",  # agents, report
+    "handoff.cli",  # agents
+    "handoff.report_cli",  # report
     "bot.demo.cli",  # demo
 ]
 
