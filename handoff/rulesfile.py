@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
-
+from bot.yamlfile import line_of, read_yaml
 from handoff.models import PRIORITIES, TIERS
 from handoff.rules import NetworkRule, Predicate, Rule, RuleSet, RulesFileError, TurnFacts, template_fields
 from handoff.sla import DEFAULT_SLA_MINUTES, SlaPolicy
@@ -15,28 +14,6 @@ _TOP_KEYS = {"sla_minutes", "failed_sessions_window_minutes", "rules"}
 _RULE_KEYS = {"name", "when", "any", "network_wide", "tier", "priority", "sla_minutes", "problem", "reason"}
 _NETWORK_KEYS = {"intents", "chargers_at_least", "sites_at_least", "window_minutes"}
 _FACT_NAMES = set(TurnFacts.__dataclass_fields__)
-
-
-class _LineDict(dict):  # type: ignore[type-arg]
-    """A mapping that remembers its own line and the line of each key (as bot/fleet/loader.py does)."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader whose mappings remember where they are in the file."""
-
-
-def _construct(loader: _LineLoader, node: yaml.MappingNode) -> Any:
-    data = _LineDict()
-    data.line = node.start_mark.line + 1
-    data.key_lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
-    yield data
-    data.update(loader.construct_mapping(node))
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct)
 
 
 def _is_int(value: Any) -> bool:
@@ -93,19 +70,7 @@ _CONDITIONS: dict[str, tuple[str, Callable[[Any], bool], Callable[[Any], Predica
 
 def parse_rules_file(path: Path) -> RuleSet:
     """Read and validate a rules file; raise RulesFileError listing every problem with its line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RulesFileError([f"{path}: cannot read: {exc.strerror}"]) from exc
-    except UnicodeDecodeError as exc:
-        raise RulesFileError([f"{path}: not UTF-8 text"]) from exc
-    try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise RulesFileError([f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from exc
-    return _Validator(str(path)).validate(data)
+    return _Validator(str(path)).validate(read_yaml(path, RulesFileError))
 
 
 class _Validator:
@@ -114,8 +79,7 @@ class _Validator:
         self.problems: list[str] = []
 
     def error(self, node: Any, message: str, key: str | None = None) -> None:
-        line = getattr(node, "key_lines", {}).get(key) if key else None
-        line = line or getattr(node, "line", 0)
+        line = line_of(node, key)
         self.problems.append(f"{self.name}:{line}: {message}" if line else f"{self.name}: {message}")
 
     def validate(self, data: Any) -> RuleSet:

@@ -16,10 +16,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.appstate import set_value
+from bot.yamlfile import line_of, read_yaml
 from bot.errors import FleetFileError
 from bot.fleet.models import CONNECTOR_TYPES, SITE_TYPES, TOKEN_STATUSES, Charger, Connector, IdToken, Site
 
@@ -99,24 +99,6 @@ class ImportReport:
         return text
 
 
-class _LineDict(dict):  # type: ignore[type-arg]
-    line: int = 0
-
-
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader whose mappings remember the line they start on."""
-
-
-def _construct_line_dict(loader: _LineLoader, node: yaml.MappingNode) -> Any:
-    data = _LineDict()
-    data.line = node.start_mark.line + 1
-    yield data
-    data.update(loader.construct_mapping(node))
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_line_dict)
-
-
 def hash_password(password: str) -> str:
     """Salted SHA-256 of a charger's basic-auth password.
 
@@ -139,19 +121,7 @@ def check_password(stored: str | None, password: str) -> bool:
 
 def parse_fleet_file(path: Path) -> FleetFile:
     """Read and validate a fleet file; raise FleetFileError listing every problem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FleetFileError([f"{path}: cannot read: {exc.strerror}"]) from exc
-    except UnicodeDecodeError as exc:
-        raise FleetFileError([f"{path}: not UTF-8 text"]) from exc
-    try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise FleetFileError([f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from exc
-    return _Validator(str(path)).validate(data)
+    return _Validator(str(path)).validate(read_yaml(path, FleetFileError))
 
 
 class _Validator:
@@ -160,7 +130,7 @@ class _Validator:
         self.problems: list[str] = []
 
     def error(self, node: Any, message: str) -> None:
-        line = getattr(node, "line", 0)
+        line = line_of(node)
         self.problems.append(f"{self.name}:{line}: {message}" if line else f"{self.name}: {message}")
 
     def validate(self, data: Any) -> FleetFile:
