@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Model:
                 "config": self.config.__dict__, "data_hash": self.data_hash}
         blob = np.frombuffer(json.dumps(meta, separators=(",", ":")).encode(), dtype=np.uint8)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two workers may train at once
         with tmp.open("wb") as fh:
             np.savez_compressed(fh, idf=self.idf, weights=self.weights, bias=self.bias, meta=blob)
         tmp.replace(path)

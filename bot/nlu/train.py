@@ -96,7 +96,7 @@ def train_data(data: TrainingData, config: EngineConfig | None = None, progress:
     labels = np.array([intents.index(e.intent) for e in data.examples])
     say(f"training the intent classifier on {len(vocabulary)} features")
     # saga is an order of magnitude faster than lbfgs on these sparse, short texts
-    clf = LogisticRegression(C=config.c, solver="saga", tol=1e-4, max_iter=1000, class_weight="balanced",
+    clf = LogisticRegression(C=config.c, solver="saga", tol=1e-3, max_iter=1000, class_weight="balanced",
                              random_state=0)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
