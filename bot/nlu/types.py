@@ -7,6 +7,13 @@ from typing import Any
 
 FALLBACK_INTENT = "out_of_scope"
 SAFETY_INTENT = "safety_hazard"
+# The contract in nlu-taxonomy.md: training data, dialogue, rules and reports use these names.
+INTENTS = ("greet", "goodbye", "thanks", "affirm", "deny", "inform", "request_human", "how_to_start",
+           "start_failure", "auth_failed", "payment_failed", "how_to_pay", "pricing_info", "connector_help",
+           "cable_stuck", "error_message", "slow_charging", "charging_stopped", "charger_unavailable",
+           "check_status", "billing_dispute", "report_damage", "safety_hazard", "out_of_scope")
+ENTITIES = ("charger_id", "connector_id", "connector_type", "payment_method", "emsp", "error_text", "power_kw",
+            "battery_level", "amount", "vehicle", "location")
 
 
 @dataclass(frozen=True)
