@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from bot.nlu.safety import hazard
 from bot.nlu.types import FALLBACK_INTENT, SAFETY_INTENT, Entity, ParseResult
+
+if TYPE_CHECKING:  # requests is imported on first use: a builtin-only process never needs it
+    import requests
 
 log = logging.getLogger(__name__)
 SAFETY_CONFIDENCE = 0.9
@@ -24,10 +25,14 @@ class RasaEngine:
         self.timeout = timeout
         self._fallback_factory = fallback
         self._fallback: Any = None
-        self._http = session or requests.Session()
+        self._http = session
 
     def parse(self, text: str) -> ParseResult:
         """Classify one message through Rasa (or the fallback engine when Rasa is down)."""
+        import requests
+
+        if self._http is None:
+            self._http = requests.Session()
         try:
             response = self._http.post(f"{self.url}/model/parse", json={"text": text}, timeout=self.timeout)
             response.raise_for_status()
