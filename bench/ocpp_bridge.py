@@ -144,17 +144,21 @@ def run_step(n: int, args: argparse.Namespace, log: Any) -> dict[str, Any]:
         connect_s = max(h["connect_s"] for h in hello)
         time.sleep(2)  # let the bridge finish recording the last boots before measuring memory
         rss = rss_kib(bridge.pid)
-        log(f"[{n}] {connected} connected in {connect_s:.1f} s; bridge RSS {rss / 1024:.0f} MiB; "
-            f"measuring {args.seconds:.0f} s at {args.rate:.0f} msg/s")
-        cpu0 = cpu_seconds(bridge.pid)
-        for w in workers:
-            w.stdin.write(json.dumps({"rate": args.rate / len(workers), "seconds": args.seconds}) + "\n")  # type: ignore[union-attr]
-            w.stdin.flush()  # type: ignore[union-attr]
+        log(f"[{n}] {connected} connected in {connect_s:.1f} s; bridge RSS {rss / 1024:.0f} MiB")
         client = BridgeClient(f"http://127.0.0.1:{control_port}", TOKEN, timeout=30)
-        commands = run_commands(client, ids[:max(1, connected)], args.command_rate, args.seconds)
-        results = [read_json(w, args.seconds + 90) for w in workers]
-        cpu = (cpu_seconds(bridge.pid) - cpu0) / max(r["seconds"] for r in results)
-        held = client.health().get("chargers", 0)
+        rows = []
+        for rate in args.rates:
+            log(f"[{n}] measuring {args.seconds:.0f} s at {rate:.0f} msg/s")
+            cpu0 = cpu_seconds(bridge.pid)
+            for w in workers:
+                w.stdin.write(json.dumps({"rate": rate / len(workers), "seconds": args.seconds}) + "\n")  # type: ignore[union-attr]
+                w.stdin.flush()  # type: ignore[union-attr]
+            commands = run_commands(client, ids[:max(1, connected)], args.command_rate, args.seconds)
+            results = [read_json(w, args.seconds + 90) for w in workers]
+            cpu = (cpu_seconds(bridge.pid) - cpu0) / max(r["seconds"] for r in results)
+            held = client.health().get("chargers", 0)
+            rows.append(summarise(n, rate, connected, held, connect_s, results, commands, cpu, rss, base_rss, args))
+            log(json.dumps(rows[-1]))
     finally:
         for w in workers:
             if w.poll() is None:
@@ -169,9 +173,16 @@ def run_step(n: int, args: argparse.Namespace, log: Any) -> dict[str, Any]:
             bridge.wait(30)
         except subprocess.TimeoutExpired:
             bridge.kill()
+    return rows
+
+
+def summarise(n: int, rate: float, connected: int, held: int, connect_s: float, results: list[dict[str, Any]],
+              commands: dict[str, Any], cpu: float, rss: int, base_rss: int,
+              args: argparse.Namespace) -> dict[str, Any]:
+    """One table row: a fleet size at one offered rate."""
     latencies = [x for r in results for x in r["latencies"]]
     seconds = max(r["seconds"] for r in results)
-    return {"chargers": n, "connected": connected, "held": held, "connect_s": round(connect_s, 1),
+    return {"chargers": n, "offered_rate": rate, "connected": connected, "held": held, "connect_s": round(connect_s, 1),
             "requests": sum(r["sent"] for r in results), "answered": len(latencies),
             "errors": sum(r["errors"] for r in results),
             "msg_per_s": round(len(latencies) / seconds, 1),
@@ -186,7 +197,7 @@ def run_step(n: int, args: argparse.Namespace, log: Any) -> dict[str, Any]:
             "database": "postgresql" if args.database_url else "sqlite"}
 
 
-COLUMNS = [("chargers", "chargers"), ("connected", "connected"), ("held", "held"), ("connect_s", "connect s"),
+COLUMNS = [("chargers", "chargers"), ("offered_rate", "offered/s"), ("connected", "connected"), ("held", "held"), ("connect_s", "connect s"),
            ("msg_per_s", "msg/s"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms"), ("command_p50_ms", "cmd p50"),
            ("command_p99_ms", "cmd p99"), ("commands_verified", "cmd ok"), ("commands", "cmds"),
            ("bridge_cpu_percent", "CPU %"), ("bridge_rss_mib", "RSS MiB"), ("rss_kib_per_connection", "KiB/conn")]
@@ -201,7 +212,8 @@ def table(rows: list[dict[str, Any]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chargers", default="1000,5000,10000", help="fleet sizes, comma-separated")
-    parser.add_argument("--rate", type=float, default=500, help="charger requests per second while measuring")
+    parser.add_argument("--rate", default="500", help="charger requests per second while measuring; "
+                        "several (comma-separated) are measured one after the other on the same fleet")
     parser.add_argument("--seconds", type=float, default=30, help="measuring time per fleet size")
     parser.add_argument("--command-rate", type=float, default=5, help="verified remote commands per second")
     parser.add_argument("--workers", type=int, default=2, help="load processes")
@@ -210,13 +222,13 @@ def main() -> None:
     parser.add_argument("--database-url", help="PostgreSQL base URL (a fresh schema per step); default SQLite")
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args()
+    args.rates = [float(x) for x in args.rate.split(",")]
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # inherited by the bridge and the load workers
     log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
-    rows = []
+    rows: list[dict[str, Any]] = []
     for n in (int(x) for x in args.chargers.split(",")):
-        rows.append(run_step(n, args, log))
-        log(json.dumps(rows[-1]))
+        rows.extend(run_step(n, args, log))
     print(table(rows))
     if args.json:
         args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "results": rows},
