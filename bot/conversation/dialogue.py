@@ -59,6 +59,12 @@ def run(turn: Turn) -> None:
     if seen.intent in PROBLEMS:
         start_problem(turn, seen.intent)
         return
+    if state.handed_off and seen.intent in ("affirm", "deny", "inform", "thanks"):
+        # waiting for the colleague: small talk must not restart the dialogue
+        turn.say(f"A colleague has your case (ticket {state.handed_off}) and will get back to you here shortly. "
+                 "If anything becomes dangerous, step away from the charger and tell me at once.",
+                 "A colleague has your case and will get back to you shortly.")
+        return
     if seen.intent == "inform":
         found = named_charger(turn)
         if found.charger_id:

@@ -107,6 +107,7 @@ def hand_off(turn: Turn, *, tier: str, priority: str, rule: str, summary: str, n
         handoff=Handoff(ticket_id=ref.id, tier=ref.tier, summary=summary, priority=ref.priority)))
     turn.state.settle()
     turn.state.intent = None
+    turn.state.handed_off = ref.id
     return True
 
 

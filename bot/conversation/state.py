@@ -23,6 +23,7 @@ class DialogueState:
     actions: list[dict[str, Any]] = field(default_factory=list)  # remote actions with results
     safety_chargers: list[str] = field(default_factory=list)  # no remote action on these, ever
     ticket_id: Optional[str] = None
+    handed_off: Optional[str] = None  # the ticket a human now holds (set by a handoff)
     previous_charger: Optional[str] = None  # from the driver's last conversation
     last_nlu_confidence: Optional[float] = None
 

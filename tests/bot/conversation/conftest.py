@@ -107,11 +107,12 @@ def real_nlu(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
 
 
 @pytest.fixture
-def live(sqlite_runtime: Runtime, request: pytest.FixtureRequest, real_nlu):  # type: ignore[no-untyped-def]
-    """The real bridge on real ports, a simulated fleet playing the test's scenario, and the engine."""
+def live(fleet_runtime: Runtime, request: pytest.FixtureRequest, real_nlu):  # type: ignore[no-untyped-def]
+    """The real bridge on real ports, a simulated fleet playing the test's scenario, and the engine
+    (on SQLite and, when configured, PostgreSQL)."""
     from tests.bot.conversation.live import LiveStack
 
     scenario = getattr(request, "param", None) or {}  # parametrize("live", [scenario], indirect=True)
-    stack = LiveStack(sqlite_runtime, scenario, real_nlu).start()
+    stack = LiveStack(fleet_runtime, scenario, real_nlu).start()
     yield stack
     stack.stop()

@@ -253,3 +253,9 @@ def test_replies_never_carry_channel_markup(say, bridge) -> None:
 def test_the_turn_result_names_the_charger_once_known(say) -> None:
     assert say("hello").charger_id is None
     assert say("station 8 won't start").charger_id == "CP-2001"
+
+
+def test_after_a_handoff_small_talk_is_told_a_colleague_has_the_case(say) -> None:
+    say("I want to talk to a person")
+    waiting = say("ok")
+    assert waiting.replies[0].text.startswith("A colleague has your case (ticket T-000001)")
