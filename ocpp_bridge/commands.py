@@ -9,7 +9,9 @@ import random
 import time
 from typing import Any, Callable, Optional
 
+from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.exceptions import OCPPError
+from ocpp.messages import Call, _validate_payload
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
@@ -132,16 +134,27 @@ def build(action: str, params: dict[str, Any], protocol: str) -> Any:
                                                    for k in keys])
 
 
-Check = Callable[[list[dict[str, Any]]], bool]
+def _check(payload: Any, protocol: str) -> None:
+    """Reject parameters the charger's schema forbids before sending (commands are rare; the cost is nil)."""
+    body = snake_to_camel_case(remove_nones(serialize_as_dict(payload)))
+    try:
+        _validate_payload(Call("check", payload.__class__.__name__, body), protocol.removeprefix("ocpp"))
+    except OCPPError as exc:
+        cause = (exc.details or {}).get("cause") or exc.description
+        raise BadCommand(f"invalid parameters for {payload.__class__.__name__}: {cause}") from exc
 
 
-def _seen(events: list[dict[str, Any]], *steps: Callable[[dict[str, Any]], bool]) -> bool:
-    """True when the events contain each step, in order."""
+# A check reads the events seen so far: True (done), False (refuted), None (keep waiting).
+Check = Callable[[list[dict[str, Any]]], Optional[bool]]
+
+
+def _seen(events: list[dict[str, Any]], *steps: Callable[[dict[str, Any]], bool]) -> Optional[bool]:
+    """True when the events contain each step, in order; None while some are missing."""
     index = 0
     for event in events:
         if index < len(steps) and steps[index](event):
             index += 1
-    return index == len(steps)
+    return True if index == len(steps) else None
 
 
 def _status(connector: Optional[int], *statuses: str) -> Callable[[dict[str, Any]], bool]:
@@ -151,11 +164,28 @@ def _status(connector: Optional[int], *statuses: str) -> Callable[[dict[str, Any
     return match
 
 
+def _after_reboot(connector: Optional[int]) -> Check:
+    """After a reset: a BootNotification, then the connector's first status decides (Available or not)."""
+    def check(events: list[dict[str, Any]]) -> Optional[bool]:
+        booted = False
+        for e in events:
+            if e.get("event") == "BootNotification":
+                booted = True
+            elif booted and e.get("event") == "StatusNotification" and (e.get("connector_id") or 0) >= 1 \
+                    and (not connector or e.get("connector_id") == connector):
+                if e.get("status") in ("Faulted", "Unavailable"):
+                    return False
+                if e.get("status") == "Available":
+                    return True
+        return None
+    return check
+
+
 def expectation(action: str, params: dict[str, Any], status: str) -> Optional[Check]:
     """What the charger's own messages must show for the command to count as done (None: nothing to verify)."""
     connector = params.get("connector_id")
     if action == "Reset" and status == "Accepted":
-        return lambda ev: _seen(ev, lambda e: e.get("event") == "BootNotification", _status(None, "Available"))
+        return _after_reboot(connector)
     if action == "UnlockConnector" and status == "Unlocked":
         return lambda ev: _seen(ev, _status(connector, "Available"))
     if action == "ChangeAvailability" and status == "Accepted":
@@ -171,10 +201,10 @@ def expectation(action: str, params: dict[str, Any], status: str) -> Optional[Ch
 
 
 async def collect(queue: asyncio.Queue[dict[str, Any]], check: Check, timeout: float) -> tuple[bool, list[dict[str, Any]]]:
-    """Gather the charger's events until `check` holds or the window closes."""
+    """Gather the charger's events until `check` decides or the window closes (undecided counts as not verified)."""
     seen: list[dict[str, Any]] = []
     deadline = time.monotonic() + timeout
-    while not check(seen):
+    while (verdict := check(seen)) is None:
         left = deadline - time.monotonic()
         if left <= 0:
             return False, seen
@@ -182,7 +212,7 @@ async def collect(queue: asyncio.Queue[dict[str, Any]], check: Check, timeout: f
             seen.append(await asyncio.wait_for(queue.get(), left))
         except asyncio.TimeoutError:
             return False, seen
-    return True, seen
+    return verdict, seen
 
 
 def masked(params: dict[str, Any]) -> dict[str, Any]:
@@ -198,6 +228,7 @@ async def execute(core: Core, link: Link, action: str, params: dict[str, Any], *
         tx = await core.db(core.store.active_transaction, charger_id, params.get("connector_id"))
         params = {**params, "transaction_id": tx}
     payload = build(action, params, link.protocol)
+    _check(payload, link.protocol)
     verified: Optional[bool] = None
     observed: list[dict[str, Any]] = []
     answer: Optional[dict[str, Any]] = None

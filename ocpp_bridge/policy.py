@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from importlib import resources
@@ -135,7 +136,7 @@ class Policy:
             wait = last + timedelta(minutes=rule.cooldown_minutes) - now
             if wait > timedelta(0):
                 return Decision(False, f"{action} was run on {charger_id} {int((now - last).total_seconds() // 60)} "
-                                       f"min ago; wait {int(wait.total_seconds() // 60) + 1} more min")
+                                       f"min ago; wait {math.ceil(wait.total_seconds() / 60)} more min")
         return Decision(True, f"{action} approved by {self.source}", rule.confirm)
 
 

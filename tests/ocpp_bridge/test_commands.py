@@ -135,3 +135,12 @@ async def test_a_safety_lock_leaves_the_bot_only_taking_the_charger_out_of_servi
         result = await bridge.service.run("CP-2001", "ChangeAvailability", {"connector_id": 0, "type": "Inoperative"},
                                           requested_by="bot:conv-9")
     assert result["status"] == "Accepted"
+
+
+async def test_parameters_the_schema_forbids_are_refused_before_sending(bridge: Bridge) -> None:
+    async with connected(Charger16, bridge.url, "CP-2001", "ocpp1.6") as cp:
+        with pytest.raises(BadCommand, match="invalid parameters for TriggerMessage"):
+            await bridge.service.run("CP-2001", "TriggerMessage", {"requested_message": "Coffee"}, requested_by="api")
+        with pytest.raises(BadCommand, match="connector_id is required"):
+            await bridge.service.run("CP-2001", "UnlockConnector", {}, requested_by="api")
+        assert cp.received == []
