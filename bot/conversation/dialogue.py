@@ -20,7 +20,9 @@ from bot.messages import Choice
 
 log = logging.getLogger(__name__)
 
-MAX_CLARIFICATIONS = 2  # clarifying questions for low-confidence NLU before offering a human
+MAX_CLARIFICATIONS = 2
+# after "did it work?", a message like these means no
+STILL_BROKEN = frozenset({"start_failure", "charger_unavailable", "error_message", "charging_stopped"})  # clarifying questions for low-confidence NLU before offering a human
 YES_NO = actions.YES_NO
 SLOT_ENTITIES = ("error_text", "battery_level", "vehicle", "power_kw", "amount", "payment_method", "emsp")
 INTENT_TITLES = {
@@ -191,9 +193,9 @@ def _continue(turn: Turn) -> bool:
     if awaiting == "confirm":
         return _confirm(turn, switching)
     if awaiting == "worked":
-        if seen.intent in ("affirm", "deny", "thanks"):
+        if seen.intent in ("affirm", "deny", "thanks") or seen.intent in STILL_BROKEN:
             state.settle()
-            recovery.after_worked(turn, seen.intent != "deny")
+            recovery.after_worked(turn, seen.intent in ("affirm", "thanks"))
             return True
         if switching or seen.intent in PROBLEMS:
             return False

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation import dialogue
 from bot.conversation.escalate import hand_off, summary_line
+from bot.conversation.playbooks.safety import INSTRUCTIONS
 from bot.conversation.ports import NLU, Bridge, Knowledge, Policy, Rules, Tickets
 from bot.conversation.store import IDLE_TIMEOUT, ConversationStore, Recorded
 from bot.conversation.turn import Deps, Turn
@@ -85,7 +86,7 @@ class ConversationEngine:
         """Apologise and hand over with a ticket; the driver's words are already stored."""
         what = "the language service" if isinstance(exc, NLUUnavailable) else "a component"
         log.exception("turn failed (%s) conversation=%s", what, recorded.conversation_id)
-        said = [r for r in turn.replies if r.handoff is not None or "step away" in r.text]
+        said = [r for r in turn.replies if r.handoff is not None or r.text == INSTRUCTIONS]
         turn.replies = said  # keep safety words and handoffs already given; drop half-finished answers
         if any(r.handoff is not None for r in said):
             return tuple(said)

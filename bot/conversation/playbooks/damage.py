@@ -9,8 +9,8 @@ from bot.conversation.turn import Turn
 
 def run(turn: Turn) -> None:
     """Collect the charger, then log the damage for the field team."""
-    if "damage_text" not in turn.state.slots and turn.text:
-        turn.state.slots["damage_text"] = turn.text
+    if turn.understood.intent == "report_damage" and turn.text:
+        turn.state.slots["damage_text"] = turn.text  # the report itself, not the answer to "which charger?"
     if not need_charger(turn):
         return
     description = turn.state.slots.get("damage_text") or turn.text
@@ -26,3 +26,4 @@ def run(turn: Turn) -> None:
                  "Thank you. I've logged it for our field engineers. If anything looks dangerous, stay away "
                  "and tell me at once.")
     turn.state.intent = None
+    turn.state.slots.pop("damage_text", None)

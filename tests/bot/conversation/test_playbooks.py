@@ -259,3 +259,20 @@ def test_after_a_handoff_small_talk_is_told_a_colleague_has_the_case(say) -> Non
     say("I want to talk to a person")
     waiting = say("ok")
     assert waiting.replies[0].text.startswith("A colleague has your case (ticket T-000001)")
+
+
+def test_still_not_starting_after_the_reset_counts_as_a_no(say, bridge, parts) -> None:
+    faulted(bridge)
+    bridge.scripts["Reset"] = reset_clears(bridge)
+    say("station 8 won't start")
+    say("yes")
+    result = say("it still won't start")
+    assert parts["tickets"].drafts[0]["rule"] == "remote_recovery_did_not_help"
+    assert result.replies[-1].handoff is not None
+
+
+def test_safety_words_survive_a_failure_later_in_the_turn(say, bridge, parts) -> None:
+    parts["tickets"].broken = True
+    result = say("smoke coming out of station 8")
+    assert result.replies[0].text.startswith("Please step away from the charger")
+    assert "please call our support line" in texts(result).lower()
