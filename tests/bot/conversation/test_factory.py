@@ -17,7 +17,8 @@ def test_the_built_engine_answers_a_knowledge_question_from_the_real_guides(sqli
                                           charger_hint="CP-2001"))
     assert result.charger_id == "CP-2001"
     assert result.replies and result.replies[0].links
-    assert result.replies[0].links[0][1].startswith("/kb/") and result.replies[0].links[0][1].endswith("?charger=CP-2001")
+    link = result.replies[0].links[0][1]
+    assert link.startswith("/kb/") and link.endswith("?charger=CP-2001")
 
 
 def test_the_built_engine_fails_open_when_the_bridge_is_down(sqlite_runtime: Runtime) -> None:
