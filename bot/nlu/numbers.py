@@ -52,8 +52,8 @@ def words_to_digits(words: list[str]) -> str | None:
         if value is None:
             return None
         kind = "unit" if word in UNITS else "teen" if word in TEENS else "tens"
-        joins = (last in ("hundred", "thousand") and kind != "unit" or last in ("hundred", "thousand")
-                 or (last == "tens" and kind == "unit" and value != 0))
+        # "one hundred five", "forty two" join; "one oh four two", "ten forty" are digits said in a row
+        joins = last in ("hundred", "thousand") or (last == "tens" and kind == "unit" and value != 0)
         if pending and joins:
             small += value
         else:
