@@ -276,3 +276,13 @@ def test_safety_words_survive_a_failure_later_in_the_turn(say, bridge, parts) ->
     result = say("smoke coming out of station 8")
     assert result.replies[0].text.startswith("Please step away from the charger")
     assert "please call our support line" in texts(result).lower()
+
+
+def test_on_the_phone_pressing_1_confirms_the_reset(say, bridge) -> None:
+    faulted(bridge)
+    bridge.scripts["Reset"] = reset_clears(bridge)
+    asked = say("station 8 won't start", channel="voice")
+    assert [c.dtmf for c in asked.replies[-1].choices] == ["1", "2"]
+    done = say("", channel="voice", digits="1")
+    assert [c[1] for c in bridge.commands] == ["Reset"]
+    assert done.replies[0].voice_text.endswith("did it work? Press 1 for yes, 2 for no.")
