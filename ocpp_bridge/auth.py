@@ -7,7 +7,6 @@ import binascii
 import http
 import logging
 import re
-from typing import Optional
 from urllib.parse import unquote
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,7 +24,7 @@ _PATH = re.compile(r"^/ocpp/([^/?#]{1,64})/?(?:\?.*)?$")
 _ID = re.compile(r"^[A-Za-z0-9*._:\-]{1,64}$")
 
 
-def charger_id_from_path(path: str) -> Optional[str]:
+def charger_id_from_path(path: str) -> str | None:
     """The charge point id in `/ocpp/{id}`, or None for any other path."""
     match = _PATH.match(path)
     if not match:
@@ -34,7 +33,7 @@ def charger_id_from_path(path: str) -> Optional[str]:
     return charger_id if _ID.match(charger_id) else None
 
 
-def _basic_credentials(header: Optional[str]) -> Optional[tuple[str, str]]:
+def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     if not header or not header.lower().startswith("basic "):
         return None
     try:
@@ -45,7 +44,7 @@ def _basic_credentials(header: Optional[str]) -> Optional[tuple[str, str]]:
     return (user, password) if sep else None
 
 
-def _lookup(sessions: sessionmaker[Session], charger_id: str) -> tuple[bool, Optional[str], bool]:
+def _lookup(sessions: sessionmaker[Session], charger_id: str) -> tuple[bool, str | None, bool]:
     """(known, password hash, auto_accept) for a charger id."""
     with sessions() as session:
         charger = session.get(Charger, charger_id)
@@ -56,7 +55,7 @@ def _lookup(sessions: sessionmaker[Session], charger_id: str) -> tuple[bool, Opt
 def make_process_request(core: Core, sessions: sessionmaker[Session]):  # type: ignore[no-untyped-def]
     """Build the `process_request` hook that admits or rejects a charger before the upgrade."""
 
-    async def process_request(connection: ServerConnection, request: Request) -> Optional[Response]:
+    async def process_request(connection: ServerConnection, request: Request) -> Response | None:
         charger_id = charger_id_from_path(request.path)
         if charger_id is None:
             log.warning("rejected websocket path %r (expected /ocpp/{charge_point_id})", request.path[:100])

@@ -5,11 +5,16 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import asdict, dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import requests
 
-from bot.errors import ChargeLineError, ChargerUnreachable, PolicyRefused, UnknownCharger
+from bot.errors import (
+    ChargeLineError,
+    ChargerUnreachable,
+    PolicyRefused,
+    UnknownCharger,
+)
 from ocpp_bridge.commands import BadCommand, CommandTimeout
 
 log = logging.getLogger(__name__)
@@ -20,11 +25,11 @@ class CommandResult:
     """The charger's answer to a command and what its own messages showed afterwards."""
 
     status: str
-    verified: Optional[bool]
+    verified: bool | None
     observed: list[dict[str, Any]] = field(default_factory=list)
-    audit_id: Optional[int] = None
-    detail: Optional[str] = None
-    answer: Optional[dict[str, Any]] = None
+    audit_id: int | None = None
+    detail: str | None = None
+    answer: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The contracts.md shape: status, verified, observed, audit_id (plus detail/answer when present)."""
@@ -52,10 +57,10 @@ class BridgeClient:
             self._local.session = session
         return session
 
-    def command(self, charger_id: str, action: str, params: Optional[dict[str, Any]] = None, *, verify: bool = True,
+    def command(self, charger_id: str, action: str, params: dict[str, Any] | None = None, *, verify: bool = True,
                 requested_by: str) -> CommandResult:
         """Run a remote command; raises ChargerUnreachable, PolicyRefused, UnknownCharger or BadCommand."""
-        body = {"charger_id": charger_id, "action": action, "params": params or {}, "verify": verify,
+        body: dict[str, Any] = {"charger_id": charger_id, "action": action, "params": params or {}, "verify": verify,
                 "requested_by": requested_by}
         try:
             response = self._session().post(f"{self.base_url}/commands", json=body, timeout=self.timeout)

@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import uuid
-from typing import Any, Optional
+from typing import Any
 
 import redis.asyncio as aioredis
 
@@ -111,7 +111,7 @@ class Cluster:
     async def forward(self, charger_id: str, action: str, params: dict[str, Any], verify: bool,
                       requested_by: str) -> dict[str, Any]:
         """Send a command to the node that holds the charger and wait for its result."""
-        node: Optional[str] = await self.redis.get(_key(charger_id))
+        node: str | None = await self.redis.get(_key(charger_id))
         if node is None or node == self.node_id:
             raise ChargerUnreachable(f"charger {charger_id} is not connected to any bridge node")
         reply_to = f"{PREFIX}:reply:{uuid.uuid4().hex}"
@@ -134,7 +134,7 @@ class Cluster:
         raise ChargerUnreachable(reply.get("detail", f"charger {charger_id} unreachable"))
 
     @staticmethod
-    async def _await_reply(replies: Any, wait: float) -> Optional[dict[str, Any]]:
+    async def _await_reply(replies: Any, wait: float) -> dict[str, Any] | None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         while (left := deadline - loop.time()) > 0:

@@ -7,7 +7,8 @@ import dataclasses
 import logging
 import random
 import time
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
 from ocpp.exceptions import OCPPError
@@ -34,7 +35,7 @@ class BadCommand(ChargeLineError):
 class CommandTimeout(ChargerUnreachable):
     """The charger did not answer the command in time."""
 
-    def __init__(self, message: str, audit_id: Optional[int]) -> None:
+    def __init__(self, message: str, audit_id: int | None) -> None:
         super().__init__(message)
         self.audit_id = audit_id
 
@@ -62,7 +63,7 @@ def normalize(action: str, params: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def _int(params: dict[str, Any], key: str, default: Optional[int] = None) -> Optional[int]:
+def _int(params: dict[str, Any], key: str, default: int | None = None) -> int | None:
     value = params.get(key, default)
     if value is None:
         return None
@@ -71,7 +72,7 @@ def _int(params: dict[str, Any], key: str, default: Optional[int] = None) -> Opt
     return value
 
 
-def _choice(params: dict[str, Any], key: str, allowed: tuple[str, ...], default: Optional[str] = None) -> str:
+def _choice(params: dict[str, Any], key: str, allowed: tuple[str, ...], default: str | None = None) -> str:
     value = params.get(key, default)
     if value not in allowed:
         raise BadCommand(f"{key} must be one of {', '.join(allowed)}")
@@ -145,10 +146,10 @@ def _check(payload: Any, protocol: str) -> None:
 
 
 # A check reads the events seen so far: True (done), False (refuted), None (keep waiting).
-Check = Callable[[list[dict[str, Any]]], Optional[bool]]
+Check = Callable[[list[dict[str, Any]]], bool | None]
 
 
-def _seen(events: list[dict[str, Any]], *steps: Callable[[dict[str, Any]], bool]) -> Optional[bool]:
+def _seen(events: list[dict[str, Any]], *steps: Callable[[dict[str, Any]], bool]) -> bool | None:
     """True when the events contain each step, in order; None while some are missing."""
     index = 0
     for event in events:
@@ -157,16 +158,16 @@ def _seen(events: list[dict[str, Any]], *steps: Callable[[dict[str, Any]], bool]
     return True if index == len(steps) else None
 
 
-def _status(connector: Optional[int], *statuses: str) -> Callable[[dict[str, Any]], bool]:
+def _status(connector: int | None, *statuses: str) -> Callable[[dict[str, Any]], bool]:
     def match(e: dict[str, Any]) -> bool:
         return (e.get("event") == "StatusNotification" and e.get("status") in statuses
                 and (not connector or e.get("connector_id") in (connector, 0)))
     return match
 
 
-def _after_reboot(connector: Optional[int]) -> Check:
+def _after_reboot(connector: int | None) -> Check:
     """After a reset: a BootNotification, then the connector's first status decides (Available or not)."""
-    def check(events: list[dict[str, Any]]) -> Optional[bool]:
+    def check(events: list[dict[str, Any]]) -> bool | None:
         booted = False
         for e in events:
             if e.get("event") == "BootNotification":
@@ -181,7 +182,7 @@ def _after_reboot(connector: Optional[int]) -> Check:
     return check
 
 
-def expectation(action: str, params: dict[str, Any], status: str) -> Optional[Check]:
+def expectation(action: str, params: dict[str, Any], status: str) -> Check | None:
     """What the charger's own messages must show for the command to count as done (None: nothing to verify)."""
     connector = params.get("connector_id")
     if action == "Reset" and status == "Accepted":
@@ -210,7 +211,7 @@ async def collect(queue: asyncio.Queue[dict[str, Any]], check: Check, timeout: f
             return False, seen
         try:
             seen.append(await asyncio.wait_for(queue.get(), left))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False, seen
     return verdict, seen
 
@@ -229,15 +230,15 @@ async def execute(core: Core, link: Link, action: str, params: dict[str, Any], *
         params = {**params, "transaction_id": tx}
     payload = build(action, params, link.protocol)
     _check(payload, link.protocol)
-    verified: Optional[bool] = None
+    verified: bool | None = None
     observed: list[dict[str, Any]] = []
-    answer: Optional[dict[str, Any]] = None
-    detail: Optional[str] = None
+    answer: dict[str, Any] | None = None
+    detail: str | None = None
     with core.watch(charger_id) as queue:
         try:
             answer = dataclasses.asdict(await link.send_call(payload))
             status = str(answer.get("status") or "Accepted")
-        except asyncio.TimeoutError:
+        except TimeoutError:
             audit_id = await core.db(core.store.audit, charger_id, requested_by, action, masked(params), "Timeout",
                                      None, None, [], f"no answer within {core.options.command_timeout:g}s")
             log.warning("charger=%s %s timed out (by %s)", charger_id, action, requested_by)

@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Coroutine, Iterator, Optional, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ocpp_bridge.store import Store
 
@@ -98,7 +99,7 @@ class Core:
         self._pool.shutdown(wait=True)
 
     # --- presence ---------------------------------------------------------
-    def attach(self, link: Link) -> Optional[Link]:
+    def attach(self, link: Link) -> Link | None:
         """Register a live link; returns the one it replaces, if any."""
         old = self.links.get(link.id)
         self.links[link.id] = Presence(link)
@@ -116,7 +117,7 @@ class Core:
             callback(link.id)
         return True
 
-    def link(self, charger_id: str) -> Optional[Link]:
+    def link(self, charger_id: str) -> Link | None:
         presence = self.links.get(charger_id)
         return presence.link if presence else None
 

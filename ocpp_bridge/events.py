@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from bot.logs import mask_id_tag
 from ocpp_bridge.core import Core
@@ -13,7 +14,7 @@ from ocpp_bridge.store import TokenVerdict
 log = logging.getLogger(__name__)
 
 
-def parse_time(value: Optional[str]) -> Optional[datetime]:
+def parse_time(value: str | None) -> datetime | None:
     """Parse an OCPP timestamp; a bad one is ignored rather than failing the message."""
     if not value:
         return None
@@ -24,8 +25,8 @@ def parse_time(value: Optional[str]) -> Optional[datetime]:
     return parsed if parsed.tzinfo else None
 
 
-async def booted(core: Core, charger_id: str, vendor: str, model: str, firmware: Optional[str],
-                 serial: Optional[str]) -> None:
+async def booted(core: Core, charger_id: str, vendor: str, model: str, firmware: str | None,
+                 serial: str | None) -> None:
     """A charger (re)booted."""
     log.info("charger=%s boot vendor=%s model=%s firmware=%s", charger_id, vendor, model, firmware)
     await core.db(core.store.boot, charger_id, vendor, model, firmware, serial)
@@ -37,9 +38,9 @@ async def heartbeat(core: Core, charger_id: str) -> None:
     core.observe(charger_id, {"event": "Heartbeat"})
 
 
-async def status(core: Core, charger_id: str, connector_id: int, state: str, error_code: Optional[str] = None,
-                 vendor_error_code: Optional[str] = None, info: Optional[str] = None,
-                 timestamp: Optional[str] = None) -> None:
+async def status(core: Core, charger_id: str, connector_id: int, state: str, error_code: str | None = None,
+                 vendor_error_code: str | None = None, info: str | None = None,
+                 timestamp: str | None = None) -> None:
     """A connector's status changed (or was re-reported)."""
     if error_code == "NoError":
         error_code = None
@@ -50,7 +51,7 @@ async def status(core: Core, charger_id: str, connector_id: int, state: str, err
                               "error_code": error_code})
 
 
-async def authorize(core: Core, charger_id: str, id_tag: str, connector_id: Optional[int] = None) -> TokenVerdict:
+async def authorize(core: Core, charger_id: str, id_tag: str, connector_id: int | None = None) -> TokenVerdict:
     """Decide an id tag; a refusal is recorded as a failed attempt."""
     verdict = await core.db(core.store.check_token, id_tag)
     if verdict.status != "Accepted":
@@ -61,9 +62,9 @@ async def authorize(core: Core, charger_id: str, id_tag: str, connector_id: Opti
     return verdict
 
 
-async def started(core: Core, charger_id: str, connector_id: Optional[int], id_tag: Optional[str],
-                  meter_start_wh: Optional[float], timestamp: Optional[str],
-                  transaction_id: Optional[str] = None) -> str:
+async def started(core: Core, charger_id: str, connector_id: int | None, id_tag: str | None,
+                  meter_start_wh: float | None, timestamp: str | None,
+                  transaction_id: str | None = None) -> str:
     """A transaction began; returns its id."""
     tx = await core.db(core.store.start_session, charger_id, connector_id, id_tag, meter_start_wh,
                        parse_time(timestamp), transaction_id)
@@ -72,8 +73,8 @@ async def started(core: Core, charger_id: str, connector_id: Optional[int], id_t
     return tx
 
 
-async def stopped(core: Core, charger_id: str, transaction_id: str, meter_stop_wh: Optional[float],
-                  reason: Optional[str], timestamp: Optional[str]) -> None:
+async def stopped(core: Core, charger_id: str, transaction_id: str, meter_stop_wh: float | None,
+                  reason: str | None, timestamp: str | None) -> None:
     """A transaction ended."""
     outcome = await core.db(core.store.stop_session, charger_id, transaction_id, meter_stop_wh, reason,
                             parse_time(timestamp))
@@ -81,7 +82,7 @@ async def stopped(core: Core, charger_id: str, transaction_id: str, meter_stop_w
     core.observe(charger_id, {"event": "TransactionStopped", "transaction_id": transaction_id, "reason": reason})
 
 
-async def metered(core: Core, charger_id: str, transaction_id: Optional[str], connector_id: Optional[int],
+async def metered(core: Core, charger_id: str, transaction_id: str | None, connector_id: int | None,
                   meter_values: Iterable[dict[str, Any]]) -> None:
     """Energy so far and present power from MeterValues (or a transaction event's meter values)."""
     energy, power = read_meter(meter_values)
@@ -91,7 +92,7 @@ async def metered(core: Core, charger_id: str, transaction_id: Optional[str], co
     core.observe(charger_id, {"event": "MeterValues", "connector_id": connector_id})
 
 
-def read_meter(meter_values: Iterable[dict[str, Any]]) -> tuple[Optional[float], Optional[float]]:
+def read_meter(meter_values: Iterable[dict[str, Any]]) -> tuple[float | None, float | None]:
     """The last energy register (Wh) and active power (W) in a list of meter values."""
     energy = power = None
     for value in meter_values or ():
@@ -111,7 +112,7 @@ def read_meter(meter_values: Iterable[dict[str, Any]]) -> tuple[Optional[float],
     return energy, power
 
 
-async def note(core: Core, charger_id: str, kind: str, info: str, **fields: Optional[str]) -> None:
+async def note(core: Core, charger_id: str, kind: str, info: str, **fields: str | None) -> None:
     """Firmware, diagnostics and security notices."""
     log.info("charger=%s %s %s", charger_id, kind, info)
     await core.db(core.store.note, charger_id, kind, info, **fields)

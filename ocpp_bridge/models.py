@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -18,20 +18,20 @@ class ChargerState(Base):
 
     charger_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     online: Mapped[bool] = mapped_column(Boolean, default=False)
-    online_since: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
-    offline_since: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
-    offline_reason: Mapped[Optional[str]] = mapped_column(String(100))
-    last_heartbeat: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
-    last_seen: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
-    protocol: Mapped[Optional[str]] = mapped_column(String(16))
-    node_id: Mapped[Optional[str]] = mapped_column(String(100))
-    vendor: Mapped[Optional[str]] = mapped_column(String(100))
-    model: Mapped[Optional[str]] = mapped_column(String(100))
-    firmware_version: Mapped[Optional[str]] = mapped_column(String(100))
-    serial_number: Mapped[Optional[str]] = mapped_column(String(100))
-    booted_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
-    firmware_status: Mapped[Optional[str]] = mapped_column(String(50))
-    diagnostics_status: Mapped[Optional[str]] = mapped_column(String(50))
+    online_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    offline_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    offline_reason: Mapped[str | None] = mapped_column(String(100))
+    last_heartbeat: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    protocol: Mapped[str | None] = mapped_column(String(16))
+    node_id: Mapped[str | None] = mapped_column(String(100))
+    vendor: Mapped[str | None] = mapped_column(String(100))
+    model: Mapped[str | None] = mapped_column(String(100))
+    firmware_version: Mapped[str | None] = mapped_column(String(100))
+    serial_number: Mapped[str | None] = mapped_column(String(100))
+    booted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    firmware_status: Mapped[str | None] = mapped_column(String(50))
+    diagnostics_status: Mapped[str | None] = mapped_column(String(50))
 
     def __repr__(self) -> str:
         return f"ChargerState(charger_id={self.charger_id!r}, online={self.online!r})"
@@ -45,9 +45,9 @@ class ConnectorState(Base):
     charger_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     connector_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[str] = mapped_column(String(32))
-    error_code: Mapped[Optional[str]] = mapped_column(String(50))
-    vendor_error_code: Mapped[Optional[str]] = mapped_column(String(50))
-    info: Mapped[Optional[str]] = mapped_column(String(255))
+    error_code: Mapped[str | None] = mapped_column(String(50))
+    vendor_error_code: Mapped[str | None] = mapped_column(String(50))
+    info: Mapped[str | None] = mapped_column(String(255))
     since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -63,11 +63,11 @@ class StatusEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     charger_id: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # status | online | offline | boot | security
-    connector_id: Mapped[Optional[int]] = mapped_column(Integer)
-    status: Mapped[Optional[str]] = mapped_column(String(50))
-    error_code: Mapped[Optional[str]] = mapped_column(String(50))
-    vendor_error_code: Mapped[Optional[str]] = mapped_column(String(50))
-    info: Mapped[Optional[str]] = mapped_column(String(255))
+    connector_id: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str | None] = mapped_column(String(50))
+    error_code: Mapped[str | None] = mapped_column(String(50))
+    vendor_error_code: Mapped[str | None] = mapped_column(String(50))
+    info: Mapped[str | None] = mapped_column(String(255))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
     def __repr__(self) -> str:
@@ -81,19 +81,19 @@ class ChargingSession(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     charger_id: Mapped[str] = mapped_column(String(64), index=True)
-    connector_id: Mapped[Optional[int]] = mapped_column(Integer)
-    transaction_id: Mapped[Optional[str]] = mapped_column(String(64), index=True)
-    id_tag_masked: Mapped[Optional[str]] = mapped_column(String(64))
-    id_tag_hash: Mapped[Optional[str]] = mapped_column(String(64))
+    connector_id: Mapped[int | None] = mapped_column(Integer)
+    transaction_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    id_tag_masked: Mapped[str | None] = mapped_column(String(64))
+    id_tag_hash: Mapped[str | None] = mapped_column(String(64))
     # active | completed | failed | rejected | start_failed
     outcome: Mapped[str] = mapped_column(String(16), index=True)
-    reason: Mapped[Optional[str]] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(String(100))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    stopped_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
-    meter_start_wh: Mapped[Optional[float]] = mapped_column(Float)
-    meter_stop_wh: Mapped[Optional[float]] = mapped_column(Float)
-    energy_wh: Mapped[Optional[float]] = mapped_column(Float)
-    power_w: Mapped[Optional[float]] = mapped_column(Float)
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    meter_start_wh: Mapped[float | None] = mapped_column(Float)
+    meter_stop_wh: Mapped[float | None] = mapped_column(Float)
+    energy_wh: Mapped[float | None] = mapped_column(Float)
+    power_w: Mapped[float | None] = mapped_column(Float)
 
     def __repr__(self) -> str:
         return f"ChargingSession(id={self.id}, charger_id={self.charger_id!r}, outcome={self.outcome!r})"
@@ -111,10 +111,10 @@ class CommandAudit(Base):
     action: Mapped[str] = mapped_column(String(50))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(32))  # the charger's answer, Timeout, Refused, Error
-    answer: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
-    verified: Mapped[Optional[bool]] = mapped_column(Boolean)
+    answer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    verified: Mapped[bool | None] = mapped_column(Boolean)
     observed: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    detail: Mapped[Optional[str]] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)
 
     def __repr__(self) -> str:
         return f"CommandAudit(id={self.id}, charger_id={self.charger_id!r}, action={self.action!r}, status={self.status!r})"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Protocol
+from typing import Any, Protocol
 
 import yaml
 from sqlalchemy import select
@@ -34,11 +35,16 @@ class Decision:
 
 
 class AuditEntryLike(Protocol):
-    charger_id: str
-    action: str
-    requested_by: str
-    at: datetime
-    status: str
+    @property
+    def charger_id(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def requested_by(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def status(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -57,29 +63,29 @@ class ActionRule:
     when_any: tuple[str, ...] = ()
     never: tuple[str, ...] = ()
     confirm: bool = False
-    per_charger_per_hour: Optional[int] = None
-    per_conversation: Optional[int] = None
+    per_charger_per_hour: int | None = None
+    per_conversation: int | None = None
     cooldown_minutes: float = 0
 
 
-def _connector(snapshot: dict[str, Any], connector_id: Optional[int]) -> list[dict[str, Any]]:
+def _connector(snapshot: dict[str, Any], connector_id: int | None) -> list[dict[str, Any]]:
     connectors = snapshot.get("connectors") or []
     return [c for c in connectors if connector_id is None or c.get("id") == connector_id]
 
 
-def _sessions_on(snapshot: dict[str, Any], connector_id: Optional[int]) -> list[dict[str, Any]]:
+def _sessions_on(snapshot: dict[str, Any], connector_id: int | None) -> list[dict[str, Any]]:
     active = snapshot.get("active_transactions")
     if active is None:
         active = [snapshot["active_transaction"]] if snapshot.get("active_transaction") else []
     return [s for s in active if connector_id is None or s.get("connector_id") in (connector_id, None)]
 
 
-def _healthy_session(s: dict[str, Any], c: Optional[int]) -> bool:
+def _healthy_session(s: dict[str, Any], c: int | None) -> bool:
     return bool(_sessions_on(s, c)) and any(
         x.get("status") in CHARGING and not x.get("error_code") for x in _connector(s, c))
 
 
-CONDITIONS: dict[str, Callable[[dict[str, Any], Optional[int]], bool]] = {
+CONDITIONS: dict[str, Callable[[dict[str, Any], int | None], bool]] = {
     "online": lambda s, c: bool(s.get("online")),
     "connector_faulted": lambda s, c: any(x.get("status") == "Faulted" for x in _connector(s, c))
     or (s.get("charger_status") or {}).get("status") == "Faulted",
@@ -101,9 +107,9 @@ class Policy:
     def __init__(self, rules: dict[str, ActionRule], source: str = "<policy>") -> None:
         self.rules, self.source = rules, source
 
-    def check(self, action: str, *, charger_id: str, connector_id: Optional[int], snapshot: dict[str, Any],
+    def check(self, action: str, *, charger_id: str, connector_id: int | None, snapshot: dict[str, Any],
               history: Iterable[AuditEntryLike], requested_by: str, now: datetime,
-              params: Optional[dict[str, Any]] = None) -> Decision:
+              params: dict[str, Any] | None = None) -> Decision:
         """Decide whether `requested_by` may run `action` on this charger now; every refusal says why."""
         name = ALIASES.get(action, action)
         rule = self.rules.get(name)
@@ -140,7 +146,7 @@ class Policy:
         return Decision(True, f"{action} approved by {self.source}", rule.confirm)
 
 
-def load_policy(path: Optional[Path] = None) -> Policy:
+def load_policy(path: Path | None = None) -> Policy:
     """Read a policy file (the packaged default when None); a bad file raises ConfigError naming the line."""
     if path is None:
         text, source = resources.files("ocpp_bridge").joinpath("default_policy.yml").read_text(), "default policy"
@@ -197,7 +203,7 @@ def _parse(text: str, source: str) -> dict[str, ActionRule]:
 
 
 def _rule(name: str, raw: dict[str, Any], defaults: dict[str, Any], node: yaml.MappingNode,
-          bad: Callable[[yaml.Node, str], None]) -> Optional[ActionRule]:
+          bad: Callable[[yaml.Node, str], None]) -> ActionRule | None:
     lines = {k.value: k for k, _ in node.value} if isinstance(node, yaml.MappingNode) else {}
     ok = True
     for key in raw:
@@ -230,7 +236,7 @@ def set_safety_lock(session: Session, charger_id: str, reason: str) -> None:
     """Forbid the bot any remote action on this charger except taking it out of service."""
     row = session.get(SafetyLock, charger_id)
     if row is None:
-        session.add(SafetyLock(charger_id=charger_id, reason=reason[:255], locked_at=datetime.now(timezone.utc)))
+        session.add(SafetyLock(charger_id=charger_id, reason=reason[:255], locked_at=datetime.now(UTC)))
     else:
         row.reason = reason[:255]
     session.flush()
@@ -250,13 +256,13 @@ def safety_locked(session: Session, charger_id: str) -> bool:
     return session.get(SafetyLock, charger_id) is not None
 
 
-def policy_decision(session: Session, policy: Policy, action: str, charger_id: str, connector_id: Optional[int],
-                    requested_by: str, params: Optional[dict[str, Any]] = None,
-                    now: Optional[datetime] = None) -> Decision:
+def policy_decision(session: Session, policy: Policy, action: str, charger_id: str, connector_id: int | None,
+                    requested_by: str, params: dict[str, Any] | None = None,
+                    now: datetime | None = None) -> Decision:
     """Decide a bot request from the database: safety lock, live snapshot and the last day's audit."""
     from ocpp_bridge.state import charger_snapshot
 
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     lock = session.get(SafetyLock, charger_id)
     if lock is not None:
         wanted = (params or {}).get("type") or (params or {}).get("operational_status")
@@ -275,4 +281,4 @@ def policy_decision(session: Session, policy: Policy, action: str, charger_id: s
 
 def _aware(value: datetime) -> datetime:
     # SQLite hands back naive datetimes for timezone-aware columns
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -7,7 +7,7 @@ import gc
 import logging
 import socket
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 
@@ -28,9 +28,9 @@ SUBPROTOCOLS = {"ocpp1.6": ChargePoint16, "ocpp2.0.1": ChargePoint201}
 class Bridge:
     """One bridge node; `async with Bridge(runtime, ...)` in tests, `run_bridge` in the CLI."""
 
-    def __init__(self, runtime: Runtime, host: str = "127.0.0.1", port: int = 0, control_port: Optional[int] = 0, *,
-                 options: Optional[BridgeOptions] = None, policy: Optional[Policy] = None,
-                 redis_url: Optional[str] = None) -> None:
+    def __init__(self, runtime: Runtime, host: str = "127.0.0.1", port: int = 0, control_port: int | None = 0, *,
+                 options: BridgeOptions | None = None, policy: Policy | None = None,
+                 redis_url: str | None = None) -> None:
         self.runtime = runtime
         self.host, self.port, self.control_port = host, port, control_port
         self.options = options or BridgeOptions(node_id=f"{socket.gethostname()}:{port}" if redis_url else "local")
@@ -38,7 +38,7 @@ class Bridge:
         self.redis_url = redis_url
         self.core = Core(Store(runtime.sessions, self.options.node_id), self.options)
         self.service = CommandService(self.core, runtime.sessions, self.policy)
-        self._server: Optional[Server] = None
+        self._server: Server | None = None
         self._control: Any = None
         self._cluster: Any = None
         self._frozen = 0
@@ -51,7 +51,7 @@ class Bridge:
     def control_url(self) -> str:
         return f"http://127.0.0.1:{self.control_port}"
 
-    async def start(self) -> "Bridge":
+    async def start(self) -> Bridge:
         """Mark stale chargers offline, then listen for chargers (and commands)."""
         stale = await self.core.db(self.core.store.mark_node_offline, "bridge restarted")
         if stale:
@@ -93,7 +93,7 @@ class Bridge:
         self.core.close()
         log.info("bridge node %s stopped", self.options.node_id)
 
-    async def __aenter__(self) -> "Bridge":
+    async def __aenter__(self) -> Bridge:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:
@@ -134,8 +134,8 @@ class Bridge:
 
 
 async def run_bridge(runtime: Runtime, host: str, port: int, control_port: int, *,
-                     options: Optional[BridgeOptions] = None, policy_file: Optional[Path] = None,
-                     stop: Optional[asyncio.Event] = None) -> None:
+                     options: BridgeOptions | None = None, policy_file: Path | None = None,
+                     stop: asyncio.Event | None = None) -> None:
     """Run one bridge node until `stop` is set (or the task is cancelled)."""
     policy = load_policy(policy_file or runtime.settings.policy_file)
     bridge = Bridge(runtime, host, port, control_port, options=options, policy=policy,

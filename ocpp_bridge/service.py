@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Optional
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,7 +26,7 @@ class CommandService:
     """Decide, route and run remote commands for one bridge node."""
 
     def __init__(self, core: Core, sessions: sessionmaker[Session], policy: Policy,
-                 forward: Optional[Forward] = None) -> None:
+                 forward: Forward | None = None) -> None:
         self.core, self.sessions, self.policy, self.forward = core, sessions, policy, forward
 
     def _admit(self, charger_id: str, action: str, params: dict[str, Any], requested_by: str) -> None:
@@ -43,7 +44,7 @@ class CommandService:
                                   [], decision.reason)
             raise PolicyRefused(decision.reason)
 
-    async def run(self, charger_id: str, action: str, params: Optional[dict[str, Any]], *, verify: bool = True,
+    async def run(self, charger_id: str, action: str, params: dict[str, Any] | None, *, verify: bool = True,
                   requested_by: str = "api") -> dict[str, Any]:
         """Run a command wherever the charger is connected; raises UnknownCharger, PolicyRefused,
         BadCommand or ChargerUnreachable."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +14,7 @@ from ocpp_bridge.models import ChargerState, ChargingSession, ConnectorState
 RECENT_SESSIONS = 10
 
 
-def _iso(value: Optional[datetime]) -> Optional[str]:
+def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
@@ -28,7 +28,7 @@ def _session(row: ChargingSession) -> dict[str, Any]:
     }
 
 
-def charger_snapshot(session: Session, charger_id: str) -> Optional[dict[str, Any]]:
+def charger_snapshot(session: Session, charger_id: str) -> dict[str, Any] | None:
     """The contracts.md `GET /api/chargers/{id}` shape, or None for a charger nobody knows."""
     charger = session.get(Charger, charger_id)
     state = session.get(ChargerState, charger_id)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Any, Optional
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.appstate import get_value
 from bot.fleet.models import IdToken
 from bot.logs import mask_id_tag
-from ocpp_bridge.models import ChargerState, ChargingSession, CommandAudit, ConnectorState, StatusEvent
+from ocpp_bridge.models import (
+    ChargerState,
+    ChargingSession,
+    CommandAudit,
+    ConnectorState,
+    StatusEvent,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +34,7 @@ MIN_ENERGY_WH = 100.0  # below this a "completed" session delivered ~nothing: co
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def tag_hash(id_tag: str) -> str:
@@ -39,7 +45,7 @@ def tag_hash(id_tag: str) -> str:
 @dataclass(frozen=True)
 class TokenVerdict:
     status: str  # Accepted | Blocked | Expired | Invalid
-    expiry: Optional[date] = None
+    expiry: date | None = None
 
 
 class Store:
@@ -99,7 +105,7 @@ class Store:
                 online=False, offline_since=now, offline_reason=reason))
         return len(ids)
 
-    def boot(self, charger_id: str, vendor: str, model: str, firmware: Optional[str], serial: Optional[str]) -> None:
+    def boot(self, charger_id: str, vendor: str, model: str, firmware: str | None, serial: str | None) -> None:
         """Record a BootNotification's facts."""
         self._ensure(charger_id)
         now = utcnow()
@@ -116,8 +122,8 @@ class Store:
             session.execute(update(ChargerState).where(ChargerState.charger_id == charger_id).values(
                 last_heartbeat=now, last_seen=now))
 
-    def status(self, charger_id: str, connector_id: int, status: str, error_code: Optional[str],
-               vendor_error_code: Optional[str], info: Optional[str], at: Optional[datetime]) -> None:
+    def status(self, charger_id: str, connector_id: int, status: str, error_code: str | None,
+               vendor_error_code: str | None, info: str | None, at: datetime | None) -> None:
         """Record a connector status and, when it changed, a history event."""
         now = utcnow()
         at = at or now
@@ -136,7 +142,7 @@ class Store:
             row.status, row.error_code, row.vendor_error_code = status, error_code, vendor_error_code
             row.info, row.updated_at = (info or None) and info[:255], now
 
-    def note(self, charger_id: str, kind: str, info: str, **fields: Optional[str]) -> None:
+    def note(self, charger_id: str, kind: str, info: str, **fields: str | None) -> None:
         """Record firmware/diagnostics status or a security event."""
         self._ensure(charger_id)
         now = utcnow()
@@ -157,7 +163,7 @@ class Store:
                 return TokenVerdict("Expired", token.expiry)
             return TokenVerdict(token.status, token.expiry)
 
-    def failed_attempt(self, charger_id: str, connector_id: Optional[int], id_tag: Optional[str],
+    def failed_attempt(self, charger_id: str, connector_id: int | None, id_tag: str | None,
                        outcome: str, reason: str) -> None:
         """Record an attempt that never became a charging session."""
         now = utcnow()
@@ -167,8 +173,8 @@ class Store:
                 id_tag_masked=mask_id_tag(id_tag) or None, id_tag_hash=tag_hash(id_tag) if id_tag else None,
                 started_at=now, stopped_at=now))
 
-    def start_session(self, charger_id: str, connector_id: Optional[int], id_tag: Optional[str],
-                      meter_start_wh: Optional[float], at: Optional[datetime], transaction_id: Optional[str]) -> str:
+    def start_session(self, charger_id: str, connector_id: int | None, id_tag: str | None,
+                      meter_start_wh: float | None, at: datetime | None, transaction_id: str | None) -> str:
         """Open a session; returns its transaction id (ours, the row id, when the charger has none)."""
         with self.sessions.begin() as session:
             row = ChargingSession(
@@ -181,13 +187,13 @@ class Store:
                 row.transaction_id = str(row.id)
             return row.transaction_id  # type: ignore[return-value]
 
-    def _active(self, session: Session, charger_id: str, transaction_id: str) -> Optional[ChargingSession]:
+    def _active(self, session: Session, charger_id: str, transaction_id: str) -> ChargingSession | None:
         return session.scalar(select(ChargingSession).where(
             ChargingSession.charger_id == charger_id, ChargingSession.transaction_id == transaction_id,
             ChargingSession.outcome == "active").order_by(ChargingSession.id.desc()).limit(1))
 
-    def meter(self, charger_id: str, transaction_id: Optional[str], connector_id: Optional[int],
-              energy_wh: Optional[float], power_w: Optional[float]) -> None:
+    def meter(self, charger_id: str, transaction_id: str | None, connector_id: int | None,
+              energy_wh: float | None, power_w: float | None) -> None:
         """Update energy so far and present power of the active session."""
         with self.sessions.begin() as session:
             row = self._active(session, charger_id, transaction_id) if transaction_id else None
@@ -204,8 +210,8 @@ class Store:
             if power_w is not None:
                 row.power_w = power_w
 
-    def stop_session(self, charger_id: str, transaction_id: str, meter_stop_wh: Optional[float],
-                     reason: Optional[str], at: Optional[datetime]) -> Optional[str]:
+    def stop_session(self, charger_id: str, transaction_id: str, meter_stop_wh: float | None,
+                     reason: str | None, at: datetime | None) -> str | None:
         """Close a session and classify it (completed, or failed on an error reason or ~0 kWh)."""
         with self.sessions.begin() as session:
             row = self._active(session, charger_id, transaction_id)
@@ -220,7 +226,7 @@ class Store:
             row.outcome = "failed" if failed else "completed"
             return row.outcome
 
-    def active_transaction(self, charger_id: str, connector_id: Optional[int]) -> Optional[str]:
+    def active_transaction(self, charger_id: str, connector_id: int | None) -> str | None:
         """The transaction id running on a connector (any connector when None)."""
         with self.sessions() as session:
             query = select(ChargingSession.transaction_id).where(
@@ -230,8 +236,8 @@ class Store:
             return session.scalar(query.order_by(ChargingSession.id.desc()).limit(1))
 
     def audit(self, charger_id: str, requested_by: str, action: str, params: dict[str, Any], status: str,
-              answer: Optional[dict[str, Any]], verified: Optional[bool], observed: list[Any],
-              detail: Optional[str]) -> int:
+              answer: dict[str, Any] | None, verified: bool | None, observed: list[Any],
+              detail: str | None) -> int:
         """Write one audit row; returns its id."""
         with self.sessions.begin() as session:
             row = CommandAudit(charger_id=charger_id, requested_by=requested_by[:120], at=utcnow(), action=action,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
@@ -15,13 +15,13 @@ from ocpp_bridge.link import LinkMixin
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def _tag_info(verdict: events.TokenVerdict) -> dict[str, Any]:
     info: dict[str, Any] = {"status": verdict.status}
     if verdict.expiry is not None:
-        info["expiry_date"] = datetime.combine(verdict.expiry, datetime.min.time(), timezone.utc).isoformat()
+        info["expiry_date"] = datetime.combine(verdict.expiry, datetime.min.time(), UTC).isoformat()
     return info
 
 
@@ -36,7 +36,7 @@ class ChargePoint16(LinkMixin, ChargePoint):
 
     @on(Action.boot_notification)
     async def on_boot_notification(self, charge_point_vendor: str, charge_point_model: str,
-                                   firmware_version: Optional[str] = None, charge_point_serial_number: Optional[str] = None,
+                                   firmware_version: str | None = None, charge_point_serial_number: str | None = None,
                                    **kwargs: Any) -> call_result.BootNotification:
         """Record the boot and hand out the heartbeat interval."""
         await events.booted(self.core, self.id, charge_point_vendor, charge_point_model, firmware_version,
@@ -51,8 +51,8 @@ class ChargePoint16(LinkMixin, ChargePoint):
         return call_result.Heartbeat(current_time=_now())
 
     @on(Action.status_notification)
-    async def on_status_notification(self, connector_id: int, error_code: str, status: str, info: Optional[str] = None,
-                                     vendor_error_code: Optional[str] = None, timestamp: Optional[str] = None,
+    async def on_status_notification(self, connector_id: int, error_code: str, status: str, info: str | None = None,
+                                     vendor_error_code: str | None = None, timestamp: str | None = None,
                                      **kwargs: Any) -> call_result.StatusNotification:
         """Record a connector status."""
         await events.status(self.core, self.id, connector_id, status, error_code, vendor_error_code, info, timestamp)
@@ -60,7 +60,7 @@ class ChargePoint16(LinkMixin, ChargePoint):
 
     @on(Action.meter_values)
     async def on_meter_values(self, connector_id: int, meter_value: list[dict[str, Any]],
-                              transaction_id: Optional[int] = None, **kwargs: Any) -> call_result.MeterValues:
+                              transaction_id: int | None = None, **kwargs: Any) -> call_result.MeterValues:
         """Record energy and power of the running session."""
         tx = str(transaction_id) if transaction_id is not None else None
         await events.metered(self.core, self.id, tx, connector_id, meter_value)
@@ -84,7 +84,7 @@ class ChargePoint16(LinkMixin, ChargePoint):
 
     @on(Action.stop_transaction)
     async def on_stop_transaction(self, meter_stop: int, timestamp: str, transaction_id: int,
-                                  reason: Optional[str] = None, transaction_data: Optional[list[dict[str, Any]]] = None,
+                                  reason: str | None = None, transaction_data: list[dict[str, Any]] | None = None,
                                   **kwargs: Any) -> call_result.StopTransaction:
         """Close a session and classify how it ended."""
         if transaction_data:

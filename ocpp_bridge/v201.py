@@ -5,8 +5,8 @@ Each EVSE is one of our connectors (EVSE id = the fleet file's connector id).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 from ocpp.routing import on
 from ocpp.v201 import ChargePoint, call_result
@@ -18,13 +18,13 @@ from ocpp_bridge.link import LinkMixin
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def _token_info(verdict: events.TokenVerdict) -> dict[str, Any]:
     info: dict[str, Any] = {"status": verdict.status}
     if verdict.expiry is not None:
-        info["cache_expiry_date_time"] = datetime.combine(verdict.expiry, datetime.min.time(), timezone.utc).isoformat()
+        info["cache_expiry_date_time"] = datetime.combine(verdict.expiry, datetime.min.time(), UTC).isoformat()
     return info
 
 
@@ -75,8 +75,8 @@ class ChargePoint201(LinkMixin, ChargePoint):
 
     @on(Action.transaction_event)
     async def on_transaction_event(self, event_type: str, timestamp: str, trigger_reason: str, seq_no: int,
-                                   transaction_info: dict[str, Any], meter_value: Optional[list[dict[str, Any]]] = None,
-                                   id_token: Optional[dict[str, Any]] = None, evse: Optional[dict[str, Any]] = None,
+                                   transaction_info: dict[str, Any], meter_value: list[dict[str, Any]] | None = None,
+                                   id_token: dict[str, Any] | None = None, evse: dict[str, Any] | None = None,
                                    **kwargs: Any) -> call_result.TransactionEvent:
         """Open, update or close a session from one transaction event."""
         tx = str(transaction_info.get("transaction_id"))
@@ -112,7 +112,7 @@ class ChargePoint201(LinkMixin, ChargePoint):
         return call_result.FirmwareStatusNotification()
 
     @on(Action.security_event_notification)
-    async def on_security_event_notification(self, type: str, timestamp: str, tech_info: Optional[str] = None,
+    async def on_security_event_notification(self, type: str, timestamp: str, tech_info: str | None = None,
                                              **kwargs: Any) -> call_result.SecurityEventNotification:
         """Record a security event (tampering, failed logins, firmware checks)."""
         await events.note(self.core, self.id, "security", f"{type}: {tech_info or ''}".strip(": "))

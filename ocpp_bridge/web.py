@@ -8,7 +8,12 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 
-from bot.errors import ChargeLineError, ChargerUnreachable, PolicyRefused, UnknownCharger
+from bot.errors import (
+    ChargeLineError,
+    ChargerUnreachable,
+    PolicyRefused,
+    UnknownCharger,
+)
 from ocpp_bridge.client import BridgeClient
 from ocpp_bridge.commands import BadCommand, CommandTimeout
 from ocpp_bridge.state import charger_snapshot

@@ -5,19 +5,24 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-from datetime import datetime, timezone
-from typing import Any, AsyncIterator, Optional
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
 
 from ocpp.routing import on
-from ocpp.v16 import ChargePoint as CP16, call as c16, call_result as r16
+from ocpp.v16 import ChargePoint as CP16
+from ocpp.v16 import call as c16
+from ocpp.v16 import call_result as r16
 from ocpp.v16.enums import Action as A16
-from ocpp.v201 import ChargePoint as CP201, call as c201, call_result as r201
+from ocpp.v201 import ChargePoint as CP201
+from ocpp.v201 import call as c201
+from ocpp.v201 import call_result as r201
 from ocpp.v201.enums import Action as A201
 from websockets.asyncio.client import connect
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def basic(user: str, password: str) -> dict[str, str]:
@@ -70,7 +75,7 @@ class Charger16(CP16):
         return r16.ChangeAvailability(status="Accepted")
 
     @on(A16.remote_start_transaction)
-    async def on_remote_start(self, id_tag: str, connector_id: Optional[int] = None, **kw: Any) -> Any:
+    async def on_remote_start(self, id_tag: str, connector_id: int | None = None, **kw: Any) -> Any:
         self.received.append("RemoteStartTransaction")
 
         async def start() -> None:
@@ -80,7 +85,7 @@ class Charger16(CP16):
         return r16.RemoteStartTransaction(status="Accepted")
 
     @on(A16.get_configuration)
-    async def on_get_configuration(self, key: Optional[list[str]] = None, **kw: Any) -> r16.GetConfiguration:
+    async def on_get_configuration(self, key: list[str] | None = None, **kw: Any) -> r16.GetConfiguration:
         self.received.append("GetConfiguration")
         return r16.GetConfiguration(configuration_key=[{"key": "HeartbeatInterval", "readonly": False, "value": "300"}])
 
@@ -122,7 +127,7 @@ class Charger201(CP201):
         return r201.UnlockConnector(status="Unlocked")
 
     @on(A201.request_start_transaction)
-    async def on_request_start(self, id_token: dict[str, Any], remote_start_id: int, evse_id: Optional[int] = None,
+    async def on_request_start(self, id_token: dict[str, Any], remote_start_id: int, evse_id: int | None = None,
                                **kw: Any) -> r201.RequestStartTransaction:
         async def start() -> None:
             await self.call(c201.TransactionEvent(
@@ -135,7 +140,7 @@ class Charger201(CP201):
 
 @contextlib.asynccontextmanager
 async def connected(cls: type, url: str, charger_id: str, protocol: str,
-                    password: Optional[str] = None) -> AsyncIterator[Any]:
+                    password: str | None = None) -> AsyncIterator[Any]:
     """Connect a test charger to the bridge and run its receive loop for the block."""
     headers = basic(charger_id, password) if password else None
     async with connect(f"{url}/{charger_id}", subprotocols=[protocol], additional_headers=headers) as ws:

@@ -71,14 +71,14 @@ async def test_remote_start_is_translated_to_the_chargers_protocol(bridge: Bridg
 
 
 async def test_get_configuration_returns_the_chargers_answer(bridge: Bridge) -> None:
-    async with connected(Charger16, bridge.url, "CP-2001", "ocpp1.6") as cp:
+    async with connected(Charger16, bridge.url, "CP-2001", "ocpp1.6"):
         result = await bridge.service.run("CP-2001", "GetVariables", {"key": ["HeartbeatInterval"]}, requested_by="api")
     assert result["status"] == "Accepted" and result["verified"] is None
     assert result["answer"]["configuration_key"][0]["value"] == "300"
 
 
 async def test_an_unimplemented_command_comes_back_as_a_call_error(bridge: Bridge) -> None:
-    async with connected(Charger16, bridge.url, "CP-2001", "ocpp1.6") as cp:
+    async with connected(Charger16, bridge.url, "CP-2001", "ocpp1.6"):
         result = await bridge.service.run("CP-2001", "ClearCache", {}, requested_by="api")
     assert result["status"] == "CallError" and result["detail"].startswith("NotImplemented")
     assert result["verified"] is False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,7 +10,7 @@ import pytest
 from bot.errors import ConfigError
 from ocpp_bridge.policy import AuditEntry, load_policy
 
-NOW = datetime(2026, 11, 22, 23, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 23, 0, tzinfo=UTC)
 
 
 def snapshot(status: str = "Available", error: str | None = None, session_on: int | None = None) -> dict:
