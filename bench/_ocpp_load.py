@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ocpp_bridge.simulator import SimulatedCharger, SimulatedFleet  # noqa: E402
+from ocpp_bridge.simulator import SimulatedCharger, SimulatedFleet
 
 BATCH = 100  # chargers connecting at once: the server's accept backlog is 100
 
@@ -105,7 +105,8 @@ async def main(args: argparse.Namespace) -> None:
 
     specs = list(parse_fleet_file(Path(args.fleet)).chargers)[args.start:args.stop]
     fleet = SimulatedFleet(args.url, specs, None, protocol=args.protocol, heartbeat_interval=0, validate=False,
-                           record_sent=False, ping_interval=None, response_timeout=30)
+                           record_sent=False, ping_interval=None, response_timeout=30,
+                           compression=None if args.no_compression else "deflate")
     up, failed, took = await connect_all(fleet, args.connect_timeout)
     gc.freeze()  # the chargers live for the whole run; keep collections short in the load process too
     emit({"connected": up, "failed": failed, "connect_s": took})
@@ -119,7 +120,7 @@ async def main(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     logging.getLogger("ocpp_bridge.simulator").setLevel(logging.ERROR)  # drops are counted, not logged one by one
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
@@ -128,4 +129,5 @@ if __name__ == "__main__":
     parser.add_argument("--stop", type=int, required=True, help="one past the last charger")
     parser.add_argument("--protocol", default="1.6")
     parser.add_argument("--connect-timeout", type=float, default=300)
+    parser.add_argument("--no-compression", action="store_true", help="do not offer permessage-deflate")
     asyncio.run(main(parser.parse_args()))

@@ -34,8 +34,8 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench._system import BIN, free_port, postgres_schema_url, wait_http  # noqa: E402
-from ocpp_bridge.client import BridgeClient  # noqa: E402
+from bench._system import BIN, free_port, postgres_schema_url, wait_http
+from ocpp_bridge.client import BridgeClient
 
 TOKEN = "bench-api-token"
 LOAD = Path(__file__).with_name("_ocpp_load.py")
@@ -137,7 +137,7 @@ def run_step(n: int, args: argparse.Namespace, log: Any) -> dict[str, Any]:
             workers.append(subprocess.Popen(
                 [sys.executable, str(LOAD), "--url", f"ws://127.0.0.1:{ocpp_port}/ocpp", "--fleet", str(fleet),
                  "--start", str(lo), "--stop", str(hi), "--protocol", args.protocol,
-                 "--connect-timeout", str(args.connect_timeout)],
+                 "--connect-timeout", str(args.connect_timeout)] + (["--no-compression"] if args.no_compression else []),
                 env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
         hello = [read_json(w, args.connect_timeout + 120) for w in workers]
         connected = sum(h["connected"] for h in hello)
@@ -194,7 +194,8 @@ def summarise(n: int, rate: float, connected: int, held: int, connect_s: float, 
             "commands_verified": commands["verified"], "command_outcomes": commands["outcomes"],
             "bridge_cpu_percent": round(cpu * 100, 1), "bridge_rss_mib": round(rss / 1024, 1),
             "rss_kib_per_connection": round((rss - base_rss) / max(connected, 1), 1),
-            "database": "postgresql" if args.database_url else "sqlite"}
+            "database": "postgresql" if args.database_url else "sqlite",
+            "compression": not args.no_compression}
 
 
 COLUMNS = [("chargers", "chargers"), ("offered_rate", "offered/s"), ("connected", "connected"), ("held", "held"), ("connect_s", "connect s"),
@@ -220,12 +221,14 @@ def main() -> None:
     parser.add_argument("--protocol", choices=["1.6", "2.0.1", "mixed"], default="1.6")
     parser.add_argument("--connect-timeout", type=float, default=300)
     parser.add_argument("--database-url", help="PostgreSQL base URL (a fresh schema per step); default SQLite")
+    parser.add_argument("--no-compression", action="store_true",
+                        help="chargers do not offer permessage-deflate (websockets offers it by default)")
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args()
     args.rates = [float(x) for x in args.rate.split(",")]
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # inherited by the bridge and the load workers
-    log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    log = lambda text: print(text, file=sys.stderr, flush=True)
     rows: list[dict[str, Any]] = []
     for n in (int(x) for x in args.chargers.split(",")):
         rows.extend(run_step(n, args, log))

@@ -7,17 +7,18 @@ import base64
 import logging
 import time
 from collections import deque
-from typing import Any, Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 from urllib.parse import quote
 
 from ocpp.exceptions import OCPPError
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, InvalidHandshake
 
+from ocpp_bridge.simulator.commands import CommandsMixin
 from ocpp_bridge.simulator.config import ChargerConfig
 from ocpp_bridge.simulator.scenario import Behaviour
 from ocpp_bridge.simulator.script import run_script
-from ocpp_bridge.simulator.commands import CommandsMixin
 from ocpp_bridge.simulator.sessions import Connector
 from ocpp_bridge.simulator.v16 import Station16
 from ocpp_bridge.simulator.v201 import Station201
@@ -34,7 +35,7 @@ class SimulatedCharger(CommandsMixin):
                  connectors: Iterable[tuple[int, float]] = ((1, 22.0),), behaviour: Behaviour | None = None,
                  heartbeat_interval: float | None = None, validate: bool = True, record_sent: bool = True,
                  response_timeout: float = 30.0, ping_interval: float | None = 20.0,
-                 reboot_delay: float = 0.2) -> None:
+                 reboot_delay: float = 0.2, compression: str | None = "deflate") -> None:
         if protocol not in SUBPROTOCOLS:
             raise ValueError(f"protocol must be one of {sorted(SUBPROTOCOLS)}, not {protocol!r}")
         self.id, self.url, self.password, self.protocol = charger_id, url, password, protocol
@@ -43,6 +44,7 @@ class SimulatedCharger(CommandsMixin):
         self.heartbeat_interval = heartbeat_interval  # None: what BootNotification's answer says
         self.validate, self.record_sent = validate, record_sent
         self.response_timeout, self.ping_interval, self.reboot_delay = response_timeout, ping_interval, reboot_delay
+        self.compression = compression  # offer permessage-deflate (websockets' default) or not
         self.received: deque[Received] = new_history()
         self.sent: deque[Sent] = new_history()
         self.latencies: deque[float] = new_history()
@@ -100,8 +102,8 @@ class SimulatedCharger(CommandsMixin):
         """Wait until connected and booted; TimeoutError names the charger."""
         try:
             await asyncio.wait_for(self._ready.wait(), timeout)
-        except asyncio.TimeoutError as exc:
-            raise asyncio.TimeoutError(f"{self.id} did not boot within {timeout} s") from exc
+        except TimeoutError as exc:
+            raise TimeoutError(f"{self.id} did not boot within {timeout} s") from exc
 
     def notify(self) -> None:
         """Wake everything waiting for a change of state."""
@@ -114,10 +116,10 @@ class SimulatedCharger(CommandsMixin):
         while not (value := predicate()):
             left = deadline - time.monotonic()
             if left <= 0:
-                raise asyncio.TimeoutError(f"{self.id}: condition not met within {timeout} s")
+                raise TimeoutError(f"{self.id}: condition not met within {timeout} s")
             try:
                 await asyncio.wait_for(self._changed.wait(), left)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         return value
 
@@ -173,13 +175,14 @@ class SimulatedCharger(CommandsMixin):
             try:
                 async with connect(uri, subprotocols=[SUBPROTOCOLS[self.protocol]],  # type: ignore[list-item]
                                    additional_headers=self._headers(), open_timeout=30,
-                                   ping_interval=self.ping_interval, close_timeout=2) as ws:
+                                   ping_interval=self.ping_interval, close_timeout=2,
+                                   compression=self.compression) as ws:
                     self.station = (Station16 if self.protocol == "1.6" else Station201)(self, ws)
                     reader = self.spawn(self.station.start(), f"{self.id}-reader", connection=True)
                     await self._boot(reason)
                     backoff = 1.0
                     await asyncio.wait([reader])
-            except (OSError, InvalidHandshake, asyncio.TimeoutError, OCPPError, ConnectionClosed) as exc:
+            except (TimeoutError, OSError, InvalidHandshake, OCPPError, ConnectionClosed) as exc:
                 self.connect_failures += 1
                 log.warning("%s: connection to %s failed or ended: %r", self.id, uri, exc)
             finally:
@@ -236,5 +239,5 @@ class SimulatedCharger(CommandsMixin):
             await asyncio.sleep(self._interval)
             try:
                 await self.station.heartbeat()
-            except (OCPPError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, OCPPError) as exc:
                 log.warning("%s: heartbeat failed: %r", self.id, exc)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from ocpp_bridge.simulator.sessions import SessionsMixin
 
@@ -18,7 +19,8 @@ class CommandsMixin(SessionsMixin):
     _rebooting: bool
     config: Any
 
-    def after_answer(self, action: Callable[[], Awaitable[Any]]) -> None: ...
+    def after_answer(self, action: Callable[[], Awaitable[Any]]) -> None:
+        raise NotImplementedError  # SimulatedCharger queues it
 
     def cmd_reset(self, kind: str) -> str:
         """Accept any reset; reboot for real after answering."""

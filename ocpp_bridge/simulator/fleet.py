@@ -6,9 +6,10 @@ import asyncio
 import itertools
 import logging
 import threading
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterable, Iterator, Mapping, TypeVar
+from typing import Any, Self, TypeVar
 
 from bot.fleet.loader import parse_fleet_file
 from ocpp_bridge.simulator.charger import SUBPROTOCOLS, SimulatedCharger
@@ -71,7 +72,7 @@ class SimulatedFleet:
         """Disconnect every charger."""
         await asyncio.gather(*(c.close() for c in self))
 
-    async def __aenter__(self) -> SimulatedFleet:
+    async def __aenter__(self) -> Self:
         self.start()
         try:
             await self.wait_connected()
@@ -121,7 +122,7 @@ class FleetThread:
                 self._thread.join(10)
         self.loop.close()
 
-    def __enter__(self) -> FleetThread:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -12,9 +12,10 @@ A flat mapping of charger ids to behaviours (without ``chargers:``) is accepted 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 

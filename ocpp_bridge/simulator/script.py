@@ -31,7 +31,7 @@ async def run_script(charger: SimulatedCharger) -> None:
             await charger.plug_in(b["connector"])
             answer = await charger.present_card(b["id_tag"], b["connector"])
             log.info("%s: simulated driver attempt %d: %s", charger.id, attempt + 1, answer)
-        except (OCPPError, ConnectionClosed, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, OCPPError, ConnectionClosed, OSError) as exc:
             log.warning("%s: simulated driver could not act: %r", charger.id, exc)
         if attempt + 1 < attempts:
             await asyncio.sleep(b["interval"])

@@ -58,8 +58,11 @@ class SessionsMixin:
     # provided by SimulatedCharger
     station: Any
 
-    def spawn(self, coro: Any, name: str) -> asyncio.Task[Any]: ...
-    def notify(self) -> None: ...
+    def spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
+        raise NotImplementedError  # SimulatedCharger runs the tasks
+
+    def notify(self) -> None:
+        raise NotImplementedError
 
     def connector(self, connector_id: int | None) -> Connector:
         """Return a connector by id (None: the behaviour's connector); KeyError names the charger."""
@@ -216,7 +219,7 @@ class SessionsMixin:
                 continue  # offline: the sample is lost, the register keeps counting
             try:
                 await self.station.meter(c.id, tx.id, tx.seq, int(c.meter_wh), int(tx.power_w))
-            except (ConnectionClosed, OCPPError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, ConnectionClosed, OCPPError) as exc:
                 log.warning("%s: meter values not delivered: %s", self.id, exc)
 
     async def _stop_after(self, c: Connector, tx: Transaction) -> None:

@@ -6,7 +6,7 @@ import json
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ocpp.exceptions import OCPPError
@@ -17,7 +17,7 @@ HISTORY = 2000  # commands and messages kept per charger; a long run must not gr
 
 def now_iso() -> str:
     """The current UTC time as OCPP writes it."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from itertools import count
-from typing import Any, AsyncIterator
+from typing import Any
 
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint as CP16
@@ -16,7 +17,8 @@ from ocpp.v16.enums import Action as A16
 from ocpp.v201 import ChargePoint as CP201
 from ocpp.v201 import call_result as r201
 from ocpp.v201.enums import Action as A201
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
 
 from bot.fleet.loader import ChargerSpec, ConnectorSpec
 
@@ -28,7 +30,7 @@ _tx_ids = count(100)
 class _Recording:
     """Records each CALL the charger sends as (action, payload)."""
 
-    csms: "MiniCSMS"
+    csms: MiniCSMS
 
     async def route_message(self, raw_msg: str) -> None:  # type: ignore[override]
         import json
@@ -121,10 +123,8 @@ class MiniCSMS:
         point = cls(charger_id, ws, response_timeout=2)
         point.csms = self
         self.points[charger_id] = point
-        try:
+        with contextlib.suppress(ConnectionClosed):  # the charger went away: normal for reboots and flapping
             await point.start()
-        except Exception:  # the charger went away: normal for reboots and flapping
-            pass
 
     async def send(self, charger_id: str, payload: Any) -> Any:
         """Send a command to a charger and return its typed result (TimeoutError if silent)."""

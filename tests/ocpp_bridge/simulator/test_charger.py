@@ -9,7 +9,6 @@ from ocpp.v16 import call as c16
 from ocpp.v201 import call as c201
 
 from ocpp_bridge.simulator import SimulatedFleet
-
 from tests.ocpp_bridge.simulator.minicsms import MiniCSMS, spec
 
 pytestmark = pytest.mark.parametrize("protocol", ["1.6", "2.0.1"])

@@ -11,7 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main_group
-from ocpp_bridge.simulator import ScenarioError, SimulatedFleet, load_scenario, run_fleet_in_thread
+from ocpp_bridge.simulator import (
+    ScenarioError,
+    SimulatedFleet,
+    load_scenario,
+    run_fleet_in_thread,
+)
 from ocpp_bridge.simulator.cli import register
 from tests.ocpp_bridge.simulator.minicsms import MiniCSMS, spec
 
