@@ -14,7 +14,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,8 +36,8 @@ SCRIPTS: list[tuple[str, int, str, str, str]] = [
     ("pricing_info", 6, "how much per kWh here", "It is 0.59 per kWh; idle fees start after 45 minutes.", "answer"),
     ("connector_help", 5, "which plug is for a nissan leaf", "The Leaf uses CHAdeMO: the round plug on the left.",
      "answer"),
-    ("slow_charging", 8, "only getting 20 kw at {label}", "Your battery is cold, so the car limits power; it will "
-     "speed up as it warms.", "answer"),
+    ("slow_charging", 8, "only getting 20 kw at {label}",
+     "Your battery is cold, so the car limits power; it will speed up as it warms.", "answer"),
     ("start_failure", 14, "{label} won't start", "I restarted {label} and it is available again. Please try now.",
      "reset"),
     ("cable_stuck", 7, "my cable is stuck in {label}", "I have released the lock on {label}; pull the plug now.",
@@ -79,8 +79,8 @@ class _Writer:
         self.session, self.rng, self.now = session, rng, now
         self.counts = {"conversations": 0, "tickets": 0, "commands": 0, "status_events": 0}
 
-    def status(self, charger_id: str, at: datetime, kind: str, status: Optional[str] = None,
-               connector_id: Optional[int] = None, error_code: Optional[str] = None) -> None:
+    def status(self, charger_id: str, at: datetime, kind: str, status: str | None = None,
+               connector_id: int | None = None, error_code: str | None = None) -> None:
         if at >= self.now:
             return
         self.session.add(StatusEvent(charger_id=charger_id, kind=kind, connector_id=connector_id, status=status,
@@ -152,7 +152,7 @@ def _address(rng: random.Random, channel: str) -> str:
 def _contact(w: _Writer, script: tuple[str, int, str, str, str], charger: Any, driver: tuple[str, str],
              at: datetime) -> None:
     intent, _, said, answer, outcome = script
-    charger_id, label, site_id, site_type = charger
+    charger_id, label = charger[0], charger[1]
     rng, cid = w.rng, w.uuid()
     text = said.format(label=label.lower() if driver[0] == "voice" else label)
     messages = [("in", "hello", "greet", 0.97, at), ("out", "Hi, I'm the ChargeLine assistant.", None, None, at),
@@ -202,7 +202,7 @@ def _ticket(w: _Writer, outcome: str, intent: str, cid: str, charger: Any, drive
     tier, priority, rule, (low, high) = TICKETS[outcome]
     rng = w.rng
     sla_due = at + timedelta(minutes=DEFAULT_SLA_MINUTES[priority])
-    resolved_at: Optional[datetime] = at + timedelta(hours=rng.uniform(low, high))
+    resolved_at: datetime | None = at + timedelta(hours=rng.uniform(low, high))
     if resolved_at is not None and resolved_at >= w.now:
         resolved_at = None
     verdict = None

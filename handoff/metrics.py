@@ -48,7 +48,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -82,8 +82,8 @@ class Window:
 class Filters:
     """Narrow a report to one site type and/or one channel."""
 
-    site_type: Optional[str] = None
-    channel: Optional[str] = None
+    site_type: str | None = None
+    channel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class Rate:
     denominator: int
 
     @property
-    def value(self) -> Optional[float]:
+    def value(self) -> float | None:
         return self.numerator / self.denominator if self.denominator else None
 
     def to_json(self) -> dict[str, Any]:
@@ -110,7 +110,7 @@ class Contact:
     contact: str
     started_at: datetime
     last_activity_at: datetime
-    charger_id: Optional[str]
+    charger_id: str | None
     site_type: str
     intent: str
     first_message_at: datetime
@@ -251,16 +251,17 @@ def repeat_incidents(session: Session, window: Window, filters: Filters = Filter
         for charger_id, at in session.execute(select(Ticket.charger_id, Ticket.resolved_at).where(
                 Ticket.charger_id.in_(chargers[start:start + 500]), Ticket.resolved_at.is_not(None),
                 Ticket.intent.in_(FAULT_INTENTS))):
-            resolved[charger_id].append(as_utc(at))
+            if charger_id and at is not None:
+                resolved[charger_id].append(as_utc(at))
     per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for t in tickets:
         created = as_utc(t.created_at)
         repeat = any(created - REPEAT_INCIDENT <= at < created for at in resolved[t.charger_id or ""])
         per[t.charger_id or ""][0] += 1
         per[t.charger_id or ""][1] += repeat
-    rows = sorted(({"charger_id": k, "tickets": v[0], "repeats": v[1]} for k, v in per.items()),
-                  key=lambda r: (-r["repeats"], -r["tickets"], r["charger_id"]))
-    total = Rate(sum(r["repeats"] for r in rows), sum(r["tickets"] for r in rows))
+    ordered = sorted(per.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))
+    rows = [{"charger_id": k, "tickets": v[0], "repeats": v[1]} for k, v in ordered]
+    total = Rate(sum(v[1] for v in per.values()), sum(v[0] for v in per.values()))
     return {"rate": total.to_json(), "by_charger": rows}
 
 
@@ -275,7 +276,7 @@ def escalation_accuracy(session: Session, window: Window, filters: Filters = Fil
 
 
 def sla_attainment(session: Session, window: Window, filters: Filters = Filters(),
-                   now: Optional[datetime] = None) -> dict[str, Any]:
+                   now: datetime | None = None) -> dict[str, Any]:
     """Per tier: tickets resolved by `sla_due` / tickets resolved or overdue at `now`."""
     now = as_utc(now or utcnow())
     met: Counter[str] = Counter()
@@ -291,7 +292,7 @@ def sla_attainment(session: Session, window: Window, filters: Filters = Filters(
 
 
 def post_intervention_uptime(session: Session, window: Window, filters: Filters = Filters(),
-                             now: Optional[datetime] = None) -> dict[str, Any]:
+                             now: datetime | None = None) -> dict[str, Any]:
     """Mean availability in the 3 days before vs after each intervention (both known)."""
     now = as_utc(now or utcnow())
     types = site_types(session)
@@ -299,7 +300,8 @@ def post_intervention_uptime(session: Session, window: Window, filters: Filters 
         (c, as_utc(at)) for c, at in session.execute(select(CommandAudit.charger_id, CommandAudit.at).where(
             CommandAudit.at >= window.since, CommandAudit.at < window.until, CommandAudit.status == "Accepted"))]
     points += [(c, as_utc(at)) for c, at in session.execute(select(Ticket.charger_id, Ticket.resolved_at).where(
-        Ticket.resolved_at >= window.since, Ticket.resolved_at < window.until, Ticket.charger_id.is_not(None)))]
+        Ticket.resolved_at >= window.since, Ticket.resolved_at < window.until, Ticket.charger_id.is_not(None)))
+        if c and at is not None]
     if filters.site_type:
         points = [p for p in points if types.get(p[0]) == filters.site_type]
     interventions: list[tuple[str, datetime]] = []
@@ -344,7 +346,7 @@ def contact_volume(items: list[Contact]) -> dict[str, dict[str, int]]:
 
 
 def compute_all(session: Session, window: Window, filters: Filters = Filters(),
-                now: Optional[datetime] = None) -> dict[str, Any]:
+                now: datetime | None = None) -> dict[str, Any]:
     """Every metric for the window as one JSON-ready dict (what the report and the dashboard show)."""
     now = as_utc(now or utcnow())
     items = contacts(session, window, filters)

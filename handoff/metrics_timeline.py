@@ -7,9 +7,9 @@ that tells us its state is not counted at all (unknown is neither up nor down).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Optional
 
 from handoff.clock import as_utc
 
@@ -22,13 +22,13 @@ class Event:
 
     at: datetime
     kind: str  # status | online | offline | boot | security
-    connector_id: Optional[int] = None
-    status: Optional[str] = None
+    connector_id: int | None = None
+    status: str | None = None
 
 
 class _State:
     def __init__(self) -> None:
-        self.online: Optional[bool] = None
+        self.online: bool | None = None
         self.connectors: dict[int, str] = {}
 
     def apply(self, event: Event) -> None:
@@ -40,13 +40,13 @@ class _State:
             self.online = True  # a status notification arrives over a live connection
             self.connectors[event.connector_id or 0] = event.status
 
-    def up(self) -> Optional[bool]:
+    def up(self) -> bool | None:
         if self.online is None:
             return None
         return self.online and not any(s in DOWN_STATUSES for s in self.connectors.values())
 
 
-def availability(events: Iterable[Event], start: datetime, end: datetime) -> Optional[float]:
+def availability(events: Iterable[Event], start: datetime, end: datetime) -> float | None:
     """Share of the known time in [start, end) the charger was up; None when nothing is known."""
     start, end = as_utc(start), as_utc(end)
     if end <= start:
