@@ -1,0 +1,94 @@
+"""The demo's generated fleet: sites of three types, believable labels, scripted faults."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SITES: list[dict[str, Any]] = [
+    {"id": "hh-depot", "name": "Hamburg North Fleet Depot", "type": "fleet_depot",
+     "address": "Sportallee 6, 22335 Hamburg", "payment_methods": ["rfid", "app"], "emsps": ["Fleet card"]},
+    {"id": "riverside-car-park", "name": "Riverside Shopping Car Park", "type": "mixed_use",
+     "address": "Am Sandtorkai 1, 20457 Hamburg", "payment_methods": ["contactless", "app", "rfid", "qr"],
+     "emsps": ["Shell Recharge", "Plugsurfing", "Octopus Electroverse"]},
+    {"id": "a7-hittfeld", "name": "A7 Services Hittfeld", "type": "highway",
+     "address": "A7 Services, 21218 Seevetal", "payment_methods": ["contactless", "app", "rfid"],
+     "emsps": ["Shell Recharge", "Chargemap", "Plugsurfing"]},
+    {"id": "bremen-depot", "name": "Bremen Logistics Depot", "type": "fleet_depot",
+     "address": "Ludwig-Erhard-Str. 4, 28197 Bremen", "payment_methods": ["rfid", "app"], "emsps": ["Fleet card"]},
+    {"id": "old-town-multistorey", "name": "Old Town Multi-Storey", "type": "mixed_use",
+     "address": "Lange Str. 12, 28195 Bremen", "payment_methods": ["contactless", "app", "rfid"],
+     "emsps": ["Shell Recharge", "Plugsurfing"]},
+    {"id": "a1-stuckenborstel", "name": "A1 Services Stuckenborstel", "type": "highway",
+     "address": "A1 Rastplatz, 27367 Stuckenborstel", "payment_methods": ["contactless", "app"],
+     "emsps": ["Chargemap", "Octopus Electroverse"]},
+]
+CONNECTORS = {
+    "fleet_depot": [{"id": 1, "type": "Type 2", "max_kw": 22}, {"id": 2, "type": "Type 2", "max_kw": 22}],
+    "mixed_use": [{"id": 1, "type": "CCS2", "max_kw": 50}, {"id": 2, "type": "Type 2", "max_kw": 22}],
+    "highway": [{"id": 1, "type": "CCS2", "max_kw": 150}, {"id": 2, "type": "CHAdeMO", "max_kw": 50}],
+}
+# the scripted faults, and the site type each is staged at (where a driver would meet it)
+FAULTS: list[tuple[str, str, dict[str, Any]]] = [
+    ("faulted_until_reset", "mixed_use", {"connector": 1, "error_code": "InternalError"}),
+    ("cable_locked", "mixed_use", {"connector": 1}),
+    ("low_power", "highway", {"power_kw": 4.5, "cause": "cold_battery", "start_after": 5}),
+    ("hardware_fault", "fleet_depot", {"connector": 1, "error_code": "GroundFailure"}),
+    ("rfid_rejected", "fleet_depot", {"id_tag": "0BADCAFE01", "start_after": 20}),
+    ("offline_flapping", "highway", {"online_for": 90, "offline_for": 30}),
+]
+
+
+@dataclass(frozen=True)
+class DemoCharger:
+    """One generated charger: its id, what drivers read on it, its site type and its scripted fault."""
+
+    id: str
+    label: str
+    site_type: str
+    behaviour: str = "healthy"
+
+
+def build_fleet(count: int, seed: int = 7) -> tuple[dict[str, Any], dict[str, Any], list[DemoCharger]]:
+    """Return (fleet file data, scenario data, chargers) for `count` chargers spread over the sites."""
+    if count < 1:
+        raise ValueError("the demo needs at least one charger")
+    sites = SITES[:min(len(SITES), count)]
+    rows, chargers = [], []
+    for n in range(count):
+        site = sites[n % len(sites)]
+        charger = DemoCharger(f"CP-{1001 + n}", f"Station {n + 1}", site["type"])
+        chargers.append(charger)
+        rows.append({"id": charger.id, "site": site["id"], "label": charger.label,
+                     "password": hashlib.sha256(f"{seed}:{charger.id}".encode()).hexdigest()[:20],
+                     "connectors": CONNECTORS[site["type"]]})
+    scenario: dict[str, Any] = {"default": "healthy", "chargers": {}}
+    taken: set[str] = set()
+    rng = random.Random(seed)
+    for behaviour, site_type, params in FAULTS:
+        candidates = [c for c in chargers if c.id not in taken]
+        if not candidates:
+            break
+        pick = rng.choice([c for c in candidates if c.site_type == site_type] or candidates)
+        taken.add(pick.id)
+        scenario["chargers"][pick.id] = {"behaviour": behaviour, **params}
+        chargers[chargers.index(pick)] = DemoCharger(pick.id, pick.label, pick.site_type, behaviour)
+    fleet = {"sites": sites, "chargers": rows, "unknown_tokens": "accept", "auto_accept": False,
+             "tokens": [{"id_tag": "04A2B3C4D5", "status": "Accepted", "group": "fleet-a"},
+                        {"id_tag": "0BADCAFE01", "status": "Blocked"}]}
+    return fleet, scenario, chargers
+
+
+def write_fleet(directory: Path, count: int, seed: int = 7) -> tuple[Path, Path, list[DemoCharger]]:
+    """Write fleet.yml and scenario.yml into `directory`; the same count and seed write the same files."""
+    fleet, scenario, chargers = build_fleet(count, seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    fleet_path, scenario_path = directory / "fleet.yml", directory / "scenario.yml"
+    fleet_path.write_text("# generated by `chargeline demo`\n" + yaml.safe_dump(fleet, sort_keys=False))
+    scenario_path.write_text("# generated by `chargeline demo`\n" + yaml.safe_dump(scenario, sort_keys=False))
+    return fleet_path, scenario_path, chargers
