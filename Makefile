@@ -19,6 +19,9 @@ test: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/chargeline serve
 
+demo: $(STAMP)
+	$(BIN)/chargeline demo
+
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet mypy ruff
 	$(BIN)/ruff check bot ivr ocpp_bridge handoff tests
