@@ -29,6 +29,7 @@ _HAZARDS = [
     r"wiring (?:exposed|hanging|showing|out)", r"cut (?:the )?power", r"emergency",
     r"smells? (?:like |of )?(?:burn\w*|plastic|electrical|fire|smoke)", r"(?:burning|electrical|plastic) smell",
     r"danger\w*", r"hazard\w*", r"explo(?:de|ded|des|ding|sions?)",
+    r"jolt(?:ed|s)?", r"kill (?:the )?power", r"turn (?:the )?power off", r"glowing", r"(?:orange|red) glow", "\U0001f525+",
 ]
 _PATTERN = re.compile(r"(?<![\w])(?:" + "|".join(_HAZARDS) + r")(?![\w])", re.IGNORECASE)
 # "no smoke", "not sparking", "without any sparks": one optional filler word between
@@ -36,6 +37,8 @@ _NEGATION = re.compile(r"(?:\bno|\bnot|n't|\bwithout|\bnever|\bnor|\bzero)\s+(?:
                        r"actual|obvious)\s+)?$", re.IGNORECASE)
 # Words that contain a hazard stem but are harmless in this domain.
 _HARMLESS = re.compile(r"^(?:burner|sparkling|fireworks?|firefox|shockingly|banging on|banged on about)$", re.IGNORECASE)
+# "bang on" as in "exactly right" ("yes bang on", "bang on, thanks"), not "a bang on the charger"
+_BANG_ON_IDIOM = re.compile(r"\s+on\b\s*(?:$|[.!,]|thanks|thank|cheers|mate|that|yes)", re.IGNORECASE)
 
 
 def hazard(text: str) -> str | None:
@@ -43,6 +46,8 @@ def hazard(text: str) -> str | None:
     for match in _PATTERN.finditer(text):
         phrase = match.group(0)
         if _HARMLESS.match(phrase):
+            continue
+        if phrase.lower() == "bang" and _BANG_ON_IDIOM.match(text, match.end()):
             continue
         if _NEGATION.search(text[max(0, match.start() - 40):match.start()]):
             continue
