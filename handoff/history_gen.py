@@ -205,6 +205,10 @@ def _ticket(w: _Writer, outcome: str, intent: str, cid: str, charger: Any, drive
     resolved_at: datetime | None = at + timedelta(hours=rng.uniform(low, high))
     if resolved_at is not None and resolved_at >= w.now:
         resolved_at = None
+    # an agent picks the ticket up: mostly within the SLA, sometimes late
+    minutes = DEFAULT_SLA_MINUTES[priority] * rng.choice([0.2, 0.4, 0.6, 0.8, 0.9, 1.5])
+    picked = at + timedelta(minutes=minutes)
+    notes = [{"text": "Picked up; looking into it.", "by": "demo-agent", "at": iso(picked)}] if picked < w.now else []
     verdict = None
     if resolved_at is not None:
         verdict = rng.choices(["correct", "wrong", None], weights=[80, 12, 8])[0]
@@ -216,7 +220,7 @@ def _ticket(w: _Writer, outcome: str, intent: str, cid: str, charger: Any, drive
         summary=f"Driver on {driver[0]} reports: {messages[2][1]} ({label}).", charger_snapshot=None,
         actions=[], transcript=[{"from": "driver" if d == "in" else "bot", "text": b, "at": iso(t)}
                                 for d, b, _, _, t in messages],
-        notes=[], suggested_next_step="", conversation_id=cid,
+        notes=notes, suggested_next_step="", conversation_id=cid,
         resolution_code=("fixed_on_site" if tier == "field_engineering" else "resolved") if resolved_at else None,
         resolved_at=resolved_at, resolved_by="demo-agent" if resolved_at else None, routing_verdict=verdict)
     w.session.add(ticket)

@@ -37,9 +37,12 @@ command audit and its status history. Definitions:
   interventions where both are known.
 - **contact volume**: contacts counted by intent, channel, site type and hour
   of the day (UTC) the conversation started.
-- **SLA attainment per tier**: tickets created in the window resolved by their
-  `sla_due` / tickets decided (resolved, or still open after `sla_due` at
-  `now`); open tickets not yet due are left out.
+- **SLA attainment per tier**: the SLA is how long a ticket may wait for a
+  human. A ticket's first human response is the earliest of: an agent message
+  in its conversation, a note an agent wrote on it (a note with `by`), its
+  resolution. Tickets created in the window answered by `sla_due` / tickets
+  decided (answered, or still unanswered after `sla_due` at `now`);
+  unanswered tickets not yet due are left out.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.conversation.models import Conversation, ConversationMessage
@@ -277,18 +280,42 @@ def escalation_accuracy(session: Session, window: Window, filters: Filters = Fil
 
 def sla_attainment(session: Session, window: Window, filters: Filters = Filters(),
                    now: datetime | None = None) -> dict[str, Any]:
-    """Per tier: tickets resolved by `sla_due` / tickets resolved or overdue at `now`."""
+    """Per tier: tickets a human answered by `sla_due` / tickets answered or overdue at `now`."""
     now = as_utc(now or utcnow())
+    tickets = _tickets(session, window, filters)
+    agent_said: dict[str, datetime] = {}
+    ids = sorted({t.conversation_id for t in tickets if t.conversation_id})
+    for chunk in _chunks(ids):
+        for cid, at in session.execute(select(ConversationMessage.conversation_id, func.min(ConversationMessage.at))
+                                       .where(ConversationMessage.conversation_id.in_(chunk),
+                                              ConversationMessage.direction == "agent")
+                                       .group_by(ConversationMessage.conversation_id)):
+            agent_said[cid] = as_utc(at)
     met: Counter[str] = Counter()
     decided: Counter[str] = Counter()
-    for t in _tickets(session, window, filters):
+    for t in tickets:
         due = as_utc(t.sla_due)
-        if t.resolved_at is not None:
+        answered = first_response(t, agent_said.get(t.conversation_id or ""))
+        if answered is not None:
             decided[t.tier] += 1
-            met[t.tier] += as_utc(t.resolved_at) <= due
+            met[t.tier] += answered <= due
         elif now > due:
             decided[t.tier] += 1
     return {tier: Rate(met[tier], decided[tier]).to_json() for tier in sorted(decided)}
+
+
+def first_response(ticket: Ticket, agent_message_at: datetime | None = None) -> datetime | None:
+    """When a human first answered a ticket: agent message, an agent's note, or resolution; None if not yet."""
+    times = [as_utc(ticket.resolved_at)] if ticket.resolved_at is not None else []
+    if agent_message_at is not None:
+        times.append(agent_message_at)
+    for note in ticket.notes or []:
+        if isinstance(note, dict) and note.get("by") and note.get("at"):
+            try:
+                times.append(as_utc(datetime.fromisoformat(str(note["at"]))))
+            except ValueError:
+                continue
+    return min(times, default=None)
 
 
 def post_intervention_uptime(session: Session, window: Window, filters: Filters = Filters(),

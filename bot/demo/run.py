@@ -85,7 +85,8 @@ def _history(runtime: Runtime, options: DemoOptions) -> None:
             return
     with ticking("writing a week of support history for the dashboard"), transaction(runtime.sessions) as session:
         # ends two hours ago so none of it counts toward the live rules' short windows
-        summary = generate_history(session, now=datetime.now(UTC) - timedelta(hours=2), seed=options.seed)
+        summary = generate_history(session, now=datetime.now(UTC) - timedelta(hours=2), seed=options.seed,
+                                   contacts_per_day=max(8, options.chargers))
         set_value(session, HISTORY_KEY, f"{summary.conversations} conversations, {summary.tickets} tickets")
 
 

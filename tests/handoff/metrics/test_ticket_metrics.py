@@ -56,7 +56,7 @@ def test_escalation_accuracy_counts_only_judged_tickets(rows, session: Session) 
                                  "tier2": {"numerator": 1, "denominator": 1, "value": 1.0}}
 
 
-def test_sla_attainment_per_tier_leaves_out_tickets_not_yet_due(rows, session: Session) -> None:  # type: ignore[no-untyped-def]
+def test_sla_attainment_per_tier_counts_the_first_human_answer_by_the_due_time(rows, session: Session) -> None:  # type: ignore[no-untyped-def]
     opened = days_ago(1)
     rows.ticket(opened, tier="tier1", sla_minutes=240, resolved=opened + timedelta(hours=1))  # met
     rows.ticket(opened, tier="tier1", sla_minutes=240, resolved=opened + timedelta(hours=5))  # late
@@ -64,12 +64,20 @@ def test_sla_attainment_per_tier_leaves_out_tickets_not_yet_due(rows, session: S
     rows.ticket(NOW - timedelta(minutes=10), tier="tier1", sla_minutes=240)  # open, not due yet: undecided
     rows.ticket(opened, tier="field_engineering", priority="P1", sla_minutes=15,
                 resolved=opened + timedelta(minutes=14))  # met
+    answered = rows.ticket(opened, tier="tier2", sla_minutes=60)
+    answered.notes = [{"text": "on it", "by": "sam", "at": (opened + timedelta(minutes=30)).isoformat()}]  # met
+    unsigned = rows.ticket(opened, tier="tier2", sla_minutes=60)
+    unsigned.notes = [{"text": "Linked to incident INC-000001", "at": (opened + timedelta(minutes=5)).isoformat()}]
+    chat = rows.conversation(opened, channel="webchat", contact="s-9", messages=[("in", "request_human", 0),
+                                                                                  ("agent", None, 7200)])
+    rows.ticket(opened, tier="tier2", sla_minutes=60, conversation_id=chat)  # the agent wrote after 2 h: late
     session.commit()
 
     result = sla_attainment(session, WEEK, now=NOW)
 
     assert result == {"field_engineering": {"numerator": 1, "denominator": 1, "value": 1.0},
-                      "tier1": {"numerator": 1, "denominator": 3, "value": pytest.approx(1 / 3)}}
+                      "tier1": {"numerator": 1, "denominator": 3, "value": pytest.approx(1 / 3)},
+                      "tier2": {"numerator": 1, "denominator": 3, "value": pytest.approx(1 / 3)}}
 
 
 def test_uptime_before_and_after_an_intervention_from_status_history(rows, session: Session) -> None:  # type: ignore[no-untyped-def]
