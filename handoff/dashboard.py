@@ -1,0 +1,106 @@
+"""`GET /agent/dashboard`: the support metrics as a server-rendered page with inline SVG charts."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from markupsafe import Markup
+
+from bot.fleet.models import SITE_TYPES
+from bot.plugins import optional_modules
+from handoff import metrics
+from handoff.charts import bar_chart_svg, column_chart_svg
+from handoff.clock import utcnow
+from handoff.report_cli import CHANNELS, duration
+
+PERIODS = (1, 7, 30)
+ROLES = ("tier1", "tier2", "field_engineering", "platform_ops", "admin")
+
+
+def _percent(rate: dict[str, Any]) -> tuple[str, str]:
+    if rate["value"] is None:
+        return "–", "nothing counted yet"
+    return f"{rate['value'] * 100:.0f}%", f"{rate['numerator']} of {rate['denominator']}"
+
+
+def tiles(report: dict[str, Any]) -> list[dict[str, str]]:
+    """The key figures, formatted for the page."""
+    recovery, uptime = report["time_to_remote_recovery"], report["post_intervention_uptime"]
+    rows = [{"key": "contacts", "title": "Contacts", "value": str(report["contacts"]), "detail": "conversations"}]
+    for key, title, rate in (
+            ("fcr", "First-contact resolution", report["first_contact_resolution"]),
+            ("deflection", "Deflection (no human)", report["deflection"]),
+            ("repeat", "Repeat incident rate", report["repeat_incidents"]["rate"]),
+            ("routing", "Escalation accuracy", report["escalation_accuracy"]["overall"])):
+        value, detail = _percent(rate)
+        rows.append({"key": key, "title": title, "value": value, "detail": detail})
+    rows.append({"key": "recovery", "title": "Time to remote recovery", "value": duration(recovery["median_s"]),
+                 "detail": f"median; p90 {duration(recovery['p90_s'])}; {recovery['n']} recoveries"})
+    if uptime["n"]:
+        rows.append({"key": "uptime", "title": "Uptime after interventions",
+                     "value": f"{uptime['after'] * 100:.1f}%",
+                     "detail": f"{uptime['before'] * 100:.1f}% before; {uptime['n']} interventions"})
+    return rows
+
+
+def charts(report: dict[str, Any]) -> list[Markup]:
+    """Inline SVG charts of SLA attainment and contact volume (built from escaped text only)."""
+    sla = {t: r["value"] for t, r in report["sla_attainment"].items() if r["value"] is not None}
+    volume = report["contact_volume"]
+    svgs = [bar_chart_svg("SLA attainment per tier", list(sla), list(sla.values()), percent=True),
+            bar_chart_svg("Contacts by intent", list(volume["by_intent"]), list(volume["by_intent"].values())),
+            bar_chart_svg("Contacts by channel", list(volume["by_channel"]), list(volume["by_channel"].values())),
+            bar_chart_svg("Contacts by site type", list(volume["by_site_type"]),
+                          list(volume["by_site_type"].values())),
+            column_chart_svg("Contacts by hour (UTC)", list(volume["by_hour"]), list(volume["by_hour"].values()))]
+    return [Markup(svg) for svg in svgs]
+
+
+def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
+    value = request.args.get(name) or None
+    return value if value in allowed else None
+
+
+def dashboard():  # type: ignore[no-untyped-def]
+    """Show the support metrics for the last 1, 7 or 30 days, optionally for one site type or channel."""
+    days = request.args.get("days", "7")
+    days_n = int(days) if days.isdigit() and int(days) in PERIODS else 7
+    filters = metrics.Filters(_choice("site_type", SITE_TYPES), _choice("channel", CHANNELS))
+    now = utcnow()
+    with current_app.extensions["chargeline"].sessions() as session:
+        report = metrics.compute_all(session, metrics.Window(now - timedelta(days=days_n), now), filters, now=now)
+    scope = ", ".join(v for v in (filters.site_type, filters.channel) if v) or "all sites, all channels"
+    return render_template("metrics_dashboard.html", report=report, scope=scope, days=days_n, filters=filters,
+                           site_types=SITE_TYPES, channels=CHANNELS, tiles=tiles(report), charts=charts(report),
+                           repeats=[r for r in report["repeat_incidents"]["by_charger"] if r["repeats"]][:10],
+                           definitions=metrics.__doc__)
+
+
+def _guard(view: Callable[..., Any]) -> Callable[..., Any]:
+    """The console's agent login once it exists; until then the operator's bearer token."""
+    console = optional_modules(["handoff.console.auth"])
+    login_required = getattr(console[0], "login_required", None) if console else None
+    if login_required is not None:
+        return login_required(ROLES)(view)  # type: ignore[no-any-return]
+
+    @wraps(view)
+    def bearer_only(*args: Any, **kwargs: Any) -> Any:
+        token = current_app.extensions["chargeline"].api_token
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not given or not hmac.compare_digest(given, token):
+            return jsonify(error="Unauthorized", detail="log in to the agent console"), 401
+        return view(*args, **kwargs)
+
+    return bearer_only
+
+
+def register(app: Flask) -> None:
+    """Serve /agent/dashboard."""
+    blueprint = Blueprint("metrics_dashboard", __name__, template_folder="templates")
+    blueprint.add_url_rule("/agent/dashboard", "dashboard", _guard(dashboard), methods=["GET"])
+    app.register_blueprint(blueprint)
