@@ -50,6 +50,7 @@ class Settings:
     telegram_api_url: str = "https://api.telegram.org"
     nlu_backend: str = "builtin"
     rasa_url: str | None = None
+    nlu_data_dir: Path | None = None  # None: the checkout's nlu_data/
     data_dir: Path = Path(".chargeline")
     voice_language: str = "en-GB"
     helpdesk_webhook_url: str | None = None
@@ -156,6 +157,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "TELEGRAM_API_URL": ("telegram_api_url", _http_url),
     "CHARGELINE_NLU": ("nlu_backend", _choice("builtin", "rasa")),
     "CHARGELINE_RASA_URL": ("rasa_url", _http_url),
+    "CHARGELINE_NLU_DATA": ("nlu_data_dir", Path),
     "CHARGELINE_DATA_DIR": ("data_dir", Path),
     "CHARGELINE_VOICE_LANGUAGE": ("voice_language", str),
     "CHARGELINE_HELPDESK_WEBHOOK_URL": ("helpdesk_webhook_url", _http_url),

@@ -20,7 +20,7 @@ PACKAGED_DATA = Path(__file__).resolve().parents[2] / "nlu_data"
 
 def data_dir_for(settings: Settings) -> Path:
     """Return the folder the model is trained from."""
-    override = settings.extra.get("CHARGELINE_NLU_DATA")
+    override = settings.nlu_data_dir
     return Path(override).expanduser() if override else PACKAGED_DATA
 
 

@@ -91,12 +91,12 @@ def test_rasa_down_falls_back_to_the_builtin_engine(closed_port_url: str, engine
 
 def test_load_engine_with_rasa_backend_posts_to_rasa(rasa_url: str, tmp_path: Path) -> None:
     settings = Settings(nlu_backend="rasa", rasa_url=rasa_url, data_dir=tmp_path,
-                        extra={"CHARGELINE_NLU_DATA": str(SAMPLE)})
+                        nlu_data_dir=SAMPLE)
     assert load_engine(settings).parse("CP-1042 says E42").intent == "error_message"
     assert not (tmp_path / "models").exists()  # the fallback is only trained when Rasa fails
 
 
 def test_load_engine_falls_back_when_rasa_is_down(closed_port_url: str, tmp_path: Path) -> None:
     settings = Settings(nlu_backend="rasa", rasa_url=closed_port_url, data_dir=tmp_path,
-                        extra={"CHARGELINE_NLU_DATA": str(SAMPLE)})
+                        nlu_data_dir=SAMPLE)
     assert load_engine(settings).parse("hello").intent == "greet"

@@ -27,7 +27,7 @@ def data_copy(tmp_path: Path) -> Path:
 
 
 def _settings(tmp_path: Path, data: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "state", extra={"CHARGELINE_NLU_DATA": str(data)})
+    return Settings(data_dir=tmp_path / "state", nlu_data_dir=data)
 
 
 def test_model_round_trips_through_a_file(sample_model: Model, tmp_path: Path) -> None:
@@ -74,7 +74,7 @@ def test_a_parsing_process_never_imports_sklearn_or_scipy(tmp_path: Path, data_c
     script = (
         "import sys\nfrom pathlib import Path\nfrom bot.config import Settings\nfrom bot.nlu import load_engine\n"
         f"s = Settings(data_dir=Path({str(tmp_path / 'state')!r}), "
-        f"extra={{'CHARGELINE_NLU_DATA': {str(data_copy)!r}}})\n"
+        f"nlu_data_dir=Path({str(data_copy)!r}))\n"
         "print(load_engine(s, train_if_missing=False).parse('hello').intent)\n"
         "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
