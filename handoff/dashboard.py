@@ -16,7 +16,7 @@ from bot.plugins import optional_modules
 from handoff import metrics
 from handoff.charts import bar_chart_svg, column_chart_svg
 from handoff.clock import utcnow
-from handoff.report_cli import CHANNELS, duration
+from handoff.report_cli import CHANNELS, duration, when
 
 PERIODS = (1, 7, 30)
 ROLES = ("tier1", "tier2", "field_engineering", "platform_ops", "admin")
@@ -75,7 +75,8 @@ def dashboard():  # type: ignore[no-untyped-def]
     with current_app.extensions["chargeline"].sessions() as session:
         report = metrics.compute_all(session, metrics.Window(now - timedelta(days=days_n), now), filters, now=now)
     scope = ", ".join(v for v in (filters.site_type, filters.channel) if v) or "all sites, all channels"
-    return render_template("metrics_dashboard.html", report=report, scope=scope, days=days_n, filters=filters,
+    period = f"{when(report['window']['since'])} to {when(report['window']['until'])}"
+    return render_template("metrics_dashboard.html", report=report, scope=scope, period=period, days=days_n, filters=filters,
                            site_types=SITE_TYPES, channels=CHANNELS, tiles=tiles(report), charts=charts(report),
                            repeats=[r for r in report["repeat_incidents"]["by_charger"] if r["repeats"]][:10],
                            definitions=metrics.__doc__)

@@ -31,12 +31,17 @@ def duration(seconds: float | None) -> str:
     return f"{minutes} min {secs} s" if minutes else f"{secs} s"
 
 
+def when(iso_time: str) -> str:
+    """An ISO time from the report as "2026-11-15 23:52 UTC"."""
+    return f"{iso_time[:16].replace('T', ' ')} UTC"
+
+
 def render_text(report: dict[str, Any]) -> str:
     """The report as a readable table for a terminal."""
     window, filters = report["window"], report["filters"]
     scope = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in filters.items() if v) or "all sites, all channels"
     recovery, uptime = report["time_to_remote_recovery"], report["post_intervention_uptime"]
-    lines = [f"ChargeLine support report  {window['since']} to {window['until']}  ({scope})", "",
+    lines = [f"ChargeLine support report  {when(window['since'])} to {when(window['until'])}  ({scope})", "",
              f"{'Contacts':<30}{report['contacts']}",
              f"{'First-contact resolution':<30}{pct(report['first_contact_resolution'])}",
              f"{'Deflection (no human)':<30}{pct(report['deflection'])}",
