@@ -239,7 +239,7 @@ async def execute(core: Core, link: Link, action: str, params: dict[str, Any], *
             answer = dataclasses.asdict(await link.send_call(payload))
             status = str(answer.get("status") or "Accepted")
         except TimeoutError:
-            audit_id = await core.db(core.store.audit, charger_id, requested_by, action, masked(params), "Timeout",
+            audit_id = await core.write(core.store.audit, charger_id, requested_by, action, masked(params), "Timeout",
                                      None, None, [], f"no answer within {core.options.command_timeout:g}s")
             log.warning("charger=%s %s timed out (by %s)", charger_id, action, requested_by)
             raise CommandTimeout(f"charger {charger_id} did not answer {action} within "
@@ -249,12 +249,15 @@ async def execute(core: Core, link: Link, action: str, params: dict[str, Any], *
         if verify and (check := expectation(action, params, status)) is not None:
             verified, observed = await collect(queue, check, core.options.verify_timeout)
             if not verified and action == "RemoteStartTransaction":
-                await core.db(core.store.failed_attempt, charger_id, params.get("connector_id"), params.get("id_tag"),
+                await core.write(core.store.failed_attempt, charger_id, params.get("connector_id"), params.get("id_tag"),
                               "start_failed", "remote start accepted but no transaction began")
         elif verify and status not in ("Accepted", "Unlocked") and action != "GetConfiguration":
             verified = False
     observed = observed[:20]
-    audit_id = await core.db(core.store.audit, charger_id, requested_by, action, masked(params), status, answer,
+    # the audit goes through the writer after every report seen so far, so once the result is returned the
+    # charger's new state is committed too (the conversation core reads connector state right after)
+    await core.flush_heartbeats()
+    audit_id = await core.write(core.store.audit, charger_id, requested_by, action, masked(params), status, answer,
                              verified, observed, detail)
     log.info("charger=%s %s -> %s verified=%s (by %s, audit %s)", charger_id, action, status, verified,
              requested_by, audit_id)

@@ -1,4 +1,4 @@
-"""Version-neutral handling of what a charger reports: record it, then tell the watchers."""
+"""Version-neutral handling of what a charger reports: record it (through the writer), then tell the watchers."""
 
 from __future__ import annotations
 
@@ -29,12 +29,13 @@ async def booted(core: Core, charger_id: str, vendor: str, model: str, firmware:
                  serial: str | None) -> None:
     """A charger (re)booted."""
     log.info("charger=%s boot vendor=%s model=%s firmware=%s", charger_id, vendor, model, firmware)
-    await core.db(core.store.boot, charger_id, vendor, model, firmware, serial)
+    await core.write(core.store.boot, charger_id, vendor, model, firmware, serial)
     core.observe(charger_id, {"event": "BootNotification", "vendor": vendor, "model": model})
 
 
 async def heartbeat(core: Core, charger_id: str) -> None:
-    await core.db(core.store.heartbeat, charger_id)
+    """Answered from memory: last_heartbeat is written with everyone else's in the next batched flush."""
+    core.beat(charger_id)
     core.observe(charger_id, {"event": "Heartbeat"})
 
 
@@ -45,7 +46,7 @@ async def status(core: Core, charger_id: str, connector_id: int, state: str, err
     if error_code == "NoError":
         error_code = None
     log.info("charger=%s connector=%s status=%s error=%s", charger_id, connector_id, state, error_code)
-    await core.db(core.store.status, charger_id, connector_id, state, error_code, vendor_error_code, info,
+    await core.write(core.store.status, charger_id, connector_id, state, error_code, vendor_error_code, info,
                   parse_time(timestamp))
     core.observe(charger_id, {"event": "StatusNotification", "connector_id": connector_id, "status": state,
                               "error_code": error_code})
@@ -56,7 +57,7 @@ async def authorize(core: Core, charger_id: str, id_tag: str, connector_id: int 
     verdict = await core.db(core.store.check_token, id_tag)
     if verdict.status != "Accepted":
         log.info("charger=%s id tag %s refused: %s", charger_id, mask_id_tag(id_tag), verdict.status)
-        await core.db(core.store.failed_attempt, charger_id, connector_id, id_tag, "rejected",
+        await core.write(core.store.failed_attempt, charger_id, connector_id, id_tag, "rejected",
                       f"authorization {verdict.status}")
     core.observe(charger_id, {"event": "Authorize", "status": verdict.status})
     return verdict
@@ -66,7 +67,7 @@ async def started(core: Core, charger_id: str, connector_id: int | None, id_tag:
                   meter_start_wh: float | None, timestamp: str | None,
                   transaction_id: str | None = None) -> str:
     """A transaction began; returns its id."""
-    tx = await core.db(core.store.start_session, charger_id, connector_id, id_tag, meter_start_wh,
+    tx = await core.write(core.store.start_session, charger_id, connector_id, id_tag, meter_start_wh,
                        parse_time(timestamp), transaction_id)
     log.info("charger=%s connector=%s transaction %s started", charger_id, connector_id, tx)
     core.observe(charger_id, {"event": "TransactionStarted", "connector_id": connector_id, "transaction_id": tx})
@@ -76,7 +77,7 @@ async def started(core: Core, charger_id: str, connector_id: int | None, id_tag:
 async def stopped(core: Core, charger_id: str, transaction_id: str, meter_stop_wh: float | None,
                   reason: str | None, timestamp: str | None) -> None:
     """A transaction ended."""
-    outcome = await core.db(core.store.stop_session, charger_id, transaction_id, meter_stop_wh, reason,
+    outcome = await core.write(core.store.stop_session, charger_id, transaction_id, meter_stop_wh, reason,
                             parse_time(timestamp))
     log.info("charger=%s transaction %s stopped reason=%s outcome=%s", charger_id, transaction_id, reason, outcome)
     core.observe(charger_id, {"event": "TransactionStopped", "transaction_id": transaction_id, "reason": reason})
@@ -88,7 +89,7 @@ async def metered(core: Core, charger_id: str, transaction_id: str | None, conne
     energy, power = read_meter(meter_values)
     if energy is None and power is None:
         return
-    await core.db(core.store.meter, charger_id, transaction_id, connector_id, energy, power)
+    await core.write(core.store.meter, charger_id, transaction_id, connector_id, energy, power)
     core.observe(charger_id, {"event": "MeterValues", "connector_id": connector_id})
 
 
@@ -115,5 +116,5 @@ def read_meter(meter_values: Iterable[dict[str, Any]]) -> tuple[float | None, fl
 async def note(core: Core, charger_id: str, kind: str, info: str, **fields: str | None) -> None:
     """Firmware, diagnostics and security notices."""
     log.info("charger=%s %s %s", charger_id, kind, info)
-    await core.db(core.store.note, charger_id, kind, info, **fields)
+    await core.write(core.store.note, charger_id, kind, info, **fields)
     core.observe(charger_id, {"event": kind, "info": info})

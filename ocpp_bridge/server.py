@@ -65,7 +65,8 @@ class Bridge:
         self._server = await serve(
             self._handle, self.host, self.port, subprotocols=list(SUBPROTOCOLS),  # type: ignore[arg-type]
             process_request=make_process_request(self.core, self.runtime.sessions),
-            max_size=self.options.max_frame, max_queue=32)
+            max_size=self.options.max_frame, max_queue=32,
+            ping_interval=self.options.ping_interval, compression=self.options.compression)
         self.port = self._server.sockets[0].getsockname()[1] if self.port == 0 else self.port
         if self.control_port is not None:
             from ocpp_bridge.control import start_control
@@ -73,6 +74,7 @@ class Bridge:
             self._control, self.control_port = await start_control(self.service, self.runtime.api_token,
                                                                    self.control_port)
         self.core.spawn(self._watchdog(), "watchdog")
+        self.core.spawn(self.core.heartbeat_flusher(), "heartbeat flusher")
         if self.options.gc_freeze:
             gc.collect()
             gc.freeze()  # start-up objects never need another full collection (notes/measurements.md)
@@ -90,7 +92,7 @@ class Bridge:
         if self._cluster is not None:
             await self._cluster.stop()
         await self.core.drain()
-        self.core.close()
+        await self.core.close()  # drains the writer: nothing reported before the stop is lost
         log.info("bridge node %s stopped", self.options.node_id)
 
     async def __aenter__(self) -> Bridge:
@@ -114,12 +116,12 @@ class Bridge:
             self.core.spawn(old.close(1000, "replaced by a new connection"), f"close old link {charger_id}")
         log.info("charger=%s connected with %s", charger_id, link.protocol)
         try:
-            await self.core.db(self.core.store.connected, charger_id, link.protocol)
+            await self.core.write(self.core.store.connected, charger_id, link.protocol)
             await link.serve()
         finally:
             if self.core.detach(link):
                 log.info("charger=%s offline: %s", charger_id, link.closed_reason)
-                await self.core.db(self.core.store.disconnected, charger_id, link.closed_reason)
+                await self.core.write(self.core.store.disconnected, charger_id, link.closed_reason)
 
     async def _watchdog(self) -> None:
         """Close connections that missed heartbeats; refreeze the heap as connections accumulate."""

@@ -14,7 +14,8 @@ from ocpp_bridge.server import Bridge
 
 FLEET = Path(__file__).resolve().parents[1] / "data" / "fleet_small.yml"
 PASSWORD = "s3cret-key-for-cp-1042"
-TEST_OPTIONS = BridgeOptions(command_timeout=1.5, verify_timeout=2.0, gc_freeze=False, watchdog_period=0.2)
+TEST_OPTIONS = BridgeOptions(command_timeout=1.5, verify_timeout=2.0, gc_freeze=False, watchdog_period=0.2,
+                             heartbeat_flush=0.1)
 
 
 @pytest.fixture

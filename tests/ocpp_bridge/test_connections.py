@@ -21,13 +21,23 @@ def snapshot(bridge: Bridge, charger_id: str) -> dict:
     return snap
 
 
+async def heartbeat_written(bridge: Bridge, charger_id: str) -> dict:
+    """The snapshot once the batched heartbeat flush (every 0.1 s in tests) has written last_heartbeat."""
+    for _ in range(100):
+        snap = snapshot(bridge, charger_id)
+        if snap["last_heartbeat"] is not None:
+            return snap
+        await asyncio.sleep(0.05)
+    return snap
+
+
 async def test_a_16_charger_boots_and_reports_its_connector_status(bridge: Bridge) -> None:
     async with connected(Charger16, bridge.url, "CP-1042", "ocpp1.6", PASSWORD) as cp:
         boot = await cp.boot()
         assert boot.status == "Accepted" and boot.interval == 300
         await cp.status(1, "Faulted", error="GroundFailure", vendor_error_code="E42", info="RCD tripped")
         await cp.call(__import__("ocpp.v16.call", fromlist=["Heartbeat"]).Heartbeat(), suppress=False)
-        snap = snapshot(bridge, "CP-1042")
+        snap = await heartbeat_written(bridge, "CP-1042")
     assert snap["online"] is True and snap["protocol"] == "ocpp1.6"
     assert snap["boot"]["vendor"] == "ACME" and snap["boot"]["firmware_version"] == "1.2.3"
     assert snap["last_heartbeat"] is not None
