@@ -26,6 +26,7 @@ from ocpp_bridge.simulator.wire import Received, Sent, new_history
 
 log = logging.getLogger("ocpp_bridge.simulator")
 SUBPROTOCOLS = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
+CLOSE_TIMEOUT = 5.0  # seconds close() waits for the charger's tasks to finish
 
 
 class SimulatedCharger(CommandsMixin):
@@ -81,10 +82,16 @@ class SimulatedCharger(CommandsMixin):
     async def close(self) -> None:
         """Disconnect for good and stop every task."""
         self._online.clear()
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        deadline = time.monotonic() + CLOSE_TIMEOUT
+        # a task cancelled mid-command can still start a follow-up: cancel until none is left, never wait forever
+        while self._tasks and (left := deadline - time.monotonic()) > 0:
+            tasks = list(self._tasks)
+            for task in tasks:
+                task.cancel()
+            await asyncio.wait(tasks, timeout=left)
+        if self._tasks:
+            log.warning("%s: %d task(s) ignored cancellation at close: %s", self.id, len(self._tasks),
+                        ", ".join(sorted(t.get_name() for t in self._tasks)))
 
     async def go_offline(self) -> None:
         """Drop the connection and stay offline until come_back()."""
