@@ -86,5 +86,6 @@ MODEL_MODULES = [
     "ocpp_bridge.models",
     "bot.conversation.models",
     "handoff.models",
+    "handoff.console.models",
     "bot.channels.models",
 ]
