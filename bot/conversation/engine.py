@@ -20,6 +20,7 @@ from typing import Callable, Optional
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation import dialogue
+from bot.conversation.directory import DEFAULT_TTL, ChargerDirectory
 from bot.conversation.escalate import hand_off, summary_line
 from bot.conversation.playbooks.safety import INSTRUCTIONS
 from bot.conversation.ports import NLU, Bridge, Knowledge, Policy, Rules, Tickets
@@ -48,10 +49,12 @@ class ConversationEngine:
 
     def __init__(self, sessions: sessionmaker[Session], nlu: NLU, bridge: Bridge, knowledge: Knowledge,
                  policy: Policy, rules: Optional[Rules], tickets: Tickets, *,
-                 clock: Callable[[], datetime] = utcnow, idle: timedelta = IDLE_TIMEOUT) -> None:
+                 clock: Callable[[], datetime] = utcnow, idle: timedelta = IDLE_TIMEOUT,
+                 fleet_ttl: float = DEFAULT_TTL) -> None:
         self.store = ConversationStore(sessions, idle)
+        self.directory = ChargerDirectory(sessions, fleet_ttl)
         self.deps = Deps(sessions=sessions, nlu=nlu, bridge=bridge, knowledge=knowledge, policy=policy,
-                         rules=rules, tickets=tickets, store=self.store, clock=clock)
+                         rules=rules, tickets=tickets, store=self.store, clock=clock, directory=self.directory)
 
     def handle(self, message: InboundMessage) -> TurnResult:
         """Store the message, run one turn of the dialogue, store the replies; never raises."""

@@ -6,11 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
+from bot.conversation.directory import Fleet, norm
 from bot.conversation.turn import Turn
-from bot.fleet.models import Charger
 from bot.messages import Choice
 
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -26,27 +23,18 @@ class ChargerLookup:
     candidates: tuple[tuple[str, str], ...] = ()  # (id, label)
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", text.lower())
-
-
-def resolve_charger(session: Session, reference: str) -> ChargerLookup:
+def resolve_charger(fleet: Fleet, reference: str) -> ChargerLookup:
     """Find a charger by its id or label, exactly, or by the number drivers read on it."""
-    ref = _norm(reference)
+    ref = norm(reference)
     if not ref:
         return ChargerLookup(None)
-    fleet = [(c.id, c.label) for c in session.scalars(select(Charger))]
-    for charger_id, label in fleet:
-        if ref in (_norm(charger_id), _norm(label)):
-            return ChargerLookup(charger_id)
+    exact = fleet.by_name.get(ref)
+    if exact is not None:
+        return ChargerLookup(exact.id)
     numbers = set(re.findall(r"\d+", reference))
     if not numbers:
         return ChargerLookup(None)
-    matches = []
-    for charger_id, label in fleet:
-        own = set(re.findall(r"\d+", charger_id)) | set(re.findall(r"\d+", label))
-        if own & numbers:
-            matches.append((charger_id, label))
+    matches = [(e.id, e.label) for e in fleet.numbered(numbers)]
     if len(matches) == 1:
         return ChargerLookup(matches[0][0])
     return ChargerLookup(None, tuple(matches[:MAX_CHOICES]))
@@ -61,20 +49,20 @@ def charger_choices(candidates: tuple[tuple[str, str], ...]) -> tuple[Choice, ..
 def named_charger(turn: Turn, *, whole_text: bool = False) -> ChargerLookup:
     """The charger this message names (button, entity, or, when asked for, the whole text)."""
     button = turn.message.button or ""
-    with turn.db() as session:
-        if button.startswith("charger:"):
-            return resolve_charger(session, button.split(":", 1)[1])
-        if turn.state.awaiting == "charger" and turn.state.choices:
-            chosen = _pick_by_digit(turn)
-            if chosen:
-                return resolve_charger(session, chosen.split(":", 1)[1])
-        value = turn.entity("charger_id")
-        if value:
-            found = resolve_charger(session, str(value))
-            if found.charger_id or found.candidates:
-                return found
-        if whole_text and turn.text:
-            return resolve_charger(session, turn.text)
+    fleet = turn.deps.directory.fleet()
+    if button.startswith("charger:"):
+        return resolve_charger(fleet, button.split(":", 1)[1])
+    if turn.state.awaiting == "charger" and turn.state.choices:
+        chosen = _pick_by_digit(turn)
+        if chosen:
+            return resolve_charger(fleet, chosen.split(":", 1)[1])
+    value = turn.entity("charger_id")
+    if value:
+        found = resolve_charger(fleet, str(value))
+        if found.charger_id or found.candidates:
+            return found
+    if whole_text and turn.text:
+        return resolve_charger(fleet, turn.text)
     return ChargerLookup(None)
 
 
@@ -91,8 +79,7 @@ def apply_hint(turn: Turn) -> None:
     hint = turn.message.charger_hint
     if not hint:
         return
-    with turn.db() as session:
-        found = resolve_charger(session, hint)
+    found = resolve_charger(turn.deps.directory.fleet(), hint)
     if found.charger_id and found.charger_id != turn.state.charger_id:
         turn.state.charger_id = found.charger_id
         turn.state.connector_id = None
@@ -153,7 +140,7 @@ def named_connector(turn: Turn, snapshot: dict[str, Any] | None) -> Optional[int
             return number
     plug = turn.entity("connector_type")
     if plug:
-        same = [int(c["id"]) for c in connectors if _norm(str(c.get("type", ""))) == _norm(str(plug))]
+        same = [int(c["id"]) for c in connectors if norm(str(c.get("type", ""))) == norm(str(plug))]
         if len(same) == 1:
             return same[0]
     return None

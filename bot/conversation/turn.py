@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterator, Optional
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.conversation.directory import ChargerDirectory
 from bot.conversation.ports import NLU, Bridge, Knowledge, Policy, Rules, Tickets
 from bot.conversation.state import DialogueState
 from bot.conversation.store import ConversationStore
@@ -32,6 +33,7 @@ class Deps:
     tickets: Tickets
     store: ConversationStore
     clock: Callable[[], datetime]
+    directory: ChargerDirectory
 
 
 @dataclass
@@ -101,8 +103,5 @@ class Turn:
         snap = self._snapshots.get(charger_id)
         if snap and snap.get("label"):
             return str(snap["label"])
-        from bot.fleet.models import Charger
-
-        with self.deps.sessions() as session:
-            charger = session.get(Charger, charger_id)
-            return charger.label if charger is not None else charger_id
+        entry = self.deps.directory.get(charger_id)
+        return entry.label or charger_id if entry is not None else charger_id
