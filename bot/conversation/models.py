@@ -12,6 +12,8 @@ from bot.db import Base
 
 MODES = ("bot", "agent")
 STATUSES = ("open", "closed")
+# how a closed conversation ended (None while open, or for conversations closed before outcomes were kept)
+OUTCOMES = ("resolved_by_bot", "transferred", "handed_off", "abandoned", "expired")
 
 
 class Conversation(Base):
@@ -28,6 +30,8 @@ class Conversation(Base):
     ticket_id: Mapped[Optional[str]] = mapped_column(String(32))
     # the dialogue state between turns (slots, what the bot asked, actions taken)
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    outcome: Mapped[Optional[str]] = mapped_column(String(16))
+    closed_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
 
     def __repr__(self) -> str:
         return f"Conversation(id={self.id!r}, channel={self.channel!r}, mode={self.mode!r}, status={self.status!r})"

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.conversation.models import Conversation, ConversationMessage
+from bot.conversation.models import OUTCOMES, Conversation, ConversationMessage
 from bot.conversation.state import DialogueState
 from bot.db import transaction
-from bot.messages import InboundMessage, Reply
+from bot.messages import Choice, Handoff, InboundMessage, Reply
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class ConversationStore:
         if latest is not None:
             state.previous_charger = latest.charger_id
         if latest is not None and latest.status == "open":
-            latest.status = "closed"
+            _close(latest, None, now, unfinished="expired")
         conversation = Conversation(
             id=uuid.uuid4().hex, channel=channel, contact=contact, mode="bot", status="open",
             started_at=now, last_activity_at=now, state=state.to_json())
@@ -107,7 +107,7 @@ class ConversationStore:
             conversation.ticket_id = state.ticket_id or conversation.ticket_id
             conversation.last_activity_at = now
             if any(r.end_conversation for r in replies):
-                conversation.status = "closed"
+                _close(conversation, None, now, unfinished="abandoned")
             inbound = session.get(ConversationMessage, message_id)
             if inbound is not None:
                 inbound.processed = True
@@ -117,6 +117,48 @@ class ConversationStore:
                 session.add(ConversationMessage(
                     conversation_id=conversation_id, channel=conversation.channel, delivery_id=None,
                     direction="out", text=reply.text, at=now, processed=True, payload=_reply_payload(reply)))
+
+    def close(self, conversation_id: str, outcome: Optional[str], now: datetime) -> Optional[str]:
+        """Close the conversation with `outcome` (decided from the conversation when None); idempotent.
+
+        Returns the outcome it holds afterwards (the first one recorded wins), or None when no such conversation.
+        """
+        if outcome is not None and outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {outcome!r}")
+        with transaction(self.sessions) as session:
+            conversation = session.get(Conversation, conversation_id, with_for_update=True)
+            if conversation is None:
+                return None
+            if conversation.outcome is None:
+                _close(conversation, outcome, now, unfinished="abandoned")
+                log.info("conversation closed conversation=%s outcome=%s", conversation_id, conversation.outcome)
+            return conversation.outcome
+
+    def find_by_delivery(self, channel: str, delivery_prefix: str) -> Optional[str]:
+        """The conversation holding a delivery whose id starts with `delivery_prefix` (a call's turns)."""
+        with self.sessions() as session:
+            return session.scalar(select(ConversationMessage.conversation_id).where(
+                ConversationMessage.channel == channel,
+                ConversationMessage.delivery_id.startswith(delivery_prefix, autoescape=True))
+                .order_by(ConversationMessage.id.desc()).limit(1))
+
+    def replies_to(self, channel: str, delivery_id: str) -> Optional[tuple[Reply, ...]]:
+        """The bot's stored replies to one inbound delivery, or None while its turn has not finished."""
+        with self.sessions() as session:
+            inbound = session.scalar(select(ConversationMessage).where(
+                ConversationMessage.channel == channel, ConversationMessage.delivery_id == delivery_id))
+            if inbound is None or not inbound.processed:
+                return None
+            later = session.scalars(select(ConversationMessage).where(
+                ConversationMessage.conversation_id == inbound.conversation_id,
+                ConversationMessage.id > inbound.id).order_by(ConversationMessage.id))
+            replies = []
+            for row in later:
+                if row.direction == "in":
+                    break
+                if row.direction == "out":
+                    replies.append(_reply_from(row.text, row.payload or {}))
+            return tuple(replies)
 
     def add_outbound(self, conversation_id: str, replies: tuple[Reply, ...], now: datetime) -> None:
         """Store replies sent outside a normal turn (the apology after a failure)."""
@@ -147,6 +189,40 @@ class ConversationStore:
             if conversation is None:
                 raise LookupError(conversation_id)
             conversation.mode = mode
+
+
+def decide_outcome(conversation: Conversation, *, unfinished: str = "abandoned") -> str:
+    """How a conversation ended, from what it holds: a human took it, the bot finished, or the driver left.
+
+    A ticket or a handoff is a transfer on the phone and a handoff elsewhere. The bot resolved it when a
+    problem was worked through to the end (the driver confirmed the fix, or an answer closed the topic)
+    with no open question; otherwise the driver left mid-flow (`unfinished`: abandoned, or expired when idle).
+    """
+    state = DialogueState.from_json(conversation.state)
+    if conversation.ticket_id or state.ticket_id or state.handed_off or conversation.mode == "agent":
+        return "transferred" if conversation.channel == "voice" else "handed_off"
+    if state.topic is not None and state.intent is None and state.awaiting is None:
+        return "resolved_by_bot"
+    return unfinished
+
+
+def _close(conversation: Conversation, outcome: Optional[str], now: datetime, *, unfinished: str) -> None:
+    conversation.status = "closed"
+    if conversation.outcome is None:
+        conversation.outcome = outcome or decide_outcome(conversation, unfinished=unfinished)
+        conversation.closed_at = now
+
+
+def _reply_from(text: str, payload: dict[str, Any]) -> Reply:
+    """Rebuild a stored reply (the inverse of `_reply_payload`)."""
+    handoff = payload.get("handoff")
+    return Reply(
+        text=text, voice_text=payload.get("voice_text"),
+        choices=tuple(Choice(c["title"], c["payload"], c.get("dtmf")) for c in payload.get("choices", ())),
+        links=tuple((str(a), str(b)) for a, b in payload.get("links", ())), image_url=payload.get("image_url"),
+        handoff=Handoff(handoff["ticket_id"], handoff["tier"], handoff["summary"], handoff["priority"])
+        if handoff else None,
+        end_conversation=bool(payload.get("end_conversation")))
 
 
 def _inbound_payload(message: InboundMessage) -> dict[str, Any]:
