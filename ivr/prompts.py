@@ -9,6 +9,9 @@ REPROMPTS = (
 )
 NO_INPUT_TRANSFER = "I can't hear you, so I'll put you through to a colleague."
 TRANSFER_APOLOGY = "Sorry, I'm having trouble right now. I'll put you through to a colleague."
+HOLD = "One moment while I check the charger."
+HOLD_AGAIN = "Still working on it. Thanks for waiting."
+HOLD_TOO_LONG = "This is taking longer than it should, so I'll put you through to a colleague."
 WHISPER_UNKNOWN = "Incoming support call. The ticket details are in the console."
 
 

@@ -10,6 +10,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from bot.messages import Reply
 
 GATHER_TIMEOUT_S = 6
+HOLD_PAUSE_S = 2
 
 
 @dataclass(frozen=True)
@@ -87,4 +88,14 @@ def render_say(text: str, *, settings: VoiceSettings, then: str = "hangup") -> s
         _transfer(response, settings, None, None)
     elif then == "hangup":
         response.hangup()
+    return str(response)
+
+
+def render_hold(text: str, *, redirect_url: str, settings: VoiceSettings, pause: int = HOLD_PAUSE_S) -> str:
+    """TwiML that keeps the caller while a turn runs: say `text`, pause, then come back to `redirect_url`."""
+    response = VoiceResponse()
+    if text:
+        response.say(text, language=settings.language)
+    response.pause(length=pause)
+    response.redirect(redirect_url, method="POST")
     return str(response)

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
+from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 
+from bot.channels.deferred import DeferredTurns, deferred_turns
 from bot.channels.twilio_auth import is_signed_by_twilio
+from bot.conversation.store import ConversationStore
 from bot.logs import mask_phone
-from bot.messages import InboundMessage
+from bot.messages import InboundMessage, TurnResult
 from bot.web.engine import current_engine
 from ivr import prompts
 from ivr.hints import voice_hints
-from ivr.voice import VoiceSettings, render_listen_again, render_say, render_voice
+from ivr.voice import VoiceSettings, render_hold, render_listen_again, render_say, render_voice
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("voice", __name__)
 
 MAX_NO_INPUT = 2
+MAX_WAITS = 6  # each wait holds up to the turn budget plus a pause: well over a minute in all
+FAILED = TurnResult(conversation_id="")  # a turn that raised: compared by identity
 AGENT_WORDS = ("agent", "operator", "human", "a person", "representative", "someone real")
 
 
@@ -90,12 +95,70 @@ def call_turn() -> Response:
         received_at=datetime.now(timezone.utc), digits=digits or None,
         speech_confidence=_float(form.get("Confidence")), button="intent:request_human" if wants_agent else None,
     )
-    next_url = _url("/twilio/voice/turn", n=turn + 1)
     try:
-        result = current_engine().handle(message)
+        engine = current_engine()
     except Exception:  # fail open to a human
-        log.exception("voice turn failed call=%s caller=%s", call_sid[-6:], mask_phone(caller))
+        log.exception("no conversation engine call=%s caller=%s", call_sid[-6:], mask_phone(caller))
         return xml(render_say(prompts.TRANSFER_APOLOGY, settings=settings, then="agent"))
+    result = _turns().run(_key(call_sid, turn), lambda: _safe_turn(engine, message))
+    if result is None:  # a long remote action: hold the caller and come back for the answer
+        return xml(render_hold(prompts.HOLD, redirect_url=_url("/twilio/voice/wait", n=turn, w=1),
+                               settings=settings))
+    return _answer(result, turn, settings)
+
+
+@blueprint.post("/twilio/voice/wait")
+def call_wait() -> Response:
+    """Come back for the replies of a turn that outlasted the webhook budget; after a few tries, an agent."""
+    if not _signed():
+        return _forbidden()
+    settings = _voice_settings()
+    call_sid, turn, waits = request.form.get("CallSid", ""), _int_arg("n"), _int_arg("w")
+    if not call_sid or turn < 1:
+        return xml(render_say(prompts.TRANSFER_APOLOGY, settings=settings, then="agent"))
+    store = ConversationStore(g.runtime.sessions)
+    delivery = f"{call_sid}:{turn}"
+
+    def stored() -> TurnResult | None:
+        replies = store.replies_to("voice", delivery)
+        return None if replies is None else TurnResult(conversation_id="", replies=replies)
+
+    try:
+        result = _turns().wait(_key(call_sid, turn), stored)
+    except Exception:  # fail open to a human
+        log.exception("voice wait failed call=%s", call_sid[-6:])
+        result = FAILED
+    if result is not None:
+        return _answer(result, turn, settings)
+    if waits >= MAX_WAITS:
+        log.warning("turn still running after %d waits call=%s turn=%d", waits, call_sid[-6:], turn)
+        return xml(render_say(prompts.HOLD_TOO_LONG, settings=settings, then="agent"))
+    return xml(render_hold(prompts.HOLD_AGAIN, redirect_url=_url("/twilio/voice/wait", n=turn, w=waits + 1),
+                           settings=settings))
+
+
+def _turns() -> DeferredTurns:
+    return deferred_turns(current_app.extensions["chargeline.collaborators"])
+
+
+def _key(call_sid: str, turn: int) -> str:
+    return f"voice:{call_sid}:{turn}"
+
+
+def _safe_turn(engine: Any, message: InboundMessage) -> TurnResult:
+    """One engine turn; a failure becomes FAILED (the caller goes to a person)."""
+    try:
+        return engine.handle(message)  # type: ignore[no-any-return]
+    except Exception:
+        log.exception("voice turn failed caller=%s", mask_phone(message.contact))
+        return FAILED
+
+
+def _answer(result: TurnResult, turn: int, settings: VoiceSettings) -> Response:
+    """Speak a finished turn's replies: listen for the next turn, transfer or hang up."""
+    if result is FAILED:
+        return xml(render_say(prompts.TRANSFER_APOLOGY, settings=settings, then="agent"))
+    next_url = _url("/twilio/voice/turn", n=turn + 1)
     if result.duplicate or not result.replies:
         return xml(render_listen_again(action_url=next_url, settings=settings))
     handoff = next((r.handoff for r in result.replies if r.handoff), None)
@@ -185,4 +248,7 @@ def fallback() -> Response:
 
 
 def register(app: Flask) -> None:
+    from ivr import status
+
     app.register_blueprint(blueprint)
+    app.register_blueprint(status.blueprint)

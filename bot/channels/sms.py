@@ -64,15 +64,25 @@ def render_sms(replies: Iterable[Reply], *, more_link: str | None = None) -> str
     return str(response)
 
 
+def whatsapp_bodies(replies: Iterable[Reply], *, public_url: str) -> list[str]:
+    """One WhatsApp text per reply: choices listed, links spelled out (pictures stay with `render_whatsapp`)."""
+    return [_whatsapp_body(reply, public_url)[:WHATSAPP_MAX] for reply in replies]
+
+
+def _whatsapp_body(reply: Reply, public_url: str) -> str:
+    body = reply.text
+    if reply.choices:
+        body += "\n" + "\n".join(f"{n}. {c.title}" for n, c in enumerate(reply.choices, 1))
+    for title, url in reply.links:
+        body += f"\n{title}: {_absolute(url, public_url)}"
+    return body
+
+
 def render_whatsapp(replies: Iterable[Reply], *, public_url: str) -> str:
     """TwiML answering a WhatsApp message: fuller text, links, and pictures as media."""
     response = MessagingResponse()
     for reply in replies:
-        body = reply.text
-        if reply.choices:
-            body += "\n" + "\n".join(f"{n}. {c.title}" for n, c in enumerate(reply.choices, 1))
-        for title, url in reply.links:
-            body += f"\n{title}: {_absolute(url, public_url)}"
+        body = _whatsapp_body(reply, public_url)
         if reply.image_url and reply.image_url.lower().endswith((".png", ".jpg", ".jpeg")):
             message = response.message()
             message.body(body[:WHATSAPP_MAX])

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from datetime import datetime, timezone
-
-import hmac
+from typing import Any, Callable
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
+from bot.channels.deferred import deferred_turns
 from bot.channels.optout import HELP_TEXT, is_opted_out, keyword, set_opted_out
 from bot.channels.ratelimit import ContactRateLimiter
-from bot.channels.sms import render_sms, render_whatsapp
+from bot.channels.sms import render_sms, render_whatsapp, sms_text, whatsapp_bodies
 from bot.channels.telegram import BotAPI, inbound_from_update, outbound_calls
 from bot.channels.twilio_auth import is_signed_by_twilio
+from bot.channels.twilio_rest import OutboundFailed, TwilioSender
 from bot.logs import mask_phone
-from bot.messages import InboundMessage, Reply
+from bot.messages import InboundMessage, Reply, TurnResult
 from bot.web.engine import current_engine
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ MAX_MEDIA = 10
 APOLOGY = ("Sorry, something went wrong on our side. Your message is saved and a colleague will follow up. "
            "If it is urgent, call the number on the charger.")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+CHECKING = "Checking the charger now; I'll text you the result in a minute."
 SLOW_DOWN = "You are sending messages very fast. Please wait a minute, then tell us what is happening."
 
 
@@ -76,16 +79,75 @@ def twilio_sms() -> Response:
     message = InboundMessage(channel=channel, contact=contact, text=text, delivery_id=sid, digits=digits,
                              received_at=now, media_urls=media, location=_location(form))
     try:
-        result = current_engine().handle(message)
+        engine = current_engine()
     except Exception:  # never a 500 to Twilio: the driver gets an apology
-        log.exception("sms turn failed channel=%s contact=%s", channel, mask_phone(contact))
+        log.exception("no conversation engine channel=%s contact=%s", channel, mask_phone(contact))
         return twiml(render_sms([Reply(text=APOLOGY)]))
+    sender_api = _twilio_sender()
+    deliver = _later(sender_api, to=sender, from_=form.get("To", ""), whatsapp=whatsapp) if sender_api else None
+    result: TurnResult | None
+    if deliver is None:  # no way to text later: answer in the webhook, however long the turn takes
+        result = _safe_turn(engine, message)
+    else:
+        result = deferred_turns(_collaborators()).run(f"{channel}:{sid}", lambda: _safe_turn(engine, message),
+                                                      then=deliver)
+    if result is None:
+        return twiml(render_sms([Reply(text=CHECKING)]))
+    return twiml(_render(result, whatsapp=whatsapp) or EMPTY_TWIML)
+
+
+def _collaborators() -> dict:  # type: ignore[type-arg]
+    return current_app.extensions["chargeline.collaborators"]  # type: ignore[no-any-return]
+
+
+def _twilio_sender() -> TwilioSender | None:
+    return _collaborators().get("twilio_sender") or TwilioSender.from_settings(g.runtime.settings)
+
+
+def _safe_turn(engine: Any, message: InboundMessage) -> TurnResult:
+    """One engine turn; a failure becomes an apology."""
+    try:
+        return engine.handle(message)  # type: ignore[no-any-return]
+    except Exception:
+        log.exception("sms turn failed channel=%s contact=%s", message.channel, mask_phone(message.contact))
+        return TurnResult(conversation_id="", replies=(Reply(text=APOLOGY),))
+
+
+def _render(result: TurnResult, *, whatsapp: bool) -> str | None:
+    """TwiML for a finished turn, or None when nothing is to be said."""
     if result.duplicate or result.agent_mode or not result.replies:
-        return twiml(EMPTY_TWIML)
+        return None
+    public_url = g.runtime.settings.public_url
     if whatsapp:
-        return twiml(render_whatsapp(result.replies, public_url=settings.public_url))
-    link = f"{settings.public_url}/chat" + (f"?charger={result.charger_id}" if result.charger_id else "")
-    return twiml(render_sms(result.replies, more_link=link))
+        return render_whatsapp(result.replies, public_url=public_url)
+    return render_sms(result.replies, more_link=_chat_link(public_url, result.charger_id))
+
+
+def _chat_link(public_url: str, charger_id: str | None) -> str:
+    return f"{public_url}/chat" + (f"?charger={charger_id}" if charger_id else "")
+
+
+def _later(api: TwilioSender, *, to: str, from_: str, whatsapp: bool) -> Callable[[TurnResult], None] | None:
+    """Deliver a turn that outlasted the webhook through the REST API, from the number the driver wrote to."""
+    if not from_:
+        return None
+    public_url = g.runtime.settings.public_url
+
+    def deliver(result: TurnResult) -> None:
+        if result.duplicate or result.agent_mode or not result.replies:
+            return
+        if whatsapp:
+            bodies = whatsapp_bodies(result.replies, public_url=public_url)
+        else:
+            bodies = [sms_text(result.replies, more_link=_chat_link(public_url, result.charger_id))]
+        for body in bodies:
+            try:
+                api.send(to, body, from_=from_)
+            except OutboundFailed:
+                log.exception("deferred reply not sent to=%s", mask_phone(to))
+                return
+
+    return deliver
 
 
 def _int(raw: str | None) -> int:

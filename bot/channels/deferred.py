@@ -1,0 +1,126 @@
+"""Run a conversation turn within a webhook's time budget, letting a slow one finish in the background.
+
+Twilio gives a webhook 15 s; a turn that resets a charger and waits for it to
+come back can take a minute. A channel starts the turn here and gets its
+result if it is done within the budget; otherwise it answers Twilio at once
+(a hold message and a redirect on voice, a short text on SMS) and the turn
+goes on in a worker thread. Its replies are stored by the engine like any
+other; `wait` hands them over later, from memory in this process or, when
+another worker process took the turn, from the database (`stored`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, MutableMapping, Optional
+
+from bot.messages import TurnResult
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BUDGET_S = 8.0  # well inside Twilio's 15 s, leaving room for rendering and the network
+KEEP_S = 600.0  # forget finished turns nobody asked for after this long
+POLL_S = 0.1
+
+
+@dataclass
+class _Entry:
+    started: float
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Optional[TurnResult] = None
+    deferred: bool = False
+    then: Optional[Callable[[TurnResult], None]] = None
+
+
+class DeferredTurns:
+    """A small pool of turn workers with a per-turn time budget; one per app."""
+
+    def __init__(self, *, budget: float = DEFAULT_BUDGET_S, wait_budget: Optional[float] = None,
+                 workers: int = 8) -> None:
+        self.budget = budget
+        self.wait_budget = budget if wait_budget is None else wait_budget
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="turn")
+        self._lock = threading.Lock()
+        self._entries: dict[str, _Entry] = {}
+
+    def run(self, key: str, turn: Callable[[], TurnResult],
+            then: Optional[Callable[[TurnResult], None]] = None) -> Optional[TurnResult]:
+        """Run `turn`; return its result if done within the budget, else None and call `then(result)` later.
+
+        `turn` must not raise (wrap the engine so a failure becomes an apology); `then` runs on the worker.
+        """
+        entry = _Entry(started=time.monotonic(), then=then)
+        with self._lock:
+            self._forget_old(entry.started)
+            self._entries[key] = entry
+        self._pool.submit(self._work, key, entry, turn)
+        if entry.done.wait(self.budget):
+            self._pop(key)
+            return entry.result
+        with self._lock:
+            if entry.done.is_set():  # finished between the timeout and the lock
+                self._entries.pop(key, None)
+                return entry.result
+            entry.deferred = True
+        log.info("turn outlasted its budget of %.1f s key=%s; continuing in the background", self.budget, key)
+        return None
+
+    def wait(self, key: str, stored: Callable[[], Optional[TurnResult]]) -> Optional[TurnResult]:
+        """The result of a deferred turn, waiting up to `wait_budget`; None if it is still running."""
+        with self._lock:
+            entry = self._entries.get(key)
+        deadline = time.monotonic() + self.wait_budget
+        if entry is not None:
+            if entry.done.wait(self.wait_budget):
+                self._pop(key)
+                return entry.result
+            return None
+        while True:  # another process runs it: its replies appear in the database when done
+            result = stored()
+            if result is not None or time.monotonic() >= deadline:
+                return result
+            time.sleep(POLL_S)
+
+    def shutdown(self) -> None:
+        """Let running turns finish; used when the app stops."""
+        self._pool.shutdown(wait=True)
+
+    def _work(self, key: str, entry: _Entry, turn: Callable[[], TurnResult]) -> None:
+        try:
+            result = turn()
+        except Exception:  # a bug in the wrapper: nothing else will see it, so log it here
+            log.exception("deferred turn failed key=%s", key)
+            result = None
+        with self._lock:
+            entry.result = result
+            entry.done.set()
+            deferred = entry.deferred
+        if deferred and entry.then is not None:
+            self._pop(key)  # nobody waits for a turn that delivers itself
+            if result is not None:
+                try:
+                    entry.then(result)
+                except Exception:
+                    log.exception("delivering a deferred turn failed key=%s", key)
+
+    def _pop(self, key: str) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def _forget_old(self, now: float) -> None:
+        old = [k for k, e in self._entries.items() if e.done.is_set() and now - e.started > KEEP_S]
+        for key in old:
+            del self._entries[key]
+
+
+def deferred_turns(collaborators: MutableMapping[str, Any]) -> DeferredTurns:
+    """The app's DeferredTurns (injected as `deferred`, or built once with an optional `turn_budget`)."""
+    turns = collaborators.get("deferred")
+    if turns is None:
+        budget = float(collaborators.get("turn_budget", DEFAULT_BUDGET_S))
+        turns = collaborators.setdefault("deferred", DeferredTurns(budget=budget))
+    return turns
