@@ -12,14 +12,13 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template, reque
 from markupsafe import Markup
 
 from bot.fleet.models import SITE_TYPES
-from bot.plugins import optional_modules
 from handoff import metrics
 from handoff.charts import bar_chart_svg, column_chart_svg
 from handoff.clock import utcnow
 from handoff.report_cli import CHANNELS, duration, when
 
 PERIODS = (1, 7, 30)
-ROLES = ("tier1", "tier2", "field_engineering", "platform_ops", "admin")
+ROLES = ("tier1", "tier2", "field", "ops")  # every console role sees the figures
 
 
 def _percent(rate: dict[str, Any]) -> tuple[str, str]:
@@ -83,21 +82,30 @@ def dashboard():  # type: ignore[no-untyped-def]
 
 
 def _guard(view: Callable[..., Any]) -> Callable[..., Any]:
-    """The console's agent login once it exists; until then the operator's bearer token."""
-    console = optional_modules(["handoff.console.auth"])
-    login_required = getattr(console[0], "login_required", None) if console else None
-    if login_required is not None:
-        return login_required(ROLES)(view)  # type: ignore[no-any-return]
+    """A logged-in console agent, or an API client with the operator's bearer token.
+
+    Without either, a browser is sent to the console's login page and anything else gets a 401.
+    """
 
     @wraps(view)
-    def bearer_only(*args: Any, **kwargs: Any) -> Any:
-        token = current_app.extensions["chargeline"].api_token
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not given or not hmac.compare_digest(given, token):
-            return jsonify(error="Unauthorized", detail="log in to the agent console"), 401
-        return view(*args, **kwargs)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        from handoff.console.auth import current_agent, login_redirect
 
-    return bearer_only
+        header = request.headers.get("Authorization")
+        if header is not None:
+            token = current_app.extensions["chargeline"].api_token
+            given = header.removeprefix("Bearer ").strip()
+            if given and hmac.compare_digest(given.encode(), token.encode()):
+                return view(*args, **kwargs)
+            return jsonify(error="Unauthorized", detail="the API token is wrong; or log in to the agent console"), 401
+        agent = current_agent()
+        if agent is not None and agent.role in ROLES:
+            return view(*args, **kwargs)
+        if "text/html" in request.headers.get("Accept", ""):
+            return login_redirect()
+        return jsonify(error="Unauthorized", detail="log in to the agent console or send the API token"), 401
+
+    return guarded
 
 
 def register(app: Flask) -> None:

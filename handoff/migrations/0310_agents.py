@@ -3,8 +3,8 @@
 Revision ID: 0310_agents
 Revises: 0301_tickets
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0310_agents"
 down_revision = "0301_tickets"

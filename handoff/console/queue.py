@@ -1,0 +1,90 @@
+"""What the console shows: an agent's queue, one ticket's page data, and the transcript lines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session
+
+from bot.conversation.models import ConversationMessage
+from handoff.clock import iso
+from handoff.console.auth import AgentIdentity
+from handoff.models import OPEN_STATUSES, PRIORITIES, Ticket
+from handoff.tickets import get_ticket
+
+QUEUE_LIMIT = 200
+TRANSCRIPT_LIMIT = 500
+SPEAKERS = {"in": "driver", "out": "bot", "agent": "agent"}
+# a fixed list, so the resolution codes can be counted
+RESOLUTION_CODES = {
+    "fixed_remotely": "Fixed remotely (reset, unlock, restart)",
+    "fixed_on_site": "Fixed on site by an engineer",
+    "driver_guided": "Driver guided (how-to, payment, plug)",
+    "billing_adjusted": "Billing corrected or refunded",
+    "no_fault_found": "No fault found",
+    "duplicate": "Duplicate of another ticket",
+    "other": "Other (see notes)",
+}
+_PRIORITY_ORDER = case({p: i for i, p in enumerate(PRIORITIES)}, value=Ticket.priority, else_=len(PRIORITIES))
+
+
+class ConsoleRefusal(Exception):
+    """A ticket the agent may not see (403) or that does not exist (404)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+def queue_tickets(session: Session, agent: AgentIdentity) -> list[Ticket]:
+    """The open tickets of the agent's tiers, most urgent first (priority, then SLA due, then age)."""
+    query = (select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), Ticket.tier.in_(agent.tiers))
+             .order_by(_PRIORITY_ORDER, Ticket.sla_due, Ticket.id).limit(QUEUE_LIMIT))
+    return list(session.scalars(query))
+
+
+def row_json(ticket: Ticket) -> dict[str, Any]:
+    """One queue row: enough to sort, show and count down the SLA in the browser."""
+    summary = ticket.summary if len(ticket.summary) <= 180 else ticket.summary[:177] + "..."
+    return {"id": ticket.ref, "priority": ticket.priority, "tier": ticket.tier, "status": ticket.status,
+            "charger_id": ticket.charger_id, "intent": ticket.intent, "channel": ticket.channel,
+            "summary": summary, "sla_due": iso(ticket.sla_due), "created_at": iso(ticket.created_at),
+            "updated_at": iso(ticket.updated_at), "rank": PRIORITIES.index(ticket.priority)
+            if ticket.priority in PRIORITIES else len(PRIORITIES)}
+
+
+def ticket_for(session: Session, agent: AgentIdentity, ticket_id: str) -> Ticket:
+    """The ticket, if it exists and is of the agent's tiers; else ConsoleRefusal 404 or 403."""
+    ticket = get_ticket(session, ticket_id)
+    if ticket is None:
+        raise ConsoleRefusal(404, f"There is no ticket {ticket_id}.")
+    if not agent.may_act_on(ticket.tier):
+        raise ConsoleRefusal(403, f"Ticket {ticket.ref} is a {ticket.tier} ticket; as {agent.role} you work "
+                                  f"{', '.join(agent.tiers)} tickets.")
+    return ticket
+
+
+def message_json(row: ConversationMessage) -> dict[str, Any]:
+    """One transcript line from the conversation's stored messages."""
+    return {"id": row.id, "from": SPEAKERS.get(row.direction, row.direction), "text": row.text, "at": iso(row.at)}
+
+
+def messages_after(session: Session, conversation_id: str, after_id: int = 0,
+                   limit: int = TRANSCRIPT_LIMIT) -> list[dict[str, Any]]:
+    """The conversation's messages with an id above `after_id`, oldest first."""
+    rows = session.scalars(select(ConversationMessage)
+                           .where(ConversationMessage.conversation_id == conversation_id,
+                                  ConversationMessage.id > after_id)
+                           .order_by(ConversationMessage.id).limit(limit))
+    return [message_json(r) for r in rows]
+
+
+def transcript(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
+    """The live transcript when the ticket came from a stored conversation, else the one on the ticket."""
+    if ticket.conversation_id:
+        lines = messages_after(session, ticket.conversation_id)
+        if lines:
+            return lines
+    return [{"id": None, "from": line.get("from"), "text": line.get("text"), "at": line.get("at")}
+            for line in ticket.transcript if isinstance(line, dict)]
