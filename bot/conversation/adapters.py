@@ -7,63 +7,42 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping, Optional
 
-import requests
 from sqlalchemy.orm import Session
 
-from bot.errors import ChargerUnreachable, PolicyRefused
+from bot.errors import ChargerUnreachable, UnknownCharger
+from ocpp_bridge.client import BridgeClient, CommandResult
+from ocpp_bridge.commands import CommandTimeout
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class CommandResult:
-    """The bridge's answer to one remote command."""
+class ClientBridge:
+    """Live state from the database, commands through `ocpp_bridge.client.BridgeClient` (POST /commands)."""
 
-    status: str
-    verified: Optional[bool]
-    observed: Any
-    audit_id: Any
-    detail: Any
+    def __init__(self, client: BridgeClient) -> None:
+        self.client = client
 
+    @property
+    def base_url(self) -> str:
+        """Where the bridge's control API listens."""
+        return self.client.base_url
 
-class HttpBridge:
-    """Live state from the database, commands through the bridge's control API (POST /commands)."""
-
-    def __init__(self, base_url: str, token: str, timeout: float = 90.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.token = token
-        self.timeout = timeout
-        self.http = requests.Session()
-
-    def snapshot(self, session: Session, charger_id: str) -> Optional[dict[str, Any]]:
+    def snapshot(self, session: Session, charger_id: str) -> dict[str, Any] | None:
         """Read the charger's state straight from the database (any process can)."""
         from ocpp_bridge.state import charger_snapshot
 
         return charger_snapshot(session, charger_id)
 
-    def command(self, charger_id: str, action: str, params: Optional[dict[str, Any]] = None, *,
+    def command(self, charger_id: str, action: str, params: dict[str, Any] | None = None, *,
                 requested_by: str) -> CommandResult:
         """Run one command and wait for the bridge's verification."""
-        body = {"charger_id": charger_id, "action": action, "params": params or {}, "verify": True,
-                "requested_by": requested_by}
         try:
-            response = self.http.post(f"{self.base_url}/commands", json=body, timeout=self.timeout,
-                                      headers={"Authorization": f"Bearer {self.token}"})
-        except requests.RequestException as exc:
-            raise ChargerUnreachable(f"the bridge did not answer: {exc.__class__.__name__}") from exc
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise ChargerUnreachable(f"the bridge answered {response.status_code} without JSON") from exc
-        if response.status_code == 409:
-            raise PolicyRefused(str(data.get("reason") or data.get("detail") or "refused"))
-        if response.status_code == 504:
+            return self.client.command(charger_id, action, params, verify=True, requested_by=requested_by)
+        except CommandTimeout as exc:
             # the command was sent but the charger never answered: report it, unverified
-            return CommandResult("Timeout", False, [], data.get("audit_id"), data.get("detail"))
-        if response.status_code != 200:
-            raise ChargerUnreachable(f"the bridge answered {response.status_code}: {data.get('detail')}")
-        return CommandResult(str(data.get("status")), data.get("verified"), data.get("observed"),
-                             data.get("audit_id"), data.get("detail"))
+            return CommandResult("Timeout", False, [], exc.audit_id, str(exc))
+        except UnknownCharger as exc:
+            raise ChargerUnreachable(f"the bridge does not know {charger_id}") from exc
 
     def set_safety_lock(self, session: Session, charger_id: str, reason: str) -> None:
         """Write the bridge's safety lock (the bridge refuses our commands on this charger from now on)."""

@@ -14,7 +14,13 @@ log = logging.getLogger(__name__)
 def build_engine(runtime: Runtime, *, bridge_url: Optional[str] = None, nlu: Any = None,
                  bridge_timeout: float = 90.0) -> ConversationEngine:
     """Build the engine once per process from the runtime's settings (loads the NLU model and the KB)."""
-    from bot.conversation.adapters import BridgePolicy, HttpBridge, KnowledgeAdapter, RulesAdapter, TicketsAdapter
+    from bot.conversation.adapters import (
+        BridgePolicy,
+        ClientBridge,
+        KnowledgeAdapter,
+        RulesAdapter,
+        TicketsAdapter,
+    )
     from bot.knowledge import load_knowledge
     from handoff.rules import load_rules
     from ocpp_bridge.policy import load_policy
@@ -24,7 +30,9 @@ def build_engine(runtime: Runtime, *, bridge_url: Optional[str] = None, nlu: Any
         from bot.nlu import load_engine
 
         nlu = load_engine(settings, train_if_missing=True)
-    bridge = HttpBridge(bridge_url or settings.bridge_url, runtime.api_token, timeout=bridge_timeout)
+    from ocpp_bridge.client import BridgeClient
+
+    bridge = ClientBridge(BridgeClient(bridge_url or settings.bridge_url, runtime.api_token, timeout=bridge_timeout))
     engine = ConversationEngine(
         runtime.sessions, nlu, bridge, KnowledgeAdapter(load_knowledge()),
         BridgePolicy(load_policy(settings.policy_file)), RulesAdapter(load_rules(settings.rules_file)),

@@ -10,12 +10,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Awaitable, Mapping, TypeVar
 
-from bot.conversation.adapters import BridgePolicy, HttpBridge, KnowledgeAdapter, RulesAdapter, TicketsAdapter
+from bot.conversation.adapters import (
+    BridgePolicy,
+    ClientBridge,
+    KnowledgeAdapter,
+    RulesAdapter,
+    TicketsAdapter,
+)
 from bot.conversation.engine import ConversationEngine
 from bot.knowledge import load_knowledge
 from bot.messages import InboundMessage, TurnResult
 from bot.runtime import Runtime
 from handoff.rules import load_rules
+from ocpp_bridge.client import BridgeClient
 from ocpp_bridge.core import BridgeOptions
 from ocpp_bridge.policy import load_policy
 from ocpp_bridge.server import Bridge
@@ -54,7 +61,7 @@ class LiveStack:
         self.run(self.fleet.__aenter__())
         self.engine = ConversationEngine(
             self.runtime.sessions, self.nlu,
-            HttpBridge(self.bridge.control_url, self.runtime.api_token, timeout=30),
+            ClientBridge(BridgeClient(self.bridge.control_url, self.runtime.api_token, timeout=30)),
             KnowledgeAdapter(load_knowledge()), BridgePolicy(load_policy(None)), RulesAdapter(load_rules(None)),
             TicketsAdapter())
         return self
