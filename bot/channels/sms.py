@@ -35,24 +35,37 @@ def segments(text: str) -> int:
 
 
 def sms_text(replies: Iterable[Reply], *, more_link: str | None = None, max_segments: int = MAX_SEGMENTS) -> str:
-    """Join replies into one SMS body of at most `max_segments`, linking to the web chat when cut."""
+    """Join replies into one SMS body of at most `max_segments`, linking to the web chat when cut.
+
+    When it must be cut, the last reply (the bot's question and its choices) is kept whole and the
+    explanation before it is shortened: the driver can always answer.
+    """
     parts = []
     for reply in replies:
         part = reply.text
         if reply.choices:
             part += " Reply " + ", ".join(f"{n} for {c.title}" for n, c in enumerate(reply.choices, 1)) + "."
-        parts.append(part)
-    text = gsm_safe("\n".join(parts))
+        parts.append(gsm_safe(part))
+    text = "\n".join(parts)
     if segments(text) <= max_segments:
         return text
     suffix = f"... More: {more_link}" if more_link else "..."
+    if len(parts) > 1:
+        tail = f"{suffix}\n{parts[-1]}"
+        if segments(tail) <= max_segments:
+            return _cut("\n".join(parts[:-1]), tail, max_segments)
+    return _cut(text, suffix, max_segments)
+
+
+def _cut(text: str, tail: str, max_segments: int) -> str:
+    """Shorten `text` at a sentence or line end so that text + tail fits."""
     cut = text
-    while cut and segments(cut + suffix) > max_segments:
+    while cut and segments(cut + tail) > max_segments:
         cut = cut[: max(0, len(cut) - 10)]
     boundary = max(cut.rfind(". "), cut.rfind("\n"))
     if boundary > len(cut) // 2:
         cut = cut[: boundary + 1]
-    return cut.rstrip() + suffix
+    return cut.rstrip() + tail
 
 
 def render_sms(replies: Iterable[Reply], *, more_link: str | None = None) -> str:

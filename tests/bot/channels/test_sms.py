@@ -34,3 +34,14 @@ def test_whatsapp_keeps_links_and_png_media() -> None:
         '<?xml version="1.0" encoding="UTF-8"?><Response><Message><Body>This is the CCS2 plug.\n'
         "Guide: https://cl.example/kb/ccs2</Body><Media>https://cl.example/kb/images/ccs2.png</Media></Message></Response>"
     )
+
+
+def test_a_cut_answer_keeps_the_question_whole() -> None:
+    explanation = Reply(text=" ".join(f"Detail {n} about the fault the charger reports." for n in range(1, 12)))
+    question = Reply(text="A restart usually clears this. Shall I do it?",
+                     choices=(Choice("Yes", "yes"), Choice("No", "no")))
+    text = sms_text([explanation, question], more_link="https://cl.example/chat?charger=CP-2001")
+    assert segments(text) <= 2
+    assert text.startswith("Detail 1 about the fault")
+    assert text.endswith("... More: https://cl.example/chat?charger=CP-2001\n"
+                         "A restart usually clears this. Shall I do it? Reply 1 for Yes, 2 for No.")
