@@ -1,4 +1,9 @@
-"""`GET /chat` (the page) and `POST /api/chat` (one driver turn as JSON)."""
+"""`GET /chat` (the page), `POST /api/chat` (one driver turn as JSON) and `GET /api/chat/messages`.
+
+The page polls `/api/chat/messages` for what arrives outside a turn: a support
+agent's words and the notices of an agent joining or handing back. Bot replies
+to the driver's own messages come back in the `POST /api/chat` answer instead.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,11 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Blueprint, Flask, jsonify, render_template, request
+from flask import Blueprint, Flask, g, jsonify, render_template, request
+from sqlalchemy import select
 
 from bot.chat.render import render_webchat
+from bot.conversation.models import Conversation, ConversationMessage
 from bot.messages import InboundMessage
 from bot.web.engine import current_engine
 
@@ -20,7 +27,9 @@ blueprint = Blueprint("chat", __name__, template_folder="templates", static_fold
                       static_url_path="/chat/static")
 
 MAX_TEXT = 2000
+POLL_PAGE = 100  # rows looked at per poll; the client comes back for the rest
 _SESSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_AFTER = re.compile(r"^[0-9]{1,18}$")
 _CHARGER = re.compile(r"^[A-Za-z0-9*._:\- ]{1,64}$")
 APOLOGY = ("Sorry, something went wrong on our side. Please try again in a moment, "
            "or call the number on the charger to reach a person.")
@@ -77,6 +86,45 @@ def chat_turn():  # type: ignore[no-untyped-def]
     if result.agent_mode:
         payload["agent_mode"] = True
     return jsonify(payload)
+
+
+@blueprint.get("/api/chat/messages")
+def chat_messages():  # type: ignore[no-untyped-def]
+    """Messages for this chat session after id `after` that no turn answered with: agents' words, notices."""
+    session_id, raw_after = request.args.get("session", ""), request.args.get("after", "0")
+    if not _SESSION.match(session_id):
+        return _bad("session is not a session id this server gave out")
+    if not _AFTER.match(raw_after):
+        return _bad("after must be a message id (a whole number of at least 0)")
+    with g.runtime.sessions() as db:
+        latest = db.scalar(select(Conversation).where(
+            Conversation.channel == "webchat", Conversation.contact == session_id)
+            .order_by(Conversation.last_activity_at.desc()).limit(1))
+        if latest is None:
+            return jsonify(error="Not Found", detail="no chat with this session"), 404
+        rows = db.execute(select(ConversationMessage).join(Conversation).where(
+            Conversation.channel == "webchat", Conversation.contact == session_id,
+            ConversationMessage.id > int(raw_after), ConversationMessage.direction.in_(("agent", "out")))
+            .order_by(ConversationMessage.id).limit(POLL_PAGE)).scalars().all()
+        agent = (latest.state or {}).get("agent") if latest.mode == "agent" else None
+        return jsonify(messages=[_out_of_band(r) for r in rows if _is_out_of_band(r)],
+                       last=rows[-1].id if rows else int(raw_after),
+                       agent_mode=latest.mode == "agent" and latest.status == "open",
+                       agent=agent if isinstance(agent, str) else None)
+
+
+def _is_out_of_band(row: ConversationMessage) -> bool:
+    return row.direction == "agent" or bool((row.payload or {}).get("event"))
+
+
+def _out_of_band(row: ConversationMessage) -> dict[str, Any]:
+    payload = row.payload or {}
+    item: dict[str, Any] = {"id": row.id, "from": "agent" if row.direction == "agent" else "bot", "text": row.text}
+    if payload.get("agent"):
+        item["agent"] = payload["agent"]
+    if payload.get("event"):
+        item["event"] = payload["event"]
+    return item
 
 
 def register(app: Flask) -> None:

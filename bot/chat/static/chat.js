@@ -1,4 +1,5 @@
 // Web chat: one POST /api/chat per message; a retry reuses the message id so the bot answers once.
+// While the page is open it polls GET /api/chat/messages every 2 s for a support agent's messages.
 (function () {
   "use strict";
   const root = document.querySelector(".chat");
@@ -11,6 +12,11 @@
   const storeKey = "chargeline.session." + (charger || "none");
   let session = sessionStorage.getItem(storeKey);
   let busy = false;
+  const POLL_MS = 2000;
+  let after = 0;  // the last message id the poll has looked at
+  let polling = false;
+  let agentMode = false;
+  const shown = new Set();
 
   function newId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -24,6 +30,48 @@
     log.appendChild(item);
     item.scrollIntoView({ block: "end" });
     return item;
+  }
+
+  function showOutOfBand(message) {
+    if (shown.has(message.id)) return;
+    shown.add(message.id);
+    if (message.from !== "agent") {
+      add("bot notice", message.text);
+      return;
+    }
+    const item = add("agent", "");
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = (message.agent || "Support agent") + " (support)";
+    item.appendChild(who);
+    item.appendChild(document.createTextNode(message.text));
+    item.scrollIntoView({ block: "end" });
+  }
+
+  function showAgentMode(data) {
+    if (data.agent_mode === agentMode) return;
+    agentMode = data.agent_mode;
+    status.textContent = agentMode
+      ? (data.agent ? data.agent + " from support is chatting with you." : "A support agent has your message.")
+      : "";
+  }
+
+  async function poll() {
+    if (!session || polling || document.hidden) return;
+    polling = true;
+    try {
+      const url = "/api/chat/messages?session=" + encodeURIComponent(session) + "&after=" + after;
+      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      if (!response.ok) return;  // 404 until the first message is stored; the next poll tries again
+      const data = await response.json();
+      (data.messages || []).forEach(showOutOfBand);
+      after = Math.max(after, data.last || 0);
+      showAgentMode(data);
+    } catch (error) {
+      // offline for a moment: the next poll tries again
+    } finally {
+      polling = false;
+    }
   }
 
   function showReply(reply) {
@@ -95,6 +143,7 @@
       const last = replies[replies.length - 1];
       showChoices(last && last.buttons);
       status.textContent = data.agent_mode ? "A support agent has your message." : "";
+      agentMode = Boolean(data.agent_mode);
     } catch (error) {
       add("bot notice", "Sorry, your message could not be sent (" + error.message + "). Please try again.");
       status.textContent = "";
@@ -103,6 +152,10 @@
       input.focus();
     }
   }
+
+  setInterval(poll, POLL_MS);
+  document.addEventListener("visibilitychange", poll);
+  poll();
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
