@@ -49,7 +49,7 @@ class Outbound:
 
     twilio: TwilioSender | None = None
     sms_from: str | None = None  # our SMS number (E.164)
-    whatsapp_from: str | None = None  # our WhatsApp number (E.164, without the whatsapp: prefix)
+    whatsapp_from: str | None = None  # our WhatsApp number (E.164; the whatsapp: prefix is added when missing)
     telegram: BotAPI | None = None
     sessions: sessionmaker[Session] | None = None  # for the SMS/WhatsApp opt-out list
 
@@ -84,7 +84,8 @@ class Outbound:
             return Delivery(False, f"no {channel} sending number is configured")
         prefix = "whatsapp:" if channel == "whatsapp" else ""
         try:
-            sid = self.twilio.send(prefix + contact, text, from_=prefix + sender)
+            sid = self.twilio.send(prefix + contact.removeprefix(prefix), text,
+                                   from_=prefix + sender.removeprefix(prefix))
         except OutboundFailed as exc:
             return Delivery(False, str(exc))
         return Delivery(True, f"sent sid={sid}")
