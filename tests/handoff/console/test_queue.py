@@ -96,8 +96,8 @@ def _events(chunks: Iterator[bytes], want: str, limit: int = 200) -> list[tuple[
     seen: list[tuple[str, dict]] = []  # type: ignore[type-arg]
     for _, chunk in zip(range(limit), chunks):
         for block in chunk.decode().split("\n\n"):
-            name = re.search(r"^event: (\w+)$", block, re.M)
-            data = re.search(r"^data: (.*)$", block, re.M)
+            name = re.search(r"^event: (\w+)$", block, re.MULTILINE)
+            data = re.search(r"^data: (.*)$", block, re.MULTILINE)
             if name and data:
                 seen.append((name.group(1), json.loads(data.group(1))))
         if any(want in json.dumps(d) for _, d in seen):
