@@ -1,24 +1,28 @@
-"""The demo's agent account, created through the agent console's own API once that package exists."""
+"""The demo's agent account: `demo`, role ops (sees every tier's tickets), a fresh password each run."""
 
 from __future__ import annotations
 
 import logging
 import secrets
 
-from bot.plugins import optional_modules
+from bot.db import transaction
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 DEMO_AGENT = "demo"
+DEMO_ROLE = "ops"  # the demo's tickets go to every tier; ops sees them all and may send remote commands
 
 
 def ensure_demo_agent(runtime: Runtime) -> tuple[tuple[str, str] | None, str]:
-    """Create or reset the `demo` agent (tier2) with a fresh random password; ((name, password), note)."""
-    modules = optional_modules(["handoff.console.accounts"])
-    create = getattr(modules[0], "set_agent", None) if modules else None
-    if create is None:
-        return None, "the agent console is not installed in this checkout; no demo login created"
+    """Create or reset the `demo` agent with a fresh random password; ((name, password), note)."""
+    from handoff.console.agents import add_agent, find_agent, hash_password
+
     password = secrets.token_urlsafe(9)
-    create(runtime.sessions, DEMO_AGENT, password=password, role="tier2")
+    with transaction(runtime.sessions) as session:
+        agent = find_agent(session, DEMO_AGENT)
+        if agent is None:
+            add_agent(session, DEMO_AGENT, DEMO_ROLE, password)
+        else:
+            agent.password_hash, agent.role, agent.active = hash_password(password), DEMO_ROLE, True
     log.info("demo agent account %s ready", DEMO_AGENT)
     return (DEMO_AGENT, password), ""

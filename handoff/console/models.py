@@ -17,8 +17,8 @@ ROLE_TIERS: dict[str, tuple[str, ...]] = {
     "field": ("field_engineering",),
     "ops": ("tier1", "tier2", "field_engineering", "platform_ops"),
 }
-# roles that may send remote commands to a charger from a ticket page
-COMMAND_ROLES = ("tier2", "field")
+# roles that may send remote commands to a charger from a ticket page (ops supervises, so it may too)
+COMMAND_ROLES = ("tier2", "field", "ops")
 
 
 class Agent(Base):
