@@ -91,7 +91,7 @@ def call_turn() -> Response:
                                        settings=settings, prompt=prompts.REPROMPTS[min(missed, 1)]))
     wants_agent = digits == "0" or (len(speech) < 40 and any(w in speech.lower() for w in AGENT_WORDS))
     message = InboundMessage(
-        channel="voice", contact=caller, text=speech or digits, delivery_id=f"{call_sid}:{turn}",
+        channel="voice", contact=caller, text=speech, delivery_id=f"{call_sid}:{turn}",
         received_at=datetime.now(timezone.utc), digits=digits or None,
         speech_confidence=_float(form.get("Confidence")), button="intent:request_human" if wants_agent else None,
     )

@@ -74,10 +74,10 @@ def twilio_sms() -> Response:
     count = min(_int(form.get("NumMedia")), MAX_MEDIA)
     media = tuple(form[f"MediaUrl{i}"] for i in range(count) if form.get(f"MediaUrl{i}"))
     text = body.strip()
-    # "Reply 1 for ..." answers arrive as a bare number: pass it as the option picked
+    # "Reply 1 for ..." answers arrive as a bare number: pass it as the option picked (a key press, not words)
     digits = text if text.isdigit() and len(text) <= 2 else None
-    message = InboundMessage(channel=channel, contact=contact, text=text, delivery_id=sid, digits=digits,
-                             received_at=now, media_urls=media, location=_location(form))
+    message = InboundMessage(channel=channel, contact=contact, text="" if digits else text, delivery_id=sid,
+                             digits=digits, received_at=now, media_urls=media, location=_location(form))
     try:
         engine = current_engine()
     except Exception:  # never a 500 to Twilio: the driver gets an apology

@@ -58,7 +58,7 @@ class ConversationStore:
                 conversation = self._current(session, message.channel, message.contact, now)
                 row = ConversationMessage(
                     conversation_id=conversation.id, channel=message.channel, delivery_id=message.delivery_id,
-                    direction="in", text=message.text or "", at=now, processed=False,
+                    direction="in", text=message.text or message.digits or "", at=now, processed=False,
                     payload=_inbound_payload(message))
                 session.add(row)
                 conversation.last_activity_at = now

@@ -30,7 +30,8 @@ FAULTED = pytest.mark.parametrize("live", [{"CP-2001": {"behaviour": "faulted_un
 
 def audit(live: LiveStack) -> list[tuple[str, str, bool | None]]:
     with live.runtime.sessions() as session:
-        return [(r.action, r.status, r.verified) for r in session.scalars(select(CommandAudit).order_by(CommandAudit.id))]
+        rows = session.scalars(select(CommandAudit).order_by(CommandAudit.id))
+        return [(r.action, r.status, r.verified) for r in rows]
 
 
 def texted(api: TwilioRestServer, count: int, timeout: float = 30) -> list[dict[str, str]]:
@@ -47,7 +48,7 @@ def test_a_faulted_charger_is_recovered_by_a_reset_over_sms(live: LiveStack) -> 
     twilio = twilio_for(live.runtime, engine=live.engine)
     (diagnosis,) = messages_of(twilio.sms(DRIVER, "station 8 won't start").data)
     assert "Station 8" in diagnosis and "fault" in diagnosis and "Shall I do it?" in diagnosis
-    (done,) = messages_of(twilio.sms(DRIVER, "yes").data)
+    (done,) = messages_of(twilio.sms(DRIVER, "1").data)  # "Reply 1 for Yes"
     assert done.startswith("Done: I restarted Station 8 and it now reports ready.")
     assert audit(live) == [("Reset", "Accepted", True)]
     (glad,) = messages_of(twilio.sms(DRIVER, "yes it works now").data)
