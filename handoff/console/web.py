@@ -71,6 +71,12 @@ def _template_globals() -> dict[str, Any]:
     return {"csrf_token": csrf_token, "console_agent": lambda: g.get("console_agent")}
 
 
+@blueprint.app_template_filter("console_when")
+def _when(value: object) -> str:
+    """An ISO time as "2026-11-15 23:52 UTC" (a dash when there is none)."""
+    return f"{str(value)[:16].replace('T', ' ')} UTC" if value else "–"
+
+
 @blueprint.route("/agent/login", methods=["GET", "POST"])
 def login() -> Any:
     """Show the login form; check a name and password and start a session."""

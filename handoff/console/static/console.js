@@ -77,7 +77,7 @@
     if (!box || box.querySelector('[data-id="' + m.id + '"]')) { return; }
     var div = document.createElement("div"), who = document.createElement("div"), text = document.createElement("div");
     div.className = "msg " + m.from; div.dataset.id = m.id;
-    who.className = "who"; who.textContent = m.from + (m.agent ? " " + m.agent : "") + " · " + m.at;
+    who.className = "who"; who.textContent = m.from + (m.agent ? " " + m.agent : "") + " · " + (m.at || "").slice(0, 16).replace("T", " ") + " UTC";
     text.className = "text"; text.textContent = m.text;
     div.appendChild(who); div.appendChild(text); box.appendChild(div);
     box.scrollTop = box.scrollHeight;
