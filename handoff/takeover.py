@@ -17,9 +17,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.conversation.models import Conversation, ConversationMessage
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 MAX_REPLY = 1600  # one SMS body at Twilio's limit; longer texts are split by nobody, so refuse them
 MAX_AGENT_NAME = 64
 MESSAGES_PAGE = 500
+HOLDER_LOOKBACK = 50  # bot messages searched for the last join notice when the state lost the holder
 BACK_TO_BOT = "You are back with the ChargeLine assistant. Tell me if there is anything else I can help with."
 SENDERS = {"in": "driver", "out": "bot", "agent": "agent"}
 
@@ -87,13 +88,16 @@ class Takeover:
         now = self.clock()
         with transaction(self.sessions) as session:
             conversation = self._open(session, conversation_id, now)
-            holder = _holder(conversation)
-            if conversation.mode == "agent" and holder not in (None, agent):
-                raise TakeoverError(409, f"{holder} already has this conversation")
-            if conversation.mode == "agent" and holder == agent:
+            # a conditional UPDATE decides between two agents clicking at once, on SQLite and PostgreSQL alike
+            won = cast("CursorResult[Any]", session.execute(
+                update(Conversation).where(Conversation.id == conversation_id, Conversation.mode != "agent")
+                .values(mode="agent", last_activity_at=now).execution_options(synchronize_session=False))).rowcount
+            session.refresh(conversation)
+            holder = _holder(session, conversation)
+            if not won and holder == agent:
                 return Delivery(True, "you already have this conversation")
-            conversation.mode = "agent"
-            conversation.last_activity_at = now
+            if not won and holder is not None:
+                raise TakeoverError(409, f"{holder} already has this conversation")
             conversation.state = {**(conversation.state or {}), "agent": agent, "agent_since": iso(now)}
             stored = self._store(session, conversation, "out", joined_text(agent), now,
                                  {"event": "agent_joined", "agent": agent})
@@ -112,9 +116,7 @@ class Takeover:
         now = self.clock()
         with transaction(self.sessions) as session:
             conversation = self._open(session, conversation_id, now)
-            self._check_holder(conversation, agent)
-            if _holder(conversation) is None:  # a bot turn that was finishing may have rewritten the state
-                conversation.state = {**(conversation.state or {}), "agent": agent}
+            self._check_holder(session, conversation, agent)
             conversation.last_activity_at = now
             stored = self._store(session, conversation, "agent", text, now, {"agent": agent})
         log.info("agent reply conversation=%s agent=%s message=%s chars=%d", conversation_id, agent,
@@ -127,7 +129,7 @@ class Takeover:
         now = self.clock()
         with transaction(self.sessions) as session:
             conversation = self._get(session, conversation_id)
-            self._check_holder(conversation, agent)
+            self._check_holder(session, conversation, agent)
             conversation.mode = "bot"
             state = {k: v for k, v in (conversation.state or {}).items() if k not in ("agent", "agent_since")}
             conversation.state = state
@@ -165,11 +167,13 @@ class Takeover:
         return conversation
 
     @staticmethod
-    def _check_holder(conversation: Conversation, agent: str) -> None:
+    def _check_holder(session: Session, conversation: Conversation, agent: str) -> None:
         if conversation.mode != "agent":
             raise TakeoverError(409, "the conversation is not in agent mode; take it over first")
-        holder = _holder(conversation)
-        if holder not in (None, agent):
+        holder = _holder(session, conversation)
+        if holder is None:  # taken over outside this service (or the record is lost): the first to act holds it
+            conversation.state = {**(conversation.state or {}), "agent": agent}
+        elif holder != agent:
             raise TakeoverError(409, f"{holder} has this conversation")
 
     @staticmethod
@@ -208,9 +212,31 @@ def _agent_name(agent: str) -> str:
     return name
 
 
-def _holder(conversation: Conversation) -> str | None:
+def _holder(session: Session, conversation: Conversation) -> str | None:
+    """The agent holding an agent-mode conversation, from its state or else from the last join notice.
+
+    A bot turn that was still running when the agent took over saves the dialogue's own state at its
+    end, which knows nothing of agents; the notices in the transcript still tell who joined, so the
+    state is repaired from them.
+    """
+    if conversation.mode != "agent":
+        return None
     agent = (conversation.state or {}).get("agent")
-    return agent if isinstance(agent, str) and agent else None
+    if isinstance(agent, str) and agent:
+        return agent
+    rows = session.scalars(select(ConversationMessage).where(
+        ConversationMessage.conversation_id == conversation.id, ConversationMessage.direction == "out")
+        .order_by(ConversationMessage.id.desc()).limit(HOLDER_LOOKBACK))
+    for row in rows:
+        event = (row.payload or {}).get("event")
+        if event == "handed_back":
+            return None
+        if event == "agent_joined" and isinstance((row.payload or {}).get("agent"), str):
+            found: str = row.payload["agent"]
+            conversation.state = {**(conversation.state or {}), "agent": found}
+            log.info("holder restored from the transcript conversation=%s agent=%s", conversation.id, found)
+            return found
+    return None
 
 
 def _ended(conversation: Conversation, now: datetime) -> bool:

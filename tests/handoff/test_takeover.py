@@ -6,6 +6,7 @@ Bot API are local HTTP servers (tests/support), so every reply crosses real HTTP
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -252,3 +253,45 @@ def test_a_voice_conversation_is_not_replied_to_in_text(runtime: Runtime, takeov
     delivery = takeover.take_over(conversation_id, "Sam")
     assert delivery.ok is False and "transferred" in delivery.detail
     assert twilio_api.messages == []
+
+
+def test_two_agents_taking_over_at_once_get_one_winner(runtime: Runtime, takeover: Takeover,
+                                                        twilio_api: TwilioRestServer) -> None:
+    conversation_id = open_conversation(runtime)
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def take(agent: str) -> None:
+        barrier.wait(timeout=10)
+        try:
+            outcomes[agent] = takeover.take_over(conversation_id, agent)
+        except TakeoverError as exc:
+            outcomes[agent] = exc.status
+
+    threads = [threading.Thread(target=take, args=(name,)) for name in ("Sam", "Ana")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["Ana", "Sam"] and list(outcomes.values()).count(409) == 1
+    winner = next(name for name, outcome in outcomes.items() if outcome != 409)
+    assert outcomes[winner] == Delivery(True, "sent sid=SM" + "1".zfill(32))
+    assert conversation_of(runtime, "sms", DRIVER).state["agent"] == winner
+    assert [m["Body"] for m in twilio_api.messages] == [f"{winner} from support has joined the conversation."]
+
+
+def test_a_bot_turn_that_ends_after_the_takeover_does_not_lose_the_agent(runtime: Runtime, takeover: Takeover,
+                                                                          twilio_api: TwilioRestServer) -> None:
+    now = datetime.now(UTC)
+    store = ConversationStore(runtime.sessions)
+    recorded = store.record_inbound(InboundMessage(channel="sms", contact=DRIVER, text="reset it please",
+                                                   delivery_id="SM-slow", received_at=now), now)
+    takeover.take_over(recorded.conversation_id, "Sam")
+    # the turn that was running (a charger reset takes seconds) saves the dialogue's state, which has no agent
+    store.finish_turn(recorded.conversation_id, recorded.message_id, recorded.state, (), now)
+    assert "agent" not in conversation_of(runtime, "sms", DRIVER).state
+    with pytest.raises(TakeoverError) as refused:
+        takeover.reply(recorded.conversation_id, "Ana", "hello")
+    assert refused.value.status == 409 and "Sam" in refused.value.detail
+    assert takeover.reply(recorded.conversation_id, "Sam", "The reset is done.").ok
+    assert conversation_of(runtime, "sms", DRIVER).state["agent"] == "Sam"
