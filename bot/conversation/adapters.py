@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from sqlalchemy.orm import Session
 
 from bot.errors import ChargerUnreachable, UnknownCharger
 from ocpp_bridge.client import BridgeClient, CommandResult
 from ocpp_bridge.commands import CommandTimeout
+
+if TYPE_CHECKING:
+    from handoff.rules import RuleSet
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +104,16 @@ class KnowledgeAdapter:
 
 
 class RulesAdapter:
-    """`handoff.rules.RuleSet` fed from the engine's facts."""
+    """`handoff.rules.RuleSet` fed from the engine's facts, and `handoff.history` for recent failures."""
 
-    def __init__(self, rules: Any) -> None:
+    def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
+
+    def recent_failures(self, session: Session, charger_id: str, now: datetime) -> int:
+        """Failed sessions on the charger within the ruleset's window (`failed_sessions_window_minutes`)."""
+        from handoff.history import recent_failures
+
+        return recent_failures(session, charger_id, now, self.rules.failed_sessions_window_minutes)
 
     def evaluate(self, facts: Mapping[str, Any]) -> Any:
         """Translate the facts into `TurnFacts` and evaluate the matrix."""
@@ -115,14 +124,16 @@ class RulesAdapter:
                               if c.get("error_code") not in (None, "", "NoError")}))
         actions = facts.get("actions") or []
         recoveries = [a for a in actions if a.get("action") in ("Reset", "ChangeAvailability", "UnlockConnector")]
-        failed = sum(1 for s in snap.get("recent_sessions") or [] if s.get("outcome") in
-                     ("failed", "rejected", "start_failed"))
+        failed = facts.get("failed_sessions_recent")
+        if failed is None:  # no history read for this turn: what the snapshot's recent sessions show
+            failed = sum(1 for s in snap.get("recent_sessions") or [] if s.get("outcome") in
+                         ("failed", "start_failed"))
         return self.rules.evaluate(TurnFacts(
             intent=facts.get("intent"), nlu_confidence=facts.get("nlu_confidence"), safety=bool(facts.get("safety")),
             error_codes=codes, driver_asked_human=facts.get("intent") == "request_human",
             recovery_attempted=bool(recoveries), recovery_verified=any(a.get("verified") for a in recoveries),
             charger_id=facts.get("charger_id"), charger_online=snap.get("online") if snap else None,
-            offline_minutes=_minutes_since(snap.get("offline_since")), failed_sessions_recent=failed,
+            offline_minutes=_minutes_since(snap.get("offline_since")), failed_sessions_recent=int(failed),
             site_id=snap.get("site_id")))
 
 
@@ -138,16 +149,36 @@ def _minutes_since(value: Any) -> float:
 
 
 class TicketsAdapter:
-    """`handoff.tickets.open_ticket` and `handoff.incidents.active_incident`."""
+    """`handoff.tickets.open_ticket` (due by the ruleset's SLA) and `handoff.incidents` for network outages."""
+
+    def __init__(self, rules: RuleSet | None = None) -> None:
+        self.rules = rules
 
     def open_ticket(self, session: Session, draft: Mapping[str, Any], now: datetime) -> Any:
         """Open (or join) a ticket from the engine's draft."""
         from handoff.tickets import TicketDraft, open_ticket
 
-        return open_ticket(session, TicketDraft(**dict(draft)), now=now)
+        sla = self.rules.sla if self.rules is not None else None
+        return open_ticket(session, TicketDraft(**dict(draft)), now=now, sla=sla)
 
-    def active_incident(self, session: Session, kind: str, now: datetime) -> Any:
-        """A known network-wide incident."""
-        from handoff.incidents import active_incident
+    def network_incident(self, session: Session, intent: str, report: Mapping[str, Any], now: datetime) -> Any:
+        """Check the network-wide rule (opening or extending its incident) and link this driver to it."""
+        from sqlalchemy import select
 
-        return active_incident(session, kind, now)
+        from handoff.incidents import check_network_incident, link_contact
+        from handoff.models import IncidentContact
+
+        rule = self.rules.network if self.rules is not None else None
+        if rule is None or intent not in rule.intents:
+            return None
+        incident = check_network_incident(session, now, self.rules)
+        if incident is None:
+            return None
+        conversation_id = report.get("conversation_id")
+        linked = session.scalars(select(IncidentContact.id).where(
+            IncidentContact.incident_id == incident.id, IncidentContact.conversation_id == conversation_id)).first()
+        if linked is None:
+            link_contact(session, incident, channel=str(report.get("channel") or ""),
+                         contact=str(report.get("contact") or ""), now=now, charger_id=report.get("charger_id"),
+                         site_id=report.get("site_id"), conversation_id=conversation_id)
+        return incident

@@ -12,8 +12,50 @@ from bot.messages import Handoff, Reply
 
 log = logging.getLogger(__name__)
 
+KNOWN_PROBLEM = "This looks like a known problem across our network, and our team is already working on it."
 TIER_WORDS = {"tier1": "our support team", "tier2": "our technical team",
               "field_engineering": "our field engineers", "platform_ops": "our operations team"}
+
+
+def recent_failures(turn: Turn) -> Optional[int]:
+    """Failed sessions on the conversation's charger within the rules' window (read once per turn)."""
+    charger_id = turn.state.charger_id
+    if charger_id is None or turn.deps.rules is None:
+        return None
+    key = f"failures:{charger_id}"
+    if key not in turn.memo:
+        try:
+            with turn.db() as session:
+                turn.memo[key] = turn.deps.rules.recent_failures(session, charger_id, turn.now)
+        except Exception:  # history is advice; the rules fall back to the snapshot's sessions
+            log.exception("recent failures unavailable conversation=%s charger=%s", turn.conversation_id,
+                          charger_id)
+            turn.memo[key] = None
+    return turn.memo[key]
+
+
+def known_incident(turn: Turn, intent: Optional[str] = None, *, fresh: bool = False) -> Optional[str]:
+    """The open network-wide incident (its ref) this driver's problem belongs to; checked and linked once per turn.
+
+    `fresh` checks again (after a ticket was opened: tickets count towards the incident and get linked to it).
+    """
+    intent = intent or turn.state.intent or turn.understood.intent
+    if not intent:
+        return None
+    key = f"incident:{intent}"
+    if fresh or key not in turn.memo:
+        charger_id = turn.state.charger_id
+        entry = turn.deps.directory.get(charger_id) if charger_id else None
+        report = {"channel": turn.message.channel, "contact": turn.message.contact, "charger_id": charger_id,
+                  "site_id": entry.site_id if entry else None, "conversation_id": turn.conversation_id}
+        try:
+            with turn.db() as session:
+                incident = turn.deps.tickets.network_incident(session, intent, report, turn.now)
+                turn.memo[key] = incident.ref if incident is not None else None
+        except Exception:  # an incident lookup is a nicety; the dialogue goes on without it
+            log.exception("incident check failed conversation=%s", turn.conversation_id)
+            turn.memo[key] = None
+    return turn.memo[key]
 
 
 def facts(turn: Turn, **extra: Any) -> dict[str, Any]:
@@ -31,6 +73,7 @@ def facts(turn: Turn, **extra: Any) -> dict[str, Any]:
         "clarifications": turn.state.clarifications,
         "safety": bool(turn.state.safety_chargers),
         "snapshot": snap or {},
+        "failed_sessions_recent": recent_failures(turn),
     }
     data.update(extra)
     return data
@@ -53,6 +96,10 @@ def open_ticket(turn: Turn, *, tier: str, priority: str, rule: str, summary: str
         snap = turn.snapshot() if state.charger_id else None
     except Exception:
         log.exception("no snapshot for ticket conversation=%s", turn.conversation_id)
+    failures = recent_failures(turn)
+    if failures:
+        summary += (f" {failures} failed session{'s' if failures != 1 else ''} on this charger recently "
+                    "(charger history and driver reports).")
     draft = {
         "channel": turn.message.channel, "contact": turn.message.contact,
         "charger_id": state.charger_id, "connector_id": state.connector_id,
@@ -73,6 +120,7 @@ def open_ticket(turn: Turn, *, tier: str, priority: str, rule: str, summary: str
     state.ticket_id = ref.id
     log.info("ticket opened conversation=%s ticket=%s tier=%s priority=%s", turn.conversation_id, ref.id,
              ref.tier, ref.priority)
+    known_incident(turn, state.intent or turn.understood.intent, fresh=True)  # after the ticket exists, so the incident links it too
     return ref
 
 
@@ -96,6 +144,8 @@ def hand_off(turn: Turn, *, tier: str, priority: str, rule: str, summary: str, n
     ref = open_ticket(turn, tier=tier, priority=priority, rule=rule, summary=summary, next_step=next_step)
     who = TIER_WORDS.get(ref.tier if ref else tier, "a colleague")
     lead = f"{intro} " if intro else ""
+    if ref is not None and known_incident(turn):
+        lead += f"{KNOWN_PROBLEM} "
     if ref is None:
         turn.say(f"{lead}I'm sorry, I could not create a support ticket just now. Please call our support line "
                  "and mention what you told me; a colleague will help.")

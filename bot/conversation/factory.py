@@ -33,9 +33,9 @@ def build_engine(runtime: Runtime, *, bridge_url: Optional[str] = None, nlu: Any
     from ocpp_bridge.client import BridgeClient
 
     bridge = ClientBridge(BridgeClient(bridge_url or settings.bridge_url, runtime.api_token, timeout=bridge_timeout))
+    rules = load_rules(settings.rules_file)
     engine = ConversationEngine(
         runtime.sessions, nlu, bridge, KnowledgeAdapter(load_knowledge()),
-        BridgePolicy(load_policy(settings.policy_file)), RulesAdapter(load_rules(settings.rules_file)),
-        TicketsAdapter())
+        BridgePolicy(load_policy(settings.policy_file)), RulesAdapter(rules), TicketsAdapter(rules))
     log.info("conversation engine ready bridge=%s", bridge.base_url)
     return engine

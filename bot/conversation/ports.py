@@ -103,10 +103,13 @@ class RuleHitLike(Protocol):
 
 
 class Rules(Protocol):
-    """The escalation matrix (`handoff.rules`)."""
+    """The escalation matrix (`handoff.rules`) and the history it judges (`handoff.history`)."""
 
     def evaluate(self, facts: Mapping[str, Any]) -> Optional[RuleHitLike]:
         """The rule that fires for these facts, or None."""
+
+    def recent_failures(self, session: Session, charger_id: str, now: datetime) -> int:
+        """Failed sessions on this charger within the rules' window (OCPP history and driver reports)."""
 
 
 class TicketRefLike(Protocol):
@@ -115,11 +118,20 @@ class TicketRefLike(Protocol):
     priority: str
 
 
+class IncidentLike(Protocol):
+    ref: str
+
+
 class Tickets(Protocol):
     """Tickets and incidents (`handoff.tickets`, `handoff.incidents`)."""
 
     def open_ticket(self, session: Session, draft: Mapping[str, Any], now: datetime) -> TicketRefLike:
-        """Open (or join, when deduplicated) a ticket from a pre-filled draft."""
+        """Open (or join, when deduplicated) a ticket from a pre-filled draft, due by the rules' SLA."""
 
-    def active_incident(self, session: Session, kind: str, now: datetime) -> Optional[Any]:
-        """A known network-wide incident of this kind, or None."""
+    def network_incident(self, session: Session, intent: str, report: Mapping[str, Any],
+                         now: datetime) -> Optional[IncidentLike]:
+        """For a problem the network-wide rule watches: check for (or open) the incident and link this driver.
+
+        `report` holds channel, contact, charger_id, site_id and conversation_id. None when the intent is
+        not one the rule watches or no incident is open.
+        """

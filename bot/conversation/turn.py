@@ -59,6 +59,7 @@ class Turn:
         self.replies: list[Reply] = []
         self.understood = Understanding("out_of_scope", 0.0)
         self._snapshots: dict[str, Optional[dict[str, Any]]] = {}
+        self.memo: dict[str, Any] = {}  # facts read once per turn (recent failures, the network incident)
 
     @property
     def requested_by(self) -> str:

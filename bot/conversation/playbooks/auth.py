@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from bot.conversation.describe import describe
-from bot.conversation.escalate import hand_off, summary_line
+from bot.conversation.escalate import hand_off, known_incident, summary_line
 from bot.conversation.playbooks import guides
 from bot.conversation.slots import need_charger
 from bot.conversation.turn import Turn
@@ -23,6 +23,14 @@ ADVICE = {
 
 def run(turn: Turn) -> None:
     """Look up the latest authorisation attempts on this charger and explain them."""
+    if known_incident(turn, "auth_failed"):
+        turn.say("There is a known problem with card and app authorisation across our network right now, and our "
+                 "team is already working on it. Please try again in a few minutes, or start with another card "
+                 "or payment method.",
+                 "There is a known problem with cards and the app across our network right now, and our team "
+                 "is working on it. Please try again in a few minutes.")
+        turn.state.intent = None
+        return
     if not need_charger(turn):
         return
     snap = turn.snapshot()

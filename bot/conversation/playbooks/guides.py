@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.conversation.escalate import known_incident
 from bot.conversation.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ def say_guides(turn: Turn, intent: str, *, limit: int = 1) -> bool:
 def run(turn: Turn) -> None:
     """Answer from the knowledge base; mention a known payment outage first."""
     intent = turn.state.intent or turn.understood.intent
-    if intent == "payment_failed" and _known_outage(turn):
+    if intent == "payment_failed" and known_incident(turn, intent):
         turn.say("There is a known problem with card payments across our network right now, and our team is "
                  "already working on it. Until it is fixed, you can start with a charging card or the app.",
                  "There is a known problem with card payments right now, and our team is working on it. "
@@ -45,11 +46,3 @@ def run(turn: Turn) -> None:
     say_guides(turn, intent)
     turn.state.intent = None
 
-
-def _known_outage(turn: Turn) -> bool:
-    try:
-        with turn.db() as session:
-            return turn.deps.tickets.active_incident(session, "network_payment_outage", turn.now) is not None
-    except Exception:  # an incident lookup is a nicety; the guide still answers
-        log.exception("incident lookup failed conversation=%s", turn.conversation_id)
-        return False

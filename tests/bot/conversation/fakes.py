@@ -207,10 +207,16 @@ class TicketRef:
     created: bool = True
 
 
+@dataclass(frozen=True)
+class Incident:
+    ref: str
+
+
 @dataclass
 class FakeTickets:
     drafts: list[dict] = field(default_factory=list)
     incident: bool = False
+    reports: list[tuple[str, dict]] = field(default_factory=list)
     broken: bool = False
 
     def open_ticket(self, session: Any, draft: dict, now: datetime) -> TicketRef:
@@ -219,5 +225,8 @@ class FakeTickets:
         self.drafts.append(dict(draft))
         return TicketRef(f"T-{len(self.drafts):06d}", draft["tier"], draft["priority"])
 
-    def active_incident(self, session: Any, kind: str, now: datetime) -> Optional[str]:
-        return "INC-1" if self.incident and kind == "network_payment_outage" else None
+    def network_incident(self, session: Any, intent: str, report: dict, now: datetime) -> Optional[Incident]:
+        if not self.incident or intent not in ("payment_failed", "auth_failed"):
+            return None
+        self.reports.append((intent, dict(report)))
+        return Incident("INC-000001")

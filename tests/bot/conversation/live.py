@@ -59,11 +59,12 @@ class LiveStack:
         self.fleet = SimulatedFleet(self.bridge.url, FLEET, self.scenario, protocol="1.6",
                                     heartbeat_interval=300)
         self.run(self.fleet.__aenter__())
+        rules = load_rules(None)
         self.engine = ConversationEngine(
             self.runtime.sessions, self.nlu,
             ClientBridge(BridgeClient(self.bridge.control_url, self.runtime.api_token, timeout=30)),
-            KnowledgeAdapter(load_knowledge()), BridgePolicy(load_policy(None)), RulesAdapter(load_rules(None)),
-            TicketsAdapter())
+            KnowledgeAdapter(load_knowledge()), BridgePolicy(load_policy(None)), RulesAdapter(rules),
+            TicketsAdapter(rules))
         return self
 
     def say(self, text: str = "", *, contact: str = "+4915199990000", **extra: Any) -> TurnResult:
