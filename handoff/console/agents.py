@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.errors import ChargeLineError
-from handoff.clock import utcnow
+from handoff.clock import as_utc, utcnow
 from handoff.console.models import ROLES, Agent
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
+LOCK_AFTER = 5  # wrong passwords in a row
+LOCK_FOR = timedelta(minutes=5)
 # checked against when the name is unknown, so a wrong name takes as long as a wrong password
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
@@ -64,7 +67,7 @@ def add_agent(session: Session, name: str, role: str, password: str, *, now: dat
     if find_agent(session, name) is not None:
         raise AgentError(f"an agent named {name!r} already exists")
     agent = Agent(name=name, role=role, password_hash=hash_password(password), active=True,
-                  created_at=now or utcnow())
+                  created_at=now or utcnow(), failed_logins=0)
     session.add(agent)
     try:
         session.flush()
@@ -97,6 +100,7 @@ def set_password(session: Session, name: str, password: str) -> Agent:
     check_password(password)
     agent = require_agent(session, name)
     agent.password_hash = hash_password(password)
+    agent.failed_logins, agent.locked_until = 0, None
     log.info("agent %s password changed", agent.name)
     return agent
 
@@ -109,12 +113,31 @@ def disable_agent(session: Session, name: str) -> Agent:
     return agent
 
 
-def authenticate(session: Session, name: str, password: str) -> Agent | None:
-    """The active agent whose name and password match, or None."""
+@dataclass(frozen=True)
+class LoginResult:
+    """A login attempt: the agent when it succeeded, else whether the name is locked for a while."""
+
+    agent: Agent | None
+    locked: bool = False
+
+
+def authenticate(session: Session, name: str, password: str, *, now: datetime | None = None) -> LoginResult:
+    """Check a name and password (the caller commits); LOCK_AFTER wrong passwords lock the name for LOCK_FOR."""
+    now = now or utcnow()
     agent = find_agent(session, name) if NAME.match(name.strip().lower()) else None
     if agent is None:
         check_password_hash(_DUMMY_HASH, password)
-        return None
-    if not check_password_hash(agent.password_hash, password) or not agent.active:
-        return None
-    return agent
+        return LoginResult(None)
+    if agent.locked_until is not None and as_utc(agent.locked_until) > now:
+        return LoginResult(None, locked=True)
+    if not check_password_hash(agent.password_hash, password):
+        agent.failed_logins = (agent.failed_logins or 0) + 1
+        if agent.failed_logins >= LOCK_AFTER:
+            agent.failed_logins, agent.locked_until = 0, now + LOCK_FOR
+            log.warning("agent %s locked for %s after %d wrong passwords", agent.name, LOCK_FOR, LOCK_AFTER)
+            return LoginResult(None, locked=True)
+        return LoginResult(None)
+    if not agent.active:
+        return LoginResult(None)
+    agent.failed_logins, agent.locked_until = 0, None
+    return LoginResult(agent)

@@ -32,6 +32,9 @@ class Agent(Base):
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # consecutive wrong passwords; at LOCK_AFTER the account waits until locked_until
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     @property
     def tiers(self) -> tuple[str, ...]:

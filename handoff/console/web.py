@@ -21,7 +21,7 @@ from flask import (
 from bot.runtime import Runtime
 from handoff.clock import iso
 from handoff.console import takeover_web
-from handoff.console.agents import authenticate
+from handoff.console.agents import LoginResult, authenticate
 from handoff.console.auth import (
     SESSION_LIFETIME,
     csrf_problem,
@@ -87,12 +87,15 @@ def login() -> Any:
         notice = "Your session has expired; please log in again." if request.args.get("expired") else None
         return render_template("console/login.html", next=next_url, notice=notice, name="")
     name, password = request.form.get("name", ""), request.form.get("password", "")
-    with _runtime().sessions() as db:
-        agent = authenticate(db, name, password) if name and password else None
-    if agent is None:
+    with _runtime().sessions() as db, db.begin():
+        result = authenticate(db, name, password) if name and password else LoginResult(None)
+    if result.locked:
+        return render_template("console/login.html", next=next_url, name=name[:64],
+                               notice="Too many wrong passwords for this name; wait a few minutes."), 429
+    if result.agent is None:
         return render_template("console/login.html", next=next_url, name=name[:64],
                                notice="Wrong name or password (or the account is disabled)."), 401
-    log_in(agent)
+    log_in(result.agent)
     return redirect(next_url)
 
 

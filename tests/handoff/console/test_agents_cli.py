@@ -34,7 +34,7 @@ def test_add_with_the_password_typed_twice_then_list(run, runtime: Runtime) -> N
     with runtime.sessions() as session:
         agent = find_agent(session, "maria")
         assert agent is not None and agent.password_hash.startswith("scrypt:")
-        assert authenticate(session, "maria", "s3cret-pass") is not None
+        assert authenticate(session, "maria", "s3cret-pass").agent is not None
 
 
 def test_add_refuses_taken_names_bad_roles_short_passwords(run) -> None:  # type: ignore[no-untyped-def]
@@ -60,7 +60,7 @@ def test_passwd_and_disable(run, runtime: Runtime) -> None:  # type: ignore[no-u
     assert disabled.exit_code == 0 and "disabled agent maria" in disabled.output
     assert "maria  field  disabled" in run("agents", "list").output
     with runtime.sessions() as session:
-        assert authenticate(session, "maria", "second-pass") is None
+        assert authenticate(session, "maria", "second-pass").agent is None
     unknown = run("agents", "disable", "nobody")
     assert unknown.exit_code == 2 and "error: no agent named 'nobody'" in unknown.output
     assert run("agents", "passwd", "nobody", "--password-stdin", input="whatever-1\n").exit_code == 2

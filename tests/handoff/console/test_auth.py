@@ -123,3 +123,14 @@ def test_the_dashboard_takes_the_console_login_and_still_the_api_token(app: Flas
     assert stranger.get("/agent/dashboard", headers={"Authorization": "Bearer test-token"}).status_code == 200
     assert stranger.get("/agent/dashboard", headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert logged_in(app, "olga").get("/agent/dashboard").status_code == 200
+
+
+def test_five_wrong_passwords_lock_the_name_for_a_while(app: Flask, agents: Runtime) -> None:
+    client = app.test_client()
+    assert [login(client, "tina", f"wrong-{n}").status_code for n in range(5)] == [401, 401, 401, 401, 429]
+    locked = login(client, "tina")
+    assert locked.status_code == 429 and "Too many wrong passwords" in locked.text
+    assert login(client, "theo").status_code == 302  # other agents are not affected
+    with agents.sessions() as session, session.begin():
+        set_password(session, "tina", PASSWORD)  # an admin resetting the password lifts the lock
+    assert login(app.test_client(), "tina").status_code == 302
