@@ -129,3 +129,21 @@ def test_the_event_stream_sends_the_queue_then_new_and_resolved_tickets(app: Fla
 def test_the_event_stream_needs_a_login(app: Flask) -> None:
     response = app.test_client().get("/agent/events")
     assert response.status_code == 302
+
+
+def test_a_stream_sends_keep_alives_and_ends_when_the_login_expires(agents: Runtime) -> None:
+    from handoff.console.auth import AgentIdentity
+    from handoff.console.events import event_stream
+
+    now = {"t": 0.0}  # a fake clock: the stream's sleeps move it, so nothing waits
+
+    def sleep(seconds: float) -> None:
+        now["t"] += seconds
+
+    stream = event_stream(agents.sessions, AgentIdentity(1, "tina", "tier1"), expires_at=5.0,
+                          options=StreamOptions(poll=1.0, keepalive=2.0, max_seconds=60),
+                          clock=lambda: now["t"], wall=lambda: now["t"], sleep=sleep)
+    chunks = list(stream)
+    assert chunks[0].startswith("retry: 2000")
+    assert chunks.count(": keep-alive\n\n") == 2
+    assert chunks[-1].startswith("event: expired")
