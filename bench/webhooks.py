@@ -67,8 +67,11 @@ class Recorder:
 async def signed_post(http: aiohttp.ClientSession, url: str, params: dict[str, str]) -> tuple[int, str, float]:
     headers = {"X-Twilio-Signature": VALIDATOR.compute_signature(url, params)}
     started = time.perf_counter()
-    async with http.post(url, data=params, headers=headers) as response:
-        body = await response.text()
+    try:
+        async with http.post(url, data=params, headers=headers) as response:
+            body = await response.text()
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # counted as an error, not a crashed run
+        return 0, repr(exc), time.perf_counter() - started
     return response.status, body, time.perf_counter() - started
 
 
@@ -165,6 +168,7 @@ def main() -> None:
         for level in (int(x) for x in args.levels.split(",")):
             print(f"measuring {level} concurrent conversations for {args.seconds:.0f} s...", flush=True)
             results["levels"][level] = asyncio.run(run_level(system.web_url, system.labels, level, args.seconds))
+            print(json.dumps(results["levels"][level]), flush=True)
     print(f"\n{'conv':>5} {'channel':<6} {'turns':>6} {'turns/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
           f"{'p99 ms':>8} {'max ms':>8} {'errors':>6} {'held':>5}")
     for level, channels in results["levels"].items():
