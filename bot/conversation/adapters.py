@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Mapping, Optional
@@ -79,17 +81,34 @@ class RenderedText:
 
 
 class KnowledgeAdapter:
-    """`bot.knowledge`'s guides rendered with the charger's context."""
+    """`bot.knowledge`'s guides rendered with the charger's context (kept `ttl` seconds: the fleet rarely changes)."""
 
-    def __init__(self, kb: Any) -> None:
+    def __init__(self, kb: Any, ttl: float = 30.0) -> None:
         self.kb = kb
+        self.ttl = ttl
+        self._contexts: dict[str, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def context(self, session: Session, charger_id: str) -> Any:
+        """The charger's `GuideContext` (label, plugs, payment methods), read at most once per `ttl`."""
+        from bot.knowledge import GuideContext
+
+        now = time.monotonic()
+        with self._lock:
+            cached = self._contexts.get(charger_id)
+        if cached is not None and now - cached[0] < self.ttl:
+            return cached[1]
+        context = GuideContext.from_fleet(session, charger_id)
+        with self._lock:
+            if len(self._contexts) > 10_000:  # chargers named by drivers are the fleet's; this bounds junk ids
+                self._contexts.clear()
+            self._contexts[charger_id] = (now, context)
+        return context
 
     def guides(self, session: Session, intent: str, entities: Mapping[str, Any],
                charger_id: Optional[str]) -> list[RenderedText]:
         """The guides for `intent`, best first."""
-        from bot.knowledge import GuideContext
-
-        context = GuideContext.from_fleet(session, charger_id) if charger_id else None
+        context = self.context(session, charger_id) if charger_id else None
         found = []
         for guide in self.kb.for_intent(intent, {k: str(v) for k, v in entities.items()}):
             chat = guide.render("chat", context)
