@@ -1,6 +1,6 @@
 """Turns per second and latency of one conversation turn (NLU + live state read + reply), in process.
 
-    .venv/bin/python bench/conversation.py [--chargers 1000] [--conversations 200] [--think 2,0]
+    .venv/bin/python bench/conversation.py [--chargers 1000] [--conversations 200] [--think 10,2,0]
                                            [--seconds 30] [--database-url postgresql+psycopg://...]
 
 The real bridge and a simulated fleet run as child processes (as deployed);
@@ -8,7 +8,8 @@ the conversation engine runs here, built by `bot.conversation.factory.build_engi
 with the real NLU, so a turn's time is the engine's own: no HTTP, no channel
 rendering. Each simulated driver is a thread with its own phone number that
 sends a message, waits for the replies, pauses `think` seconds (uniform
-0.5x-1.5x) and sends the next; `--think 0` sends back-to-back (saturation).
+0.5x-1.5x) and sends the next; `--think 0` sends back-to-back (saturation:
+turns/s is then the engine's capacity and latency is mostly queueing).
 Messages alternate between questions that read a charger's live state (won't
 start, is it working, error on the screen) and knowledge questions (paying,
 prices, plugs). On PostgreSQL a fresh schema is made for every run; only
@@ -203,8 +204,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chargers", type=int, default=1000, help="simulated chargers connected (default 1000)")
     parser.add_argument("--conversations", type=int, default=200, help="concurrent conversations (default 200)")
-    parser.add_argument("--think", default="2,0",
-                        help="seconds a driver pauses between messages, one phase per value (default 2,0)")
+    parser.add_argument("--think", default="10,2,0",
+                        help="seconds a driver pauses between messages, one phase per value (default 10,2,0: "
+                             "reading and typing, a hurried driver, back-to-back)")
     parser.add_argument("--seconds", type=float, default=30.0, help="measuring time per phase (default 30)")
     parser.add_argument("--database-url", default=None,
                         help="PostgreSQL URL (a fresh schema is made); default a SQLite file")
