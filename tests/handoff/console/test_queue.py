@@ -147,3 +147,18 @@ def test_a_stream_sends_keep_alives_and_ends_when_the_login_expires(agents: Runt
     assert chunks[0].startswith("retry: 2000")
     assert chunks.count(": keep-alive\n\n") == 2
     assert chunks[-1].startswith("event: expired")
+
+
+def test_a_ticket_without_charger_or_chat_still_has_a_page(app: Flask, agents: Runtime) -> None:
+    from handoff.clock import utcnow
+    from handoff.tickets import TicketDraft, open_ticket
+
+    with agents.sessions() as session, session.begin():
+        ref = open_ticket(session, TicketDraft(channel="voice", contact="+4915100000001", tier="tier1",
+                                               summary="Caller hung up before naming a charger.",
+                                               transcript=[{"from": "driver", "text": "hello?", "at": None}]),
+                          now=utcnow()).id
+    page = logged_in(app, "tina").get(f"/agent/tickets/{ref}")
+    assert page.status_code == 200
+    assert "Caller hung up before naming a charger." in page.text and "hello?" in page.text
+    assert "no charger state" in page.text and "Take over the chat" not in page.text
