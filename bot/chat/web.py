@@ -11,7 +11,7 @@ import logging
 import re
 import secrets
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, g, jsonify, render_template, request
@@ -72,7 +72,7 @@ def chat_turn():  # type: ignore[no-untyped-def]
     session_id = session_id or secrets.token_urlsafe(18)
     message = InboundMessage(
         channel="webchat", contact=session_id, text=text.strip(),
-        delivery_id=message_id or uuid.uuid4().hex, received_at=datetime.now(timezone.utc),
+        delivery_id=message_id or uuid.uuid4().hex, received_at=datetime.now(UTC),
         charger_hint=charger_id, button=button,
     )
     try:
@@ -107,8 +107,11 @@ def chat_messages():  # type: ignore[no-untyped-def]
             ConversationMessage.id > int(raw_after), ConversationMessage.direction.in_(("agent", "out")))
             .order_by(ConversationMessage.id).limit(POLL_PAGE)).scalars().all()
         agent = (latest.state or {}).get("agent") if latest.mode == "agent" else None
-        return jsonify(messages=[_out_of_band(r) for r in rows if _is_out_of_band(r)],
-                       last=rows[-1].id if rows else int(raw_after),
+        found = [r for r in rows if _is_out_of_band(r)]
+        # the cursor stays at the last message returned, not the last bot reply scanned: an agent's
+        # message can commit after a bot reply with a higher id, and must not be skipped
+        last = rows[-1].id if len(rows) == POLL_PAGE else (found[-1].id if found else int(raw_after))
+        return jsonify(messages=[_out_of_band(r) for r in found], last=last,
                        agent_mode=latest.mode == "agent" and latest.status == "open",
                        agent=agent if isinstance(agent, str) else None)
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from flask.testing import FlaskClient
 
+from bot.chat.web import POLL_PAGE
 from bot.conversation.store import ConversationStore
 from bot.messages import InboundMessage, Reply
 from bot.outbound import Outbound
@@ -61,7 +62,23 @@ def test_the_page_gets_the_agents_words_and_notices_but_not_the_bots_answers(run
 def test_a_session_with_no_agent_gets_an_empty_list(runtime: Runtime, client: FlaskClient) -> None:
     session, _ = chat_with_a_bot_answer(runtime)
     body = client.get(f"/api/chat/messages?session={session}").get_json()
-    assert body["messages"] == [] and body["agent_mode"] is False and body["last"] > 0
+    assert (body["messages"], body["agent_mode"], body["last"]) == ([], False, 0)
+
+
+def test_a_long_run_of_bot_replies_does_not_stall_the_cursor(runtime: Runtime, client: FlaskClient) -> None:
+    session, conversation_id = chat_with_a_bot_answer(runtime)
+    store = ConversationStore(runtime.sessions)
+    now = datetime.now(UTC)
+    many = tuple(Reply(text=f"step {i}") for i in range(POLL_PAGE + 5))
+    recorded = store.record_inbound(InboundMessage(channel="webchat", contact=session, text="more",
+                                                   delivery_id=secrets.token_hex(8), received_at=now), now)
+    store.finish_turn(conversation_id, recorded.message_id, recorded.state, many, now)
+    Takeover(runtime.sessions, Outbound()).take_over(conversation_id, "Sam")
+    first = client.get(f"/api/chat/messages?session={session}").get_json()
+    assert first["messages"] == [] and first["last"] > 0  # a full page of bot replies: move past them
+    second = client.get(f"/api/chat/messages?session={session}&after={first['last']}").get_json()
+    assert [m["event"] for m in second["messages"]] == ["agent_joined"]
+    assert second["last"] == second["messages"][0]["id"]
 
 
 @pytest.mark.parametrize(("query", "status"), [
