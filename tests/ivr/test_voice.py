@@ -1,5 +1,5 @@
 from bot.messages import Choice, Handoff, Reply
-from ivr.voice import VoiceSettings, render_listen_again, render_say, render_voice
+from ivr.voice import VoiceSettings, render_hold, render_listen_again, render_say, render_voice
 
 SETTINGS = VoiceSettings(language="en-GB", agent_queue="support", hints=("Station 12", "CCS2"))
 ACTION = "https://cl.example/twilio/voice/turn?n=2"
@@ -62,4 +62,13 @@ def test_listen_again_and_say() -> None:
         '<?xml version="1.0" encoding="UTF-8"?><Response><Say language="en-GB">Sorry.</Say>'
         '<Say language="en-GB">Please hold. A colleague will be with you shortly.</Say>'
         '<Enqueue method="POST">support</Enqueue></Response>'
+    )
+
+
+def test_a_held_turn_says_one_thing_pauses_and_comes_back() -> None:
+    assert render_hold("One moment while I check the charger.", settings=SETTINGS,
+                       redirect_url="https://cl.example/twilio/voice/wait?n=2&w=1") == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response><Say language="en-GB">One moment while I check the charger.'
+        '</Say><Pause length="2" /><Redirect method="POST">https://cl.example/twilio/voice/wait?n=2&amp;w=1</Redirect>'
+        "</Response>"
     )
