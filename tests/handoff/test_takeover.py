@@ -6,6 +6,7 @@ Bot API are local HTTP servers (tests/support), so every reply crosses real HTTP
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -295,3 +296,19 @@ def test_a_bot_turn_that_ends_after_the_takeover_does_not_lose_the_agent(runtime
     assert refused.value.status == 409 and "Sam" in refused.value.detail
     assert takeover.reply(recorded.conversation_id, "Sam", "The reset is done.").ok
     assert conversation_of(runtime, "sms", DRIVER).state["agent"] == "Sam"
+
+
+def test_the_audit_log_names_the_agent_and_masks_the_driver(runtime: Runtime, takeover: Takeover,
+                                                            twilio_api: TwilioRestServer,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    conversation_id = open_conversation(runtime)
+    with caplog.at_level(logging.INFO):
+        takeover.take_over(conversation_id, "Sam")
+        takeover.reply(conversation_id, "Sam", "call me back on +4917700000999")
+        takeover.hand_back(conversation_id, "Sam")
+    lines = [r.getMessage() for r in caplog.records if r.name in ("handoff.takeover", "bot.outbound")]
+    assert any(f"takeover conversation={conversation_id} agent=Sam" in line and "+49******678" in line
+               for line in lines)
+    assert any(f"agent reply conversation={conversation_id} agent=Sam" in line for line in lines)
+    assert any(f"hand back conversation={conversation_id} agent=Sam" in line for line in lines)
+    assert not any(DRIVER in line or "+4917700000999" in line for line in lines)  # no numbers, no texts
