@@ -106,7 +106,8 @@ class ConversationStore:
             conversation.charger_id = state.charger_id or conversation.charger_id
             conversation.ticket_id = state.ticket_id or conversation.ticket_id
             conversation.last_activity_at = now
-            if any(r.end_conversation for r in replies):
+            if any(r.end_conversation for r in replies) or (conversation.status == "closed"
+                                                            and conversation.outcome is None):
                 _close(conversation, None, now, unfinished="abandoned")
             inbound = session.get(ConversationMessage, message_id)
             if inbound is not None:
@@ -129,7 +130,11 @@ class ConversationStore:
             conversation = session.get(Conversation, conversation_id, with_for_update=True)
             if conversation is None:
                 return None
-            if conversation.outcome is None:
+            if conversation.outcome is None and outcome is None and _turn_running(session, conversation_id):
+                # the caller hung up while a turn (a reset, a ticket) was still running: its end decides
+                conversation.status, conversation.closed_at = "closed", now
+                log.info("conversation closed conversation=%s outcome=after its running turn", conversation_id)
+            elif conversation.outcome is None:
                 _close(conversation, outcome, now, unfinished="abandoned")
                 log.info("conversation closed conversation=%s outcome=%s", conversation_id, conversation.outcome)
             return conversation.outcome
@@ -210,7 +215,14 @@ def _close(conversation: Conversation, outcome: Optional[str], now: datetime, *,
     conversation.status = "closed"
     if conversation.outcome is None:
         conversation.outcome = outcome or decide_outcome(conversation, unfinished=unfinished)
-        conversation.closed_at = now
+        conversation.closed_at = conversation.closed_at or now
+
+
+def _turn_running(session: Session, conversation_id: str) -> bool:
+    """True while an inbound message of the conversation waits for its turn to finish."""
+    return session.scalar(select(ConversationMessage.id).where(
+        ConversationMessage.conversation_id == conversation_id, ConversationMessage.direction == "in",
+        ConversationMessage.processed.is_(False)).limit(1)) is not None
 
 
 def _reply_from(text: str, payload: dict[str, Any]) -> Reply:

@@ -85,3 +85,18 @@ def test_unsigned_or_incomplete_status_callbacks_are_refused(runtime: Runtime, t
     assert twilio.post("/twilio/voice/status", params, token="not-the-token").status_code == 403
     assert twilio.post("/twilio/voice/status", {"CallSid": sid}).status_code == 400
     assert (conversation(runtime).status, conversation(runtime).outcome) == ("open", None)
+
+
+def test_a_hang_up_during_a_running_turn_lets_that_turn_decide(runtime: Runtime, twilio: TwilioClient) -> None:
+    store = ConversationStore(runtime.sessions)
+    sid = new_sid("CA")
+    running = store.record_inbound(InboundMessage(channel="voice", contact=CALLER, text="it is smoking",
+                                                  delivery_id=f"{sid}:1", received_at=T0), T0)
+    assert status(twilio, sid).status_code == 204
+    assert (conversation(runtime).status, conversation(runtime).outcome) == ("closed", None)
+    handed = DialogueState(topic="safety_hazard", handed_off="T-000011", ticket_id="T-000011")
+    store.finish_turn(running.conversation_id, running.message_id, handed,
+                      (Reply(text="A colleague will call you back.",
+                             handoff=Handoff("T-000011", "field_engineering", "smoke", "P1")),), T0)
+    closed = conversation(runtime)
+    assert (closed.status, closed.outcome) == ("closed", "transferred") and closed.closed_at is not None
