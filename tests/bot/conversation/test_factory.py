@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import datetime, timezone
 
-from bot.conversation.factory import build_engine
+from bot.conversation.factory import build_engine, freeze_startup_heap
 from bot.messages import InboundMessage
 from bot.runtime import Runtime
 from tests.bot.conversation.fakes import FakeNLU
@@ -28,3 +29,12 @@ def test_the_built_engine_fails_open_when_the_bridge_is_down(sqlite_runtime: Run
     # the charger never connected: the bot says it cannot reach it and hands over with a real ticket
     assert "I can't reach Station 8 to release the cable." in result.replies[0].text
     assert result.replies[-1].handoff is not None and result.replies[-1].handoff.ticket_id.startswith("T-")
+
+
+def test_the_start_up_heap_is_frozen_once_per_process(sqlite_runtime: Runtime) -> None:
+    build_engine(sqlite_runtime, nlu=FakeNLU(), bridge_url="http://127.0.0.1:9")
+    frozen = gc.get_freeze_count()
+    assert frozen > 0
+    freeze_startup_heap()
+    build_engine(sqlite_runtime, nlu=FakeNLU(), bridge_url="http://127.0.0.1:9")
+    assert gc.get_freeze_count() == frozen
