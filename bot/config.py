@@ -45,6 +45,8 @@ class Settings:
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_api_url: str | None = None
+    twilio_sms_from: str | None = None
+    twilio_whatsapp_from: str | None = None
     telegram_bot_token: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_api_url: str = "https://api.telegram.org"
@@ -152,6 +154,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "TWILIO_ACCOUNT_SID": ("twilio_account_sid", str),
     "TWILIO_AUTH_TOKEN": ("twilio_auth_token", str),
     "TWILIO_API_URL": ("twilio_api_url", _http_url),
+    "TWILIO_SMS_FROM": ("twilio_sms_from", str),
+    "TWILIO_WHATSAPP_FROM": ("twilio_whatsapp_from", str),
     "TELEGRAM_BOT_TOKEN": ("telegram_bot_token", str),
     "TELEGRAM_WEBHOOK_SECRET": ("telegram_webhook_secret", str),
     "TELEGRAM_API_URL": ("telegram_api_url", _http_url),
