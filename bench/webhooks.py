@@ -60,7 +60,7 @@ class Recorder:
                             "p50_ms": round(pick(0.50), 1), "p95_ms": round(pick(0.95), 1),
                             "p99_ms": round(pick(0.99), 1), "max_ms": round(values[-1] * 1000, 1),
                             "mean_ms": round(statistics.fmean(values) * 1000, 1), "errors": self.errors[channel],
-                            "held": self.held[channel]}
+                            "held": self.held.get(channel, 0)}
         return out
 
 
