@@ -117,7 +117,7 @@ def running_system(*, chargers: int, database_url: str | None, workers: int = 2,
              "-b", f"127.0.0.1:{web_port}", "--log-level", "warning", *access_log, "bot.web.wsgi:app"],
             env=env, cwd=workdir))
         wait_http(f"http://127.0.0.1:{web_port}/healthz")
-        _wait_online(env, chargers, log)
+        wait_online(env["CHARGELINE_DATABASE_URL"], chargers, log)
         yield System(f"http://127.0.0.1:{web_port}", env, labels, workdir)
     finally:
         for process in reversed(processes):
@@ -130,12 +130,13 @@ def running_system(*, chargers: int, database_url: str | None, workers: int = 2,
                 process.kill()
 
 
-def _wait_online(env: dict[str, str], chargers: int, log, timeout: float = 180) -> None:  # type: ignore[no-untyped-def]
+def wait_online(database_url: str, chargers: int, log, timeout: float = 180) -> None:  # type: ignore[no-untyped-def]
+    """Poll the bridge's state table until every charger is online (or measure anyway after `timeout`)."""
     from sqlalchemy import create_engine, func, select
 
     from ocpp_bridge.models import ChargerState
 
-    engine = create_engine(env["CHARGELINE_DATABASE_URL"])
+    engine = create_engine(database_url)
     deadline = time.monotonic() + timeout
     try:
         while True:

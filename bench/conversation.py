@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench._system import BIN, free_port, postgres_schema_url, wait_http, write_fleet  # noqa: E402
+from bench._system import (BIN, free_port, postgres_schema_url, wait_http, wait_online,  # noqa: E402
+                           write_fleet)
 
 STATE = "state"
 KNOWLEDGE = "knowledge"
@@ -128,30 +129,6 @@ def running_fleet(*, chargers: int, database_url: str | None, model_dir: Path | 
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
-
-
-def wait_online(database_url: str, chargers: int, log: Any, timeout: float = 180) -> None:
-    """Poll the bridge's state table until every charger is online (or measure anyway after `timeout`)."""
-    from sqlalchemy import create_engine, func, select
-
-    from ocpp_bridge.models import ChargerState
-
-    engine = create_engine(database_url)
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            with engine.connect() as connection:
-                online = connection.scalar(select(func.count()).select_from(ChargerState)
-                                           .where(ChargerState.online.is_(True))) or 0
-            if online >= chargers:
-                log(f"{online} chargers online")
-                return
-            if time.monotonic() > deadline:
-                log(f"only {online} of {chargers} chargers online after {timeout:.0f} s; measuring anyway")
-                return
-            time.sleep(1)
-    finally:
-        engine.dispose()
 
 
 def driver(engine: Any, number: int, label: str, think: float, stop: float, rec: Recorder) -> None:
