@@ -15,7 +15,8 @@ command audit and its status history. Definitions:
   no ticket left open after the conversation (no ticket, or its ticket was
   resolved by the conversation's last activity) *and* the same driver (same
   channel and address) did not start another conversation within 48 hours of
-  this one's last activity / contacts.
+  this one's last activity *and* it was not abandoned (a call hung up
+  mid-flow, outcome `abandoned` from Twilio's status callback) / contacts.
 - **time to remote recovery**: for each contact in which the bot's remote
   command (audit `requested_by = bot:<conversation id>`) was verified, the
   time from the driver's first message to the first `Available` status the
@@ -119,6 +120,7 @@ class Contact:
     first_message_at: datetime
     human: bool
     tickets: tuple[Ticket, ...] = field(default=())
+    outcome: str | None = None  # set when the conversation was closed (bot.conversation.store)
 
 
 def site_types(session: Session) -> dict[str, str]:
@@ -152,7 +154,7 @@ def contacts(session: Session, window: Window, filters: Filters = Filters()) -> 
             id=c.id, channel=c.channel, contact=c.contact, started_at=as_utc(c.started_at),
             last_activity_at=as_utc(c.last_activity_at), charger_id=c.charger_id,
             site_type=types.get(c.charger_id or "", "none"), intent=_intent(inbound),
-            first_message_at=as_utc(inbound[0].at), human=human, tickets=tuple(linked)))
+            first_message_at=as_utc(inbound[0].at), human=human, tickets=tuple(linked), outcome=c.outcome))
     return result
 
 
@@ -188,7 +190,7 @@ def deflection(items: list[Contact]) -> Rate:
 
 
 def first_contact_resolution(session: Session, items: list[Contact]) -> Rate:
-    """Contacts with no ticket left open and no repeat contact within 48 h / contacts."""
+    """Contacts with no ticket left open, no repeat contact within 48 h and not abandoned / contacts."""
     if not items:
         return Rate(0, 0)
     last = max(c.last_activity_at for c in items) + REPEAT_CONTACT
@@ -202,7 +204,7 @@ def first_contact_resolution(session: Session, items: list[Contact]) -> Rate:
     for c in items:
         open_after = any(t.resolved_at is None or as_utc(t.resolved_at) > c.last_activity_at for t in c.tickets)
         again = any(c.started_at < at <= c.last_activity_at + REPEAT_CONTACT for at in later[(c.channel, c.contact)])
-        resolved += not open_after and not again
+        resolved += not open_after and not again and c.outcome != "abandoned"
     return Rate(resolved, len(items))
 
 

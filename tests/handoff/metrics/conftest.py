@@ -23,12 +23,12 @@ class Rows:
 
     def conversation(self, at: datetime, *, channel: str = "sms", contact: str = "+4915550000001",
                      charger_id: str | None = "CP-B1", messages: list[tuple[str, str | None, int]] | None = None,
-                     last_minutes: int = 10, ticket_ref: str | None = None) -> str:
+                     last_minutes: int = 10, ticket_ref: str | None = None, outcome: str | None = None) -> str:
         """A conversation started at `at`; messages are (direction, intent, seconds after start)."""
         cid = f"c{next(self._ids):04d}"
         self.session.add(Conversation(id=cid, channel=channel, contact=contact, mode="bot", status="closed",
                                       started_at=at, last_activity_at=at + timedelta(minutes=last_minutes),
-                                      charger_id=charger_id, ticket_id=ticket_ref, state={}))
+                                      charger_id=charger_id, ticket_id=ticket_ref, state={}, outcome=outcome))
         self.session.flush()
         for direction, intent, seconds in messages if messages is not None else [("in", "how_to_pay", 0)]:
             self.session.add(ConversationMessage(conversation_id=cid, channel=channel, direction=direction, text="...",

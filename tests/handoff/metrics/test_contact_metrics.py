@@ -62,6 +62,16 @@ def test_first_contact_resolution_excludes_open_tickets_and_repeat_contacts(rows
     assert (rate.numerator, rate.denominator, rate.value) == (3, 5, 0.6)
 
 
+def test_a_call_hung_up_mid_flow_is_not_resolved_at_first_contact(rows, session: Session) -> None:  # type: ignore[no-untyped-def]
+    rows.conversation(DAY1, channel="voice", contact="+4915550000011", outcome="abandoned",
+                      messages=[("in", "start_failure", 0), ("out", None, 1)])
+    rows.conversation(DAY1, channel="voice", contact="+4915550000012", outcome="resolved_by_bot",
+                      messages=[("in", "start_failure", 0), ("out", None, 1)])
+    session.commit()
+    rate = first_contact_resolution(session, contacts(session, WEEK))
+    assert (rate.numerator, rate.denominator) == (1, 2)
+
+
 def test_contact_volume_by_intent_channel_site_type_and_hour(rows, session: Session) -> None:  # type: ignore[no-untyped-def]
     _five_contacts(rows, session)
     volume = contact_volume(contacts(session, WEEK))
