@@ -73,7 +73,7 @@ def wait_http(url: str, timeout: float = 120) -> None:
 
 @dataclass
 class System:
-    web_url: str
+    web_url: str | None  # None when started without the web process
     env: dict[str, str]
     labels: list[str]
     workdir: Path
@@ -82,8 +82,8 @@ class System:
 @contextmanager
 def running_system(*, chargers: int, database_url: str | None, workers: int = 2, threads: int = 8,
                    model_dir: Path | None = None, log=print,
-                   access_log_path: Path | None = None) -> Iterator[System]:  # type: ignore[no-untyped-def]
-    """Bridge + simulator + gunicorn web on a fresh database; yields where the web listens."""
+                   access_log_path: Path | None = None, web: bool = True) -> Iterator[System]:  # type: ignore[no-untyped-def]
+    """Bridge + simulator (+ gunicorn web unless `web=False`) on a fresh database; yields where the web listens."""
     workdir = Path(tempfile.mkdtemp(prefix="chargeline-bench-"))
     fleet = workdir / "fleet.yml"
     labels = write_fleet(fleet, chargers)
@@ -102,8 +102,9 @@ def running_system(*, chargers: int, database_url: str | None, workers: int = 2,
         if access_log_path else []
     subprocess.run([cl, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([cl, "fleet", "import", str(fleet)], env=env, check=True, capture_output=True)
-    log("training or loading the NLU model...")
-    subprocess.run([cl, "nlu", "train"], env=env, check=True, capture_output=True)
+    if web:
+        log("training or loading the NLU model...")
+        subprocess.run([cl, "nlu", "train"], env=env, check=True, capture_output=True)
     processes: list[subprocess.Popen[bytes]] = []
     try:
         processes.append(subprocess.Popen([cl, "bridge"], env=env, cwd=workdir))
@@ -112,13 +113,14 @@ def running_system(*, chargers: int, database_url: str | None, workers: int = 2,
         processes.append(subprocess.Popen([cl, "simulate", "--url", f"ws://127.0.0.1:{ocpp_port}/ocpp",
                                            "--fleet", str(fleet), "--heartbeat", "60"], env=env, cwd=workdir,
                                           stdout=subprocess.DEVNULL))
-        processes.append(subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", str(workers), "-k", "gthread", "--threads", str(threads),
-             "-b", f"127.0.0.1:{web_port}", "--log-level", "warning", *access_log, "bot.web.wsgi:app"],
-            env=env, cwd=workdir))
-        wait_http(f"http://127.0.0.1:{web_port}/healthz")
+        if web:
+            processes.append(subprocess.Popen(
+                [str(BIN / "gunicorn"), "-w", str(workers), "-k", "gthread", "--threads", str(threads),
+                 "-b", f"127.0.0.1:{web_port}", "--log-level", "warning", *access_log, "bot.web.wsgi:app"],
+                env=env, cwd=workdir))
+            wait_http(f"http://127.0.0.1:{web_port}/healthz")
         wait_online(env["CHARGELINE_DATABASE_URL"], chargers, log)
-        yield System(f"http://127.0.0.1:{web_port}", env, labels, workdir)
+        yield System(f"http://127.0.0.1:{web_port}" if web else None, env, labels, workdir)
     finally:
         for process in reversed(processes):
             if process.poll() is None:

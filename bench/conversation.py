@@ -22,11 +22,8 @@ import argparse
 import json
 import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -37,8 +34,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench._system import (BIN, free_port, postgres_schema_url, wait_http, wait_online,  # noqa: E402
-                           write_fleet)
+from bench._system import postgres_schema_url, running_system  # noqa: E402
 
 STATE = "state"
 KNOWLEDGE = "knowledge"
@@ -95,40 +91,9 @@ def summary(rec: Recorder, seconds: float) -> dict[str, Any]:
 def running_fleet(*, chargers: int, database_url: str | None, model_dir: Path | None,
                   log: Any = print) -> Iterator[tuple[dict[str, str], list[str]]]:
     """A fresh database with the fleet, the bridge and the simulated chargers; yields the env and the labels."""
-    workdir = Path(tempfile.mkdtemp(prefix="chargeline-bench-conv-"))
-    fleet = workdir / "fleet.yml"
-    labels = write_fleet(fleet, chargers)
-    ocpp_port, control_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHARGELINE_", "TWILIO_", "TELEGRAM_"))}
-    env.update(
-        CHARGELINE_DATABASE_URL=database_url or f"sqlite:///{workdir / 'bench.db'}",
-        CHARGELINE_DATA_DIR=str(model_dir or workdir / "data"), CHARGELINE_OCPP_PORT=str(ocpp_port),
-        CHARGELINE_BRIDGE_PORT=str(control_port), CHARGELINE_BRIDGE_URL=f"http://127.0.0.1:{control_port}",
-        CHARGELINE_API_TOKEN="bench-api-token", CHARGELINE_SECRET_KEY="bench-secret",
-        CHARGELINE_LOG_LEVEL="WARNING",
-    )
-    cl = str(BIN / "chargeline")
-    subprocess.run([cl, "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run([cl, "fleet", "import", str(fleet)], env=env, check=True, capture_output=True)
-    processes: list[subprocess.Popen[bytes]] = []
-    try:
-        processes.append(subprocess.Popen([cl, "bridge"], env=env, cwd=workdir))
-        wait_http(f"http://127.0.0.1:{control_port}/healthz")
-        log(f"bridge up; connecting {chargers} simulated chargers...")
-        processes.append(subprocess.Popen([cl, "simulate", "--url", f"ws://127.0.0.1:{ocpp_port}/ocpp",
-                                           "--fleet", str(fleet), "--heartbeat", "60"], env=env, cwd=workdir,
-                                          stdout=subprocess.DEVNULL))
-        wait_online(env["CHARGELINE_DATABASE_URL"], chargers, log)
-        yield env, labels
-    finally:
-        for process in reversed(processes):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in reversed(processes):
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    with running_system(chargers=chargers, database_url=database_url, model_dir=model_dir, log=log,
+                        web=False) as system:
+        yield system.env, system.labels
 
 
 def driver(engine: Any, number: int, label: str, think: float, stop: float, rec: Recorder) -> None:
