@@ -3,55 +3,32 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Mapping
 from typing import Any
 
+from tests.support.jsonserver import JsonStandIn
 
-class BotAPIServer:
+
+class BotAPIServer(JsonStandIn):
     """Records every `POST /bot{token}/{method}` and answers as the Bot API does."""
 
     def __init__(self, token: str = "123:test-token") -> None:
         self.token = token
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.failing = False
-        server = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                length = int(self.headers.get("Content-Length", 0))
-                body = json.loads(self.rfile.read(length) or b"{}")
-                prefix = f"/bot{server.token}/"
-                if not self.path.startswith(prefix):
-                    return self._answer(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
-                method = self.path[len(prefix):]
-                server.calls.append((method, body))
-                if server.failing:
-                    return self._answer(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
-                return self._answer(200, {"ok": True, "result": {"message_id": len(server.calls)}})
-
-            def _answer(self, status: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._httpd.server_port}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self._thread.start()
+    def answer(self, path: str, headers: Mapping[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
+        prefix = f"/bot{self.token}/"
+        if not path.startswith(prefix):
+            return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        self.calls.append((path[len(prefix):], json.loads(body or b"{}")))
+        if self.failing:
+            return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+        return 200, {"ok": True, "result": {"message_id": len(self.calls)}}
 
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         return [body for name, body in self.calls if name == method]
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
 
 def update(update_id: int, chat_id: int = 4242, **message: Any) -> dict[str, Any]:
