@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -226,3 +226,23 @@ def fleet_sqlite_runtime(tmp_path: Path) -> Iterator[Runtime]:
                        announce=False)
     yield rt
     rt.close()
+
+
+@pytest.fixture
+def twilio_api():  # type: ignore[no-untyped-def]
+    """Twilio's REST API as a local HTTP server (outbound messages land in `.messages`)."""
+    from tests.support.twilio_rest import TwilioRestServer
+
+    server = TwilioRestServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bot_api():  # type: ignore[no-untyped-def]
+    """Telegram's Bot API as a local HTTP server (calls land in `.calls`)."""
+    from tests.support.telegram import BotAPIServer
+
+    server = BotAPIServer()
+    yield server
+    server.stop()

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-
-import pytest
 
 from bot.channels.optout import set_opted_out
 from bot.channels.twilio_rest import TwilioSender
@@ -17,20 +14,6 @@ from tests.support.twilio_rest import ACCOUNT_SID, AUTH_TOKEN, TwilioRestServer
 
 DRIVER = "+4915112345678"
 OURS = "+4930111222"
-
-
-@pytest.fixture
-def twilio_api() -> Iterator[TwilioRestServer]:
-    server = TwilioRestServer()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def bot_api() -> Iterator[BotAPIServer]:
-    server = BotAPIServer()
-    yield server
-    server.stop()
 
 
 def twilio_outbound(server: TwilioRestServer, **kwargs: object) -> Outbound:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,13 +32,6 @@ from tests.support.twilio_rest import ACCOUNT_SID, AUTH_TOKEN, TwilioRestServer
 DRIVER = "+4915112345678"
 OUR_NUMBER = "+4930111222"
 SECRET = "webhook-secret-123"
-
-
-@pytest.fixture
-def twilio_api() -> Iterator[TwilioRestServer]:
-    server = TwilioRestServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

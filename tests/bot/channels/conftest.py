@@ -1,11 +1,9 @@
-from typing import Iterator
 
 import pytest
 
 from bot.runtime import Runtime
 from tests.support.engine import RecordingEngine
 from tests.support.twilio import TwilioClient, twilio_for
-from tests.support.twilio_rest import TwilioRestServer
 
 
 @pytest.fixture
@@ -30,9 +28,3 @@ def live(runtime: Runtime, trained_nlu, request: pytest.FixtureRequest):  # type
     stack.stop()
 
 
-@pytest.fixture
-def twilio_api() -> Iterator[TwilioRestServer]:
-    """Twilio's REST API as a local HTTP server (outbound messages land in `.messages`)."""
-    server = TwilioRestServer()
-    yield server
-    server.stop()

@@ -2,7 +2,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from flask.testing import FlaskClient
@@ -13,13 +12,6 @@ from tests.support.engine import RecordingEngine
 from tests.support.telegram import BotAPIServer, button_press, update
 
 SECRET = "webhook-secret-123"
-
-
-@pytest.fixture
-def bot_api() -> Iterator[BotAPIServer]:
-    server = BotAPIServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
