@@ -19,12 +19,8 @@ def twilio(runtime: Runtime, engine: RecordingEngine) -> TwilioClient:
 @pytest.fixture
 def live(runtime: Runtime, trained_nlu, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     """The real engine on the real bridge and a simulated fleet playing the test's scenario (SQLite and PostgreSQL)."""
-    from bot.fleet import import_fleet, parse_fleet_file
-    from tests.bot.conversation.live import FLEET, LiveStack
+    from tests.bot.conversation.live import live_stack
 
-    import_fleet(runtime.sessions, parse_fleet_file(FLEET))
-    stack = LiveStack(runtime, getattr(request, "param", None) or {}, trained_nlu).start()
-    yield stack
-    stack.stop()
+    yield from live_stack(runtime, request, trained_nlu)
 
 

@@ -110,9 +110,6 @@ def real_nlu(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
 def live(fleet_runtime: Runtime, request: pytest.FixtureRequest, real_nlu):  # type: ignore[no-untyped-def]
     """The real bridge on real ports, a simulated fleet playing the test's scenario, and the engine
     (on SQLite and, when configured, PostgreSQL)."""
-    from tests.bot.conversation.live import LiveStack
+    from tests.bot.conversation.live import live_stack
 
-    scenario = getattr(request, "param", None) or {}  # parametrize("live", [scenario], indirect=True)
-    stack = LiveStack(fleet_runtime, scenario, real_nlu).start()
-    yield stack
-    stack.stop()
+    yield from live_stack(fleet_runtime, request, real_nlu, with_fleet=False)

@@ -8,7 +8,7 @@ import threading
 from concurrent.futures import Future
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Awaitable, Mapping, TypeVar
+from typing import Any, Awaitable, Iterator, Mapping, TypeVar
 
 from bot.conversation.adapters import (
     BridgePolicy,
@@ -84,3 +84,17 @@ class LiveStack:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(10)
             self.loop.close()
+
+
+def live_stack(runtime: Runtime, request: Any, nlu: Any, *, with_fleet: bool = True) -> Iterator[LiveStack]:
+    """Body of the `live` fixtures: the stack playing the test's scenario (`parametrize("live", [scenario],
+    indirect=True)`), after importing the test fleet unless the runtime already holds it."""
+    if with_fleet:
+        from bot.fleet import import_fleet, parse_fleet_file
+
+        import_fleet(runtime.sessions, parse_fleet_file(FLEET))
+    stack = LiveStack(runtime, getattr(request, "param", None) or {}, nlu).start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
