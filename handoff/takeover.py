@@ -3,8 +3,8 @@
 The one interface the agent console calls. Every message is stored before it
 is sent, so a channel that is down loses nothing: the console shows the
 delivery failure and the transcript keeps the words. Who holds a conversation
-is kept in its state JSON (`state["agent"]`); each agent message names its
-agent in its payload, so the audit trail survives a later hand back.
+is kept in `conversations.agent`; each agent message names its agent in its
+payload, so the audit trail survives a later hand back.
 
 Join and hand-back notices are stored as bot messages (`direction="out"`) with
 `payload["event"]`: they are automatic, and the SLA metrics count only an
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 MAX_REPLY = 1600  # one SMS body at Twilio's limit; longer texts are split by nobody, so refuse them
 MAX_AGENT_NAME = 64
 MESSAGES_PAGE = 500
-HOLDER_LOOKBACK = 50  # bot messages searched for the last join notice when the state lost the holder
 BACK_TO_BOT = "You are back with the ChargeLine assistant. Tell me if there is anything else I can help with."
 SENDERS = {"in": "driver", "out": "bot", "agent": "agent"}
 
@@ -91,14 +90,13 @@ class Takeover:
             # a conditional UPDATE decides between two agents clicking at once, on SQLite and PostgreSQL alike
             won = cast("CursorResult[Any]", session.execute(
                 update(Conversation).where(Conversation.id == conversation_id, Conversation.mode != "agent")
-                .values(mode="agent", last_activity_at=now).execution_options(synchronize_session=False))).rowcount
+                .values(mode="agent", agent=agent, last_activity_at=now).execution_options(synchronize_session=False))).rowcount
             session.refresh(conversation)
             holder = _holder(session, conversation)
             if not won and holder == agent:
                 return Delivery(True, "you already have this conversation")
             if not won and holder is not None:
                 raise TakeoverError(409, f"{holder} already has this conversation")
-            conversation.state = {**(conversation.state or {}), "agent": agent, "agent_since": iso(now)}
             stored = self._store(session, conversation, "out", joined_text(agent), now,
                                  {"event": "agent_joined", "agent": agent})
         log.info("takeover conversation=%s agent=%s channel=%s contact=%s", conversation_id, agent,
@@ -130,9 +128,7 @@ class Takeover:
         with transaction(self.sessions) as session:
             conversation = self._get(session, conversation_id)
             self._check_holder(session, conversation, agent)
-            conversation.mode = "bot"
-            state = {k: v for k, v in (conversation.state or {}).items() if k not in ("agent", "agent_since")}
-            conversation.state = state
+            conversation.mode, conversation.agent = "bot", None
             if _ended(conversation, now):  # nobody to tell; just release it
                 log.info("hand back of ended conversation=%s agent=%s", conversation_id, agent)
                 return Delivery(True, "the conversation had ended; nothing was sent")
@@ -172,7 +168,7 @@ class Takeover:
             raise TakeoverError(409, "the conversation is not in agent mode; take it over first")
         holder = _holder(session, conversation)
         if holder is None:  # taken over outside this service (or the record is lost): the first to act holds it
-            conversation.state = {**(conversation.state or {}), "agent": agent}
+            conversation.agent = agent
         elif holder != agent:
             raise TakeoverError(409, f"{holder} has this conversation")
 
@@ -213,30 +209,8 @@ def _agent_name(agent: str) -> str:
 
 
 def _holder(session: Session, conversation: Conversation) -> str | None:
-    """The agent holding an agent-mode conversation, from its state or else from the last join notice.
-
-    A bot turn that was still running when the agent took over saves the dialogue's own state at its
-    end, which knows nothing of agents; the notices in the transcript still tell who joined, so the
-    state is repaired from them.
-    """
-    if conversation.mode != "agent":
-        return None
-    agent = (conversation.state or {}).get("agent")
-    if isinstance(agent, str) and agent:
-        return agent
-    rows = session.scalars(select(ConversationMessage).where(
-        ConversationMessage.conversation_id == conversation.id, ConversationMessage.direction == "out")
-        .order_by(ConversationMessage.id.desc()).limit(HOLDER_LOOKBACK))
-    for row in rows:
-        event = (row.payload or {}).get("event")
-        if event == "handed_back":
-            return None
-        if event == "agent_joined" and isinstance((row.payload or {}).get("agent"), str):
-            found: str = row.payload["agent"]
-            conversation.state = {**(conversation.state or {}), "agent": found}
-            log.info("holder restored from the transcript conversation=%s agent=%s", conversation.id, found)
-            return found
-    return None
+    """The agent holding an agent-mode conversation."""
+    return conversation.agent if conversation.mode == "agent" else None
 
 
 def _ended(conversation: Conversation, now: datetime) -> bool:

@@ -106,7 +106,7 @@ def chat_messages():  # type: ignore[no-untyped-def]
             Conversation.channel == "webchat", Conversation.contact == session_id,
             ConversationMessage.id > int(raw_after), ConversationMessage.direction.in_(("agent", "out")))
             .order_by(ConversationMessage.id).limit(POLL_PAGE)).scalars().all()
-        agent = (latest.state or {}).get("agent") if latest.mode == "agent" else None
+        agent = latest.agent if latest.mode == "agent" else None
         found = [r for r in rows if _is_out_of_band(r)]
         # the cursor stays at the last message returned, not the last bot reply scanned: an agent's
         # message can commit after a bot reply with a higher id, and must not be skipped

@@ -28,6 +28,8 @@ class Conversation(Base):
     last_activity_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     charger_id: Mapped[Optional[str]] = mapped_column(String(64))
     ticket_id: Mapped[Optional[str]] = mapped_column(String(32))
+    # the agent holding it while mode is "agent" (never in `state`, which each bot turn rewrites)
+    agent: Mapped[Optional[str]] = mapped_column(String(64))
     # the dialogue state between turns (slots, what the bot asked, actions taken)
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     outcome: Mapped[Optional[str]] = mapped_column(String(16))

@@ -55,7 +55,7 @@ def chat_state(conversation_id: str, agent: AgentIdentity) -> dict[str, Any] | N
         conversation = db.get(Conversation, conversation_id)
         if conversation is None:
             return None
-        holder = (conversation.state or {}).get("agent") if conversation.mode == "agent" else None
+        holder = conversation.agent if conversation.mode == "agent" else None
         return {"id": conversation.id, "channel": conversation.channel, "mode": conversation.mode,
                 "holder": holder, "mine": holder == agent.name, "open": conversation.status == "open",
                 "available": _takeover() is not None}

@@ -92,7 +92,7 @@ def test_an_agent_takes_over_an_sms_chat_and_the_reply_reaches_twilio(
     with runtime.sessions() as session:
         conversation = session.get(Conversation, conversation_id)
         assert conversation is not None
-        assert (conversation.mode, conversation.state["agent"]) == ("agent", "Sam")
+        assert (conversation.mode, conversation.agent) == ("agent", "Sam")
         row = session.get(ConversationMessage, lines[-1]["id"])
         assert row is not None and row.direction == "agent" and row.payload["delivered"] is True
     # the transcript the rest of ChargeLine reads shows the agent's words as from=agent
@@ -269,7 +269,7 @@ def test_two_agents_taking_over_at_once_get_one_winner(runtime: Runtime, takeove
     assert sorted(outcomes) == ["Ana", "Sam"] and list(outcomes.values()).count(409) == 1
     winner = next(name for name, outcome in outcomes.items() if outcome != 409)
     assert outcomes[winner] == Delivery(True, "sent sid=SM" + "1".zfill(32))
-    assert conversation_of(runtime, "sms", DRIVER).state["agent"] == winner
+    assert conversation_of(runtime, "sms", DRIVER).agent == winner
     assert [m["Body"] for m in twilio_api.messages] == [f"{winner} from support has joined the conversation."]
 
 
@@ -287,7 +287,7 @@ def test_a_bot_turn_that_ends_after_the_takeover_does_not_lose_the_agent(runtime
         takeover.reply(recorded.conversation_id, "Ana", "hello")
     assert refused.value.status == 409 and "Sam" in refused.value.detail
     assert takeover.reply(recorded.conversation_id, "Sam", "The reset is done.").ok
-    assert conversation_of(runtime, "sms", DRIVER).state["agent"] == "Sam"
+    assert conversation_of(runtime, "sms", DRIVER).agent == "Sam"
 
 
 def test_the_audit_log_names_the_agent_and_masks_the_driver(runtime: Runtime, takeover: Takeover,
