@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Optional
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,17 +55,19 @@ class ConversationStore:
         """Store the driver's message before anything else; a repeated delivery is reported, not stored."""
         try:
             with transaction(self.sessions) as session:
-                conversation = self._current(session, message.channel, message.contact, now)
-                row = ConversationMessage(
-                    conversation_id=conversation.id, channel=message.channel, delivery_id=message.delivery_id,
-                    direction="in", text=message.text or message.digits or "", at=now, processed=False,
-                    payload=_inbound_payload(message))
-                session.add(row)
-                conversation.last_activity_at = now
+                found = self._touch_current(session, message.channel, message.contact, now)
+                if found is None:
+                    conversation = self._current(session, message.channel, message.contact, now)
+                    conversation.last_activity_at = now
+                    session.flush()
+                    found = (conversation.id, conversation.mode, conversation.state)
+                conversation_id, mode, state = found
                 # the unique (channel, delivery_id) constraint decides under concurrency, not a prior check
-                session.flush()
-                return Recorded(conversation.id, row.id, False, conversation.mode,
-                                DialogueState.from_json(conversation.state))
+                message_id = session.execute(insert(ConversationMessage).values(
+                    conversation_id=conversation_id, channel=message.channel, delivery_id=message.delivery_id,
+                    direction="in", text=message.text or message.digits or "", at=now, processed=False,
+                    payload=_inbound_payload(message)).returning(ConversationMessage.id)).scalar_one()
+                return Recorded(conversation_id, message_id, False, mode, DialogueState.from_json(state))
         except IntegrityError:
             with self.sessions() as session:
                 existing = session.scalar(select(ConversationMessage).where(
@@ -75,6 +77,23 @@ class ConversationStore:
                     raise
                 log.info("duplicate delivery conversation=%s channel=%s", existing.conversation_id, message.channel)
                 return Recorded(existing.conversation_id, existing.id, True, "bot", DialogueState())
+
+    def _touch_current(self, session: Session, channel: str, contact: str,
+                       now: datetime) -> Optional[tuple[str, str, Any]]:
+        """Mark the contact's open, still-fresh conversation active in one statement: (id, mode, state) or None.
+
+        The common case of every turn; opening or expiring a conversation takes the slower `_current`.
+        """
+        latest = (select(Conversation.id).where(Conversation.channel == channel, Conversation.contact == contact)
+                  .order_by(Conversation.last_activity_at.desc()).limit(1).scalar_subquery())
+        row = session.execute(
+            update(Conversation)
+            .where(Conversation.id == latest, Conversation.status == "open",
+                   Conversation.last_activity_at > now - self.idle)
+            .values(last_activity_at=now)
+            .returning(Conversation.id, Conversation.mode, Conversation.state)
+            .execution_options(synchronize_session=False)).first()
+        return (row.id, row.mode, row.state) if row is not None else None
 
     def _current(self, session: Session, channel: str, contact: str, now: datetime) -> Conversation:
         latest = session.scalar(
@@ -98,26 +117,31 @@ class ConversationStore:
                     replies: tuple[Reply, ...], now: datetime, *, intent: Optional[str] = None,
                     confidence: Optional[float] = None) -> None:
         """Save the new state and the bot's replies, and mark the inbound message processed."""
+        values: dict[str, Any] = {"state": state.to_json(), "last_activity_at": now}
+        if state.charger_id:
+            values["charger_id"] = state.charger_id
+        if state.ticket_id:
+            values["ticket_id"] = state.ticket_id
         with transaction(self.sessions) as session:
-            conversation = session.get(Conversation, conversation_id)
-            if conversation is None:
+            row = session.execute(
+                update(Conversation).where(Conversation.id == conversation_id).values(**values)
+                .returning(Conversation.channel, Conversation.status, Conversation.outcome)
+                .execution_options(synchronize_session=False)).first()
+            if row is None:
                 raise LookupError(conversation_id)
-            conversation.state = state.to_json()
-            conversation.charger_id = state.charger_id or conversation.charger_id
-            conversation.ticket_id = state.ticket_id or conversation.ticket_id
-            conversation.last_activity_at = now
-            if any(r.end_conversation for r in replies) or (conversation.status == "closed"
-                                                            and conversation.outcome is None):
-                _close(conversation, None, now, unfinished="abandoned")
-            inbound = session.get(ConversationMessage, message_id)
-            if inbound is not None:
-                inbound.processed = True
-                inbound.intent = intent
-                inbound.confidence = confidence
-            for reply in replies:
-                session.add(ConversationMessage(
-                    conversation_id=conversation_id, channel=conversation.channel, delivery_id=None,
-                    direction="out", text=reply.text, at=now, processed=True, payload=_reply_payload(reply)))
+            if any(r.end_conversation for r in replies) or (row.status == "closed" and row.outcome is None):
+                conversation = session.get(Conversation, conversation_id)  # rare: the whole row decides the outcome
+                if conversation is not None:
+                    _close(conversation, None, now, unfinished="abandoned")
+            session.execute(
+                update(ConversationMessage).where(ConversationMessage.id == message_id)
+                .values(processed=True, intent=intent, confidence=confidence)
+                .execution_options(synchronize_session=False))
+            if replies:
+                session.execute(insert(ConversationMessage), [
+                    {"conversation_id": conversation_id, "channel": row.channel, "delivery_id": None,
+                     "direction": "out", "text": reply.text, "at": now, "processed": True,
+                     "payload": _reply_payload(reply)} for reply in replies])
 
     def close(self, conversation_id: str, outcome: Optional[str], now: datetime) -> Optional[str]:
         """Close the conversation with `outcome` (decided from the conversation when None); idempotent.
