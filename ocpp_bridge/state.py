@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Optional
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from bot.fleet.models import Charger, Site
+from bot.fleet.models import Charger, Connector, Site
 from ocpp_bridge.models import ChargerState, ChargingSession, ConnectorState
 
 RECENT_SESSIONS = 10
@@ -28,35 +29,67 @@ def _session(row: ChargingSession) -> dict[str, Any]:
     }
 
 
-def charger_snapshot(session: Session, charger_id: str) -> dict[str, Any] | None:
-    """The contracts.md `GET /api/chargers/{id}` shape, or None for a charger nobody knows."""
+@dataclass(frozen=True)
+class ChargerSpec:
+    """What the fleet file says about a charger: it changes only on `chargeline fleet import`, so it can be cached."""
+
+    label: Optional[str]
+    site_id: Optional[str]
+    site_type: Optional[str]
+    connectors: tuple[tuple[int, Optional[str], Optional[float]], ...]  # (id, type, max_kw), by id
+
+
+def load_charger_spec(session: Session, charger_id: str) -> ChargerSpec | None:
+    """One charger's spec (three small queries), or None when the fleet has no such charger."""
     charger = session.get(Charger, charger_id)
-    state = session.get(ChargerState, charger_id)
-    if charger is None and state is None:
+    if charger is None:
         return None
-    site = session.get(Site, charger.site_id) if charger is not None else None
+    site = session.get(Site, charger.site_id) if charger.site_id is not None else None
+    return ChargerSpec(charger.label, charger.site_id, site.type if site is not None else None,
+                       tuple(sorted((c.connector_id, c.type, c.max_kw) for c in charger.connectors)))
+
+
+def load_charger_specs(session: Session) -> dict[str, ChargerSpec]:
+    """Every charger's spec in three queries, for a cache of the whole fleet."""
+    site_types: dict[str, Optional[str]] = {row.id: row.type for row in session.execute(select(Site.id, Site.type))}
+    connectors: dict[str, list[tuple[int, Optional[str], Optional[float]]]] = {}
+    for row in session.execute(select(Connector.charger_id, Connector.connector_id, Connector.type,
+                                      Connector.max_kw)):
+        connectors.setdefault(row.charger_id, []).append((row.connector_id, row.type, row.max_kw))
+    return {row.id: ChargerSpec(row.label, row.site_id, site_types.get(row.site_id) if row.site_id else None,
+                                tuple(sorted(connectors.get(row.id, ()))))
+            for row in session.execute(select(Charger.id, Charger.label, Charger.site_id))}
+
+
+def charger_snapshot(session: Session, charger_id: str, spec: ChargerSpec | None = None) -> dict[str, Any] | None:
+    """The contracts.md `GET /api/chargers/{id}` shape, or None for a charger nobody knows.
+
+    `spec` is the charger's fleet data when the caller holds a cached copy; without it, it is read here.
+    """
+    if spec is None:
+        spec = load_charger_spec(session, charger_id)
+    state = session.get(ChargerState, charger_id)
+    if spec is None and state is None:
+        return None
     reported = {row.connector_id: row for row in session.scalars(
         select(ConnectorState).where(ConnectorState.charger_id == charger_id))}
     connectors = []
-    declared = {c.connector_id: c for c in charger.connectors} if charger is not None else {}
+    declared = {cid: (kind, max_kw) for cid, kind, max_kw in spec.connectors} if spec is not None else {}
     for cid in sorted(set(declared) | {c for c in reported if c != 0}):
-        row, spec = reported.get(cid), declared.get(cid)
+        row, (kind, max_kw) = reported.get(cid), declared.get(cid, (None, None))
         connectors.append({
-            "id": cid, "type": spec.type if spec else None, "max_kw": spec.max_kw if spec else None,
+            "id": cid, "type": kind, "max_kw": max_kw,
             "status": row.status if row else "Unknown", "error_code": row.error_code if row else None,
             "vendor_error_code": row.vendor_error_code if row else None, "info": row.info if row else None,
             "since": _iso(row.since) if row else None,
         })
     whole = reported.get(0)
-    sessions = list(session.scalars(select(ChargingSession).where(ChargingSession.charger_id == charger_id)
-                                    .order_by(ChargingSession.id.desc()).limit(RECENT_SESSIONS)))
-    active = [_session(s) for s in session.scalars(select(ChargingSession).where(
-        ChargingSession.charger_id == charger_id, ChargingSession.outcome == "active").order_by(ChargingSession.id))]
+    sessions, active = _recent_and_active_sessions(session, charger_id)
     return {
         "id": charger_id,
-        "label": charger.label if charger is not None else None,
-        "site_id": charger.site_id if charger is not None else None,
-        "site_type": site.type if site is not None else None,
+        "label": spec.label if spec is not None else None,
+        "site_id": spec.site_id if spec is not None else None,
+        "site_type": spec.site_type if spec is not None else None,
         "online": bool(state and state.online),
         "online_since": _iso(state.online_since) if state and state.online else None,
         "offline_since": _iso(state.offline_since) if state and not state.online else None,
@@ -75,3 +108,18 @@ def charger_snapshot(session: Session, charger_id: str) -> dict[str, Any] | None
         "active_transactions": active,
         "recent_sessions": [_session(s) for s in sessions],
     }
+
+
+def _recent_and_active_sessions(session: Session, charger_id: str) -> tuple[list[ChargingSession],
+                                                                           list[dict[str, Any]]]:
+    """The newest sessions (newest first) and the active ones (oldest first), in one query."""
+    newest = (select(ChargingSession.id).where(ChargingSession.charger_id == charger_id)
+              .order_by(ChargingSession.id.desc()).limit(RECENT_SESSIONS))
+    rows = list(session.scalars(select(ChargingSession).where(
+        ChargingSession.charger_id == charger_id,
+        or_(ChargingSession.outcome == "active", ChargingSession.id.in_(newest)))
+        .order_by(ChargingSession.id.desc())))
+    # the newest ids all sort before any older active session, so the first rows are the recent ones
+    recent = rows[:RECENT_SESSIONS]
+    active = [_session(row) for row in reversed(rows) if row.outcome == "active"]
+    return recent, active

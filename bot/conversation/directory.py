@@ -1,9 +1,11 @@
-"""The fleet's chargers (id, label, site) held in memory for a few seconds, shared by every turn of an engine.
+"""The fleet's chargers (id, label, site, connectors) held in memory for a few seconds, shared by every turn.
 
 Resolving "station 12" used to load all chargers from the database on every
 turn; with a thousand chargers that was half of a turn's time. The fleet
 changes only on `chargeline fleet import`, so a copy up to `ttl` seconds old
-is good enough (`invalidate` drops it at once).
+is good enough (`invalidate` drops it at once). The same copy gives each
+charger's `ChargerSpec`, so a live-state snapshot reads only what the
+chargers report.
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.fleet.models import Charger
+from ocpp_bridge.state import ChargerSpec, load_charger_specs
 
 DEFAULT_TTL = 30.0
 
@@ -39,8 +40,9 @@ def norm(text: str) -> str:
 class Fleet:
     """An immutable index of the chargers: by normalised id or label, and by the numbers they carry."""
 
-    def __init__(self, entries: list[Entry]) -> None:
+    def __init__(self, entries: list[Entry], specs: dict[str, ChargerSpec] | None = None) -> None:
         self.entries = entries
+        self.specs = specs or {}
         self.by_id = {e.id: e for e in entries}
         self.by_name: dict[str, Entry] = {}
         self.by_number: dict[str, list[Entry]] = {}
@@ -62,9 +64,10 @@ class Fleet:
 
 
 def load_fleet(session: Session) -> Fleet:
-    """Read every charger's id, label and site in one query (ordered by id, like the fleet listing)."""
-    rows = session.execute(select(Charger.id, Charger.label, Charger.site_id).order_by(Charger.id)).all()
-    return Fleet([Entry(row.id, row.label or "", row.site_id) for row in rows])
+    """Read every charger with its site and connectors (three queries); entries in id order, like the listing."""
+    specs = load_charger_specs(session)
+    return Fleet([Entry(charger_id, specs[charger_id].label or "", specs[charger_id].site_id)
+                  for charger_id in sorted(specs)], specs)
 
 
 class ChargerDirectory:
@@ -94,6 +97,10 @@ class ChargerDirectory:
     def get(self, charger_id: str) -> Entry | None:
         """One charger by id, or None when the copy lacks it."""
         return self.fleet().by_id.get(charger_id)
+
+    def spec(self, charger_id: str) -> ChargerSpec | None:
+        """One charger's fleet data for a snapshot, or None when the copy lacks it (the snapshot reads it)."""
+        return self.fleet().specs.get(charger_id)
 
     def invalidate(self) -> None:
         """Forget the copy (after a fleet import, or when a charger is missing)."""

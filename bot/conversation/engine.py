@@ -26,6 +26,7 @@ from bot.conversation.playbooks.safety import INSTRUCTIONS
 from bot.conversation.ports import NLU, Bridge, Knowledge, Policy, Rules, Tickets
 from bot.conversation.store import IDLE_TIMEOUT, ConversationStore, Recorded
 from bot.conversation.turn import Deps, Turn
+from bot.db import read_sessions
 from bot.errors import NLUUnavailable
 from bot.logs import mask_phone
 from bot.messages import InboundMessage, Reply, TurnResult
@@ -53,7 +54,7 @@ class ConversationEngine:
                  fleet_ttl: float = DEFAULT_TTL) -> None:
         self.store = ConversationStore(sessions, idle)
         self.directory = ChargerDirectory(sessions, fleet_ttl)
-        self.deps = Deps(sessions=sessions, nlu=nlu, bridge=bridge, knowledge=knowledge, policy=policy,
+        self.deps = Deps(sessions=sessions, reads=read_sessions(sessions), nlu=nlu, bridge=bridge, knowledge=knowledge, policy=policy,
                          rules=rules, tickets=tickets, store=self.store, clock=clock, directory=self.directory)
 
     def handle(self, message: InboundMessage) -> TurnResult:

@@ -25,6 +25,7 @@ class Deps:
     """Everything a turn may consult; built once by the engine."""
 
     sessions: sessionmaker[Session]
+    reads: sessionmaker[Session]  # autocommit sessions for reads that need no transaction
     nlu: NLU
     bridge: Bridge
     knowledge: Knowledge
@@ -92,8 +93,9 @@ class Turn:
         if charger_id is None:
             return None
         if fresh or charger_id not in self._snapshots:
-            with self.db() as session:
-                self._snapshots[charger_id] = self.deps.bridge.snapshot(session, charger_id)
+            spec = self.deps.directory.spec(charger_id)
+            with self.deps.reads() as session:
+                self._snapshots[charger_id] = self.deps.bridge.snapshot(session, charger_id, spec)
         return self._snapshots[charger_id]
 
     def label(self, charger_id: str | None = None) -> str:
