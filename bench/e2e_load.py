@@ -28,7 +28,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._system import postgres_schema_url, running_system
-from bench.webhooks import Recorder, script, sms_driver, voice_driver
+from bench.webhooks import START_SPREAD_S, Recorder, script, sms_driver, voice_driver
 
 KNEE_MS = 500.0
 
@@ -38,6 +38,7 @@ async def chat_driver(http: aiohttp.ClientSession, base: str, number: int, label
     """One web chat user: a session, a message about every second, each with its own message id."""
     session: str | None = None
     lines, n = script(label), 0
+    await asyncio.sleep(random.uniform(0, START_SPREAD_S))  # like the SMS and voice drivers
     while time.monotonic() < stop:
         message_id = f"W{number:09d}-{n:06d}"
         body: dict[str, Any] = {"text": lines[n % len(lines)], "message_id": message_id}
