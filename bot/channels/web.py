@@ -84,7 +84,8 @@ def twilio_sms() -> Response:
         log.exception("no conversation engine channel=%s contact=%s", channel, mask_phone(contact))
         return twiml(render_sms([Reply(text=APOLOGY)]))
     sender_api = _twilio_sender()
-    deliver = _later(sender_api, to=sender, from_=form.get("To", ""), whatsapp=whatsapp) if sender_api else None
+    deliver = _later(sender_api, to=sender, from_=form.get("To", ""), whatsapp=whatsapp,
+                     sessions=g.runtime.sessions) if sender_api else None
     result: TurnResult | None
     if deliver is None:  # no way to text later: answer in the webhook, however long the turn takes
         result = _safe_turn(engine, message)
@@ -127,14 +128,26 @@ def _chat_link(public_url: str, charger_id: str | None) -> str:
     return f"{public_url}/chat" + (f"?charger={charger_id}" if charger_id else "")
 
 
-def _later(api: TwilioSender, *, to: str, from_: str, whatsapp: bool) -> Callable[[TurnResult], None] | None:
-    """Deliver a turn that outlasted the webhook through the REST API, from the number the driver wrote to."""
+def _later(api: TwilioSender, *, to: str, from_: str, whatsapp: bool,
+           sessions: Any) -> Callable[[TurnResult], None] | None:
+    """Deliver a turn that outlasted the webhook through the REST API, from the number the driver wrote to.
+
+    The driver may have sent STOP while the turn ran: the opt-out is checked again when the reply is ready.
+    """
     if not from_:
         return None
     public_url = g.runtime.settings.public_url
+    channel, contact = ("whatsapp" if whatsapp else "sms"), to.removeprefix("whatsapp:")
 
     def deliver(result: TurnResult) -> None:
         if result.duplicate or result.agent_mode or not result.replies:
+            return
+        try:
+            if is_opted_out(sessions, channel, contact):
+                log.info("deferred reply not sent: opted out channel=%s to=%s", channel, mask_phone(contact))
+                return
+        except Exception:  # without the opt-out list we cannot know: do not text
+            log.exception("deferred reply not sent: opt-out list unavailable to=%s", mask_phone(contact))
             return
         if whatsapp:
             bodies = whatsapp_bodies(result.replies, public_url=public_url)

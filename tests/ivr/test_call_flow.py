@@ -1,9 +1,14 @@
 """The call flow as Twilio drives it: signed posts, TwiML followed verb by verb."""
 
+from bot.channels.twilio_rest import TwilioSender
 from bot.messages import Handoff, Reply
+from bot.runtime import Runtime
 from ivr import prompts
 from tests.support.engine import RecordingEngine
-from tests.support.twilio import Call, TwilioClient
+from tests.support.twilio import Call, TwilioClient, twilio_for
+from tests.support.twilio_rest import ACCOUNT_SID, AUTH_TOKEN, TwilioRestServer
+
+CALLER, OUR_NUMBER = "+4915112345789", "+4930111222"
 
 
 def test_a_call_is_greeted_and_each_answer_goes_to_the_dialogue(twilio: TwilioClient, engine: RecordingEngine) -> None:
@@ -56,6 +61,28 @@ def test_nobody_answering_promises_a_callback(twilio: TwilioClient) -> None:
     assert response.status_code == 200
     assert b"A colleague will call you back" in response.data
     assert b"Your ticket number is T, 4, 2." in response.data  # no Twilio account: nothing texted
+
+
+def test_nobody_answering_texts_the_ticket_number(runtime: Runtime, engine: RecordingEngine,
+                                                  twilio_api: TwilioRestServer) -> None:
+    sender = TwilioSender(ACCOUNT_SID, AUTH_TOKEN, api_url=twilio_api.url, timeout=5)
+    twilio = twilio_for(runtime, engine=engine, twilio_sender=sender)
+    response = twilio.post("/twilio/voice/after?ticket=T-000042",
+                           {"CallSid": "CA2", "From": CALLER, "To": OUR_NUMBER, "DialCallStatus": "no-answer"})
+    assert b"I've sent you a text message with your ticket number, T, 4, 2." in response.data
+    (text,) = twilio_api.messages
+    assert (text["To"], text["From"]) == (CALLER, OUR_NUMBER) and "T-000042" in text["Body"]
+
+
+def test_a_caller_who_texted_stop_gets_no_callback_text(runtime: Runtime, engine: RecordingEngine,
+                                                       twilio_api: TwilioRestServer) -> None:
+    sender = TwilioSender(ACCOUNT_SID, AUTH_TOKEN, api_url=twilio_api.url, timeout=5)
+    twilio = twilio_for(runtime, engine=engine, twilio_sender=sender)
+    assert twilio.sms(CALLER, "STOP").status_code == 200
+    response = twilio.post("/twilio/voice/after?ticket=T-000042",
+                           {"CallSid": "CA3", "From": CALLER, "To": OUR_NUMBER, "DialCallStatus": "no-answer"})
+    assert b"Your ticket number is T, 4, 2." in response.data and b"text message" not in response.data
+    assert twilio_api.messages == []
 
 
 def test_the_fallback_url_reaches_a_person_without_the_core(twilio: TwilioClient, engine: RecordingEngine) -> None:

@@ -82,3 +82,19 @@ def test_a_reset_slower_than_the_webhook_budget_is_texted_when_done(live: LiveSt
     with live.runtime.sessions() as session:
         (conversation,) = session.scalars(select(Conversation))
         assert conversation.channel == "sms" and conversation.outcome is None  # open until it idles out
+
+
+@FAULTED
+def test_a_driver_who_sends_stop_during_a_slow_turn_is_not_texted_its_result(live: LiveStack,
+                                                                           twilio_api: TwilioRestServer) -> None:
+    assert live.fleet is not None
+    live.fleet["CP-2001"].reboot_delay = 1.5
+    sender = TwilioSender(ACCOUNT_SID, AUTH_TOKEN, api_url=twilio_api.url, timeout=5)
+    deferred = DeferredTurns(budget=0.5)
+    twilio = twilio_for(live.runtime, engine=live.engine, twilio_sender=sender, deferred=deferred)
+    assert "Shall I do it?" in messages_of(twilio.sms(DRIVER, "station 8 won't start", to=OUR_NUMBER).data)[0]
+    assert messages_of(twilio.sms(DRIVER, "yes", to=OUR_NUMBER).data) == [CHECKING]
+    assert messages_of(twilio.sms(DRIVER, "STOP", to=OUR_NUMBER).data) == []  # Twilio confirms opt-outs itself
+    deferred.shutdown()  # waits for the reset turn to finish and for its delivery step
+    assert audit(live) == [("Reset", "Accepted", True)]  # the fix went ahead; only the text is withheld
+    assert twilio_api.messages == []
