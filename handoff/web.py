@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 
+from bot.conversation.store import ConversationStore
 from bot.db import transaction
 from bot.runtime import Runtime
 from handoff.clock import utcnow
@@ -37,14 +38,15 @@ def register(app: Flask) -> None:
 
 
 def start_background(runtime: Runtime, rules: RuleSet, *, interval: float = 5.0) -> OutboxWorker:
-    """Start the web process's thread: helpdesk delivery (if configured), offline and outage checks every minute."""
+    """Start the web process's thread: helpdesk delivery (if configured); offline, outage, idle checks each minute."""
     return start_outbox_worker(runtime.sessions, runtime.settings.helpdesk_webhook_url,
                                runtime.settings.helpdesk_webhook_secret, interval=interval,
                                jobs=(lambda: _sweep(runtime, rules),))
 
 
 def _sweep(runtime: Runtime, rules: RuleSet) -> None:
-    """Once a minute across all processes: offline chargers, and a network-wide outage nobody has checked for."""
+    """Once a minute across all processes: offline chargers, a network-wide outage nobody has checked for,
+    and conversations left idle past the timeout (closed with their outcome)."""
     now = utcnow()
     if claim_sweep(runtime.sessions, now, SWEEP_EVERY):
         with transaction(runtime.sessions) as session:
@@ -52,6 +54,7 @@ def _sweep(runtime: Runtime, rules: RuleSet) -> None:
             check_network_incident(session, now, rules)
         if refs:
             log.info("offline sweep raised or escalated %d tickets", len(refs))
+        ConversationStore(runtime.sessions).close_idle(now)
 
 
 def _error(status: int, error: str, detail: str) -> Any:

@@ -163,6 +163,25 @@ class ConversationStore:
                 log.info("conversation closed conversation=%s outcome=%s", conversation_id, conversation.outcome)
             return conversation.outcome
 
+    def close_idle(self, now: datetime, *, limit: int = 500) -> int:
+        """Close bot conversations idle longer than `idle` (outcome decided, `expired` when left mid-flow).
+
+        A text conversation has no hang-up: without this it would stay open until the driver wrote again.
+        Conversations an agent holds are left to the agent. Returns how many were closed (at most `limit`).
+        """
+        with transaction(self.sessions) as session:
+            idle = session.scalars(
+                select(Conversation).where(Conversation.status == "open", Conversation.mode == "bot",
+                                           Conversation.last_activity_at < now - self.idle)
+                .order_by(Conversation.last_activity_at).limit(limit).with_for_update(skip_locked=True))
+            closed = 0
+            for conversation in idle:
+                _close(conversation, None, now, unfinished="expired")
+                closed += 1
+        if closed:
+            log.info("closed %d idle conversations", closed)
+        return closed
+
     def find_by_delivery(self, channel: str, delivery_prefix: str) -> Optional[str]:
         """The conversation holding a delivery whose id starts with `delivery_prefix` (a call's turns)."""
         with self.sessions() as session:

@@ -162,8 +162,13 @@ def test_the_web_process_delivers_and_sweeps_in_the_background(fleet: Runtime, h
     from handoff.clock import utcnow
     from ocpp_bridge.models import ChargerState
 
+    from bot.conversation.models import Conversation
+
     with transaction(fleet.sessions) as session:
         session.add(ChargerState(charger_id="CP-M1", online=False, offline_since=utcnow() - timedelta(minutes=45)))
+        session.add(Conversation(id="c-idle", channel="sms", contact="+4915100000009", mode="bot", status="open",
+                                 started_at=utcnow() - timedelta(minutes=50),
+                                 last_activity_at=utcnow() - timedelta(minutes=45), state={}))
     runtime = Runtime(fleet.settings.replace(helpdesk_webhook_url=helpdesk.url, helpdesk_webhook_secret=SECRET),
                       fleet.engine, fleet.sessions, fleet.api_token, fleet.secret_key)
     app = create_app(runtime=runtime)
@@ -172,15 +177,24 @@ def test_the_web_process_delivers_and_sweeps_in_the_background(fleet: Runtime, h
         [ticket_id] = open_tickets(fleet, 1)
         worker.wake()
         deadline = time.monotonic() + 10
-        while len(helpdesk.received) < 2 and time.monotonic() < deadline:
+        while (len(helpdesk.received) < 2 or _status(fleet, "c-idle") == "open") and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         worker.stop()
+    assert _status(fleet, "c-idle") == "closed"  # the idle text conversation was swept
     bodies = {json.loads(r["body"])["id"]: json.loads(r["body"]) for r in helpdesk.received}
     assert len(helpdesk.received) == 2 and ticket_id in bodies
     [offline] = [b for b in bodies.values() if b["id"] != ticket_id]
     assert (offline["charger_id"], offline["channel"], offline["tier"]) == ("CP-M1", "monitoring", "tier2")
     assert all(verify(SECRET, r["body"], r["headers"]["X-ChargeLine-Signature"]) for r in helpdesk.received)
+
+
+def _status(runtime: Runtime, conversation_id: str) -> str | None:
+    from bot.conversation.models import Conversation
+
+    with runtime.sessions() as session:
+        conversation = session.get(Conversation, conversation_id)
+        return conversation.status if conversation is not None else None
 
 
 def test_only_one_process_claims_each_offline_sweep(fleet: Runtime) -> None:

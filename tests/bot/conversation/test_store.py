@@ -144,3 +144,25 @@ def test_the_transcript_holds_both_sides_in_order(fleet_runtime: Runtime) -> Non
     assert [r["from"] for r in rows] == ["driver", "bot"]
     assert rows[0]["text"] == "hi" and rows[1]["text"].startswith("Hi, I'm the charging support assistant")
     assert datetime.fromisoformat(rows[0]["at"]) == datetime(2026, 11, 22, 22, 0, tzinfo=timezone.utc)
+
+
+def test_idle_conversations_are_closed_by_the_sweep_with_their_outcome(fleet_runtime: Runtime) -> None:
+    clock = Clock()
+    engine = make_engine(fleet_runtime, clock)
+    left = engine.handle(message("the charger won't start", "m1", clock))  # asked which charger; no answer
+    clock.advance(minutes=20)
+    recent = engine.handle(message("the charger won't start", "m2", clock, contact="+4915100000002"))
+    held = engine.handle(message("the charger won't start", "m3", clock, contact="+4915100000003"))
+    engine.store.set_mode(held.conversation_id, "agent")
+    clock.advance(minutes=11)
+
+    assert engine.store.close_idle(clock()) == 1
+    assert engine.store.close_idle(clock()) == 0  # a second sweep finds nothing left
+    with fleet_runtime.sessions() as session:
+        rows = {c.id: (c.status, c.outcome) for c in session.scalars(select(Conversation))}
+    assert rows[left.conversation_id] == ("closed", "expired")
+    assert rows[recent.conversation_id] == ("open", None)  # 11 minutes idle
+    assert rows[held.conversation_id] == ("open", None)  # an agent holds it
+    clock.advance(minutes=1)
+    again = engine.handle(message("station 8", "m4", clock))  # the driver comes back: a new conversation
+    assert again.conversation_id != left.conversation_id
