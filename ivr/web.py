@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +17,13 @@ from bot.messages import InboundMessage, TurnResult
 from bot.web.engine import current_engine
 from ivr import prompts
 from ivr.hints import voice_hints
-from ivr.voice import VoiceSettings, render_hold, render_listen_again, render_say, render_voice
+from ivr.voice import (
+    VoiceSettings,
+    render_hold,
+    render_listen_again,
+    render_say,
+    render_voice,
+)
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("voice", __name__)
@@ -92,7 +98,7 @@ def call_turn() -> Response:
     wants_agent = digits == "0" or (len(speech) < 40 and any(w in speech.lower() for w in AGENT_WORDS))
     message = InboundMessage(
         channel="voice", contact=caller, text=speech, delivery_id=f"{call_sid}:{turn}",
-        received_at=datetime.now(timezone.utc), digits=digits or None,
+        received_at=datetime.now(UTC), digits=digits or None,
         speech_confidence=_float(form.get("Confidence")), button="intent:request_human" if wants_agent else None,
     )
     try:
@@ -223,9 +229,8 @@ def _note_callback(ticket_id: str, outcome: str) -> None:
 
 
 def _text_ticket_number(caller: str, our_number: str, ticket_id: str) -> bool:
-    from bot.channels.twilio_rest import OutboundFailed, TwilioSender
-
     from bot.channels.optout import is_opted_out
+    from bot.channels.twilio_rest import OutboundFailed, TwilioSender
 
     sender = (current_app.extensions["chargeline.collaborators"].get("twilio_sender")
               or TwilioSender.from_settings(g.runtime.settings))

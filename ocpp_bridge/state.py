@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -33,10 +33,10 @@ def _session(row: ChargingSession) -> dict[str, Any]:
 class ChargerSpec:
     """What the fleet file says about a charger: it changes only on `chargeline fleet import`, so it can be cached."""
 
-    label: Optional[str]
-    site_id: Optional[str]
-    site_type: Optional[str]
-    connectors: tuple[tuple[int, Optional[str], Optional[float]], ...]  # (id, type, max_kw), by id
+    label: str | None
+    site_id: str | None
+    site_type: str | None
+    connectors: tuple[tuple[int, str | None, float | None], ...]  # (id, type, max_kw), by id
 
 
 def load_charger_spec(session: Session, charger_id: str) -> ChargerSpec | None:
@@ -51,8 +51,8 @@ def load_charger_spec(session: Session, charger_id: str) -> ChargerSpec | None:
 
 def load_charger_specs(session: Session) -> dict[str, ChargerSpec]:
     """Every charger's spec in three queries, for a cache of the whole fleet."""
-    site_types: dict[str, Optional[str]] = {row.id: row.type for row in session.execute(select(Site.id, Site.type))}
-    connectors: dict[str, list[tuple[int, Optional[str], Optional[float]]]] = {}
+    site_types: dict[str, str | None] = {row.id: row.type for row in session.execute(select(Site.id, Site.type))}
+    connectors: dict[str, list[tuple[int, str | None, float | None]]] = {}
     for row in session.execute(select(Connector.charger_id, Connector.connector_id, Connector.type,
                                       Connector.max_kw)):
         connectors.setdefault(row.charger_id, []).append((row.connector_id, row.type, row.max_kw))

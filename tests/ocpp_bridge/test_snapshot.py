@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bot.runtime import Runtime
 from ocpp_bridge.models import ChargingSession
-from ocpp_bridge.state import RECENT_SESSIONS, charger_snapshot, load_charger_spec, load_charger_specs
+from ocpp_bridge.state import (
+    RECENT_SESSIONS,
+    charger_snapshot,
+    load_charger_spec,
+    load_charger_specs,
+)
 
-START = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 def _add_sessions(runtime: Runtime, charger_id: str, outcomes: list[str]) -> None:
