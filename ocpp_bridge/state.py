@@ -30,7 +30,7 @@ def _session(row: ChargingSession) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class ChargerSpec:
+class ChargerProfile:
     """What the fleet file says about a charger: it changes only on `chargeline fleet import`, so it can be cached."""
 
     label: str | None
@@ -39,42 +39,42 @@ class ChargerSpec:
     connectors: tuple[tuple[int, str | None, float | None], ...]  # (id, type, max_kw), by id
 
 
-def load_charger_spec(session: Session, charger_id: str) -> ChargerSpec | None:
-    """One charger's spec (three small queries), or None when the fleet has no such charger."""
+def load_charger_profile(session: Session, charger_id: str) -> ChargerProfile | None:
+    """One charger's profile (three small queries), or None when the fleet has no such charger."""
     charger = session.get(Charger, charger_id)
     if charger is None:
         return None
     site = session.get(Site, charger.site_id) if charger.site_id is not None else None
-    return ChargerSpec(charger.label, charger.site_id, site.type if site is not None else None,
-                       tuple(sorted((c.connector_id, c.type, c.max_kw) for c in charger.connectors)))
+    return ChargerProfile(charger.label, charger.site_id, site.type if site is not None else None,
+                          tuple(sorted((c.connector_id, c.type, c.max_kw) for c in charger.connectors)))
 
 
-def load_charger_specs(session: Session) -> dict[str, ChargerSpec]:
-    """Every charger's spec in three queries, for a cache of the whole fleet."""
+def load_charger_profiles(session: Session) -> dict[str, ChargerProfile]:
+    """Every charger's profile in three queries, for a cache of the whole fleet."""
     site_types: dict[str, str | None] = {row.id: row.type for row in session.execute(select(Site.id, Site.type))}
     connectors: dict[str, list[tuple[int, str | None, float | None]]] = {}
     for row in session.execute(select(Connector.charger_id, Connector.connector_id, Connector.type,
                                       Connector.max_kw)):
         connectors.setdefault(row.charger_id, []).append((row.connector_id, row.type, row.max_kw))
-    return {row.id: ChargerSpec(row.label, row.site_id, site_types.get(row.site_id) if row.site_id else None,
-                                tuple(sorted(connectors.get(row.id, ()))))
+    return {row.id: ChargerProfile(row.label, row.site_id, site_types.get(row.site_id) if row.site_id else None,
+                                   tuple(sorted(connectors.get(row.id, ()))))
             for row in session.execute(select(Charger.id, Charger.label, Charger.site_id))}
 
 
-def charger_snapshot(session: Session, charger_id: str, spec: ChargerSpec | None = None) -> dict[str, Any] | None:
+def charger_snapshot(session: Session, charger_id: str, profile: ChargerProfile | None = None) -> dict[str, Any] | None:
     """The contracts.md `GET /api/chargers/{id}` shape, or None for a charger nobody knows.
 
-    `spec` is the charger's fleet data when the caller holds a cached copy; without it, it is read here.
+    `profile` is the charger's fleet data when the caller holds a cached copy; without it, it is read here.
     """
-    if spec is None:
-        spec = load_charger_spec(session, charger_id)
+    if profile is None:
+        profile = load_charger_profile(session, charger_id)
     state = session.get(ChargerState, charger_id)
-    if spec is None and state is None:
+    if profile is None and state is None:
         return None
     reported = {row.connector_id: row for row in session.scalars(
         select(ConnectorState).where(ConnectorState.charger_id == charger_id))}
     connectors = []
-    declared = {cid: (kind, max_kw) for cid, kind, max_kw in spec.connectors} if spec is not None else {}
+    declared = {cid: (kind, max_kw) for cid, kind, max_kw in profile.connectors} if profile is not None else {}
     for cid in sorted(set(declared) | {c for c in reported if c != 0}):
         row, (kind, max_kw) = reported.get(cid), declared.get(cid, (None, None))
         connectors.append({
@@ -87,9 +87,9 @@ def charger_snapshot(session: Session, charger_id: str, spec: ChargerSpec | None
     sessions, active = _recent_and_active_sessions(session, charger_id)
     return {
         "id": charger_id,
-        "label": spec.label if spec is not None else None,
-        "site_id": spec.site_id if spec is not None else None,
-        "site_type": spec.site_type if spec is not None else None,
+        "label": profile.label if profile is not None else None,
+        "site_id": profile.site_id if profile is not None else None,
+        "site_type": profile.site_type if profile is not None else None,
         "online": bool(state and state.online),
         "online_since": _iso(state.online_since) if state and state.online else None,
         "offline_since": _iso(state.offline_since) if state and not state.online else None,

@@ -32,11 +32,11 @@ class ClientBridge:
         """Where the bridge's control API listens."""
         return self.client.base_url
 
-    def snapshot(self, session: Session, charger_id: str, spec: Any = None) -> dict[str, Any] | None:
+    def snapshot(self, session: Session, charger_id: str, profile: Any = None) -> dict[str, Any] | None:
         """Read the charger's state straight from the database (any process can)."""
         from ocpp_bridge.state import charger_snapshot
 
-        return charger_snapshot(session, charger_id, spec)
+        return charger_snapshot(session, charger_id, profile)
 
     def command(self, charger_id: str, action: str, params: dict[str, Any] | None = None, *,
                 requested_by: str) -> CommandResult:

@@ -4,7 +4,7 @@ Resolving "station 12" used to load all chargers from the database on every
 turn; with a thousand chargers that was half of a turn's time. The fleet
 changes only on `chargeline fleet import`, so a copy up to `ttl` seconds old
 is good enough (`invalidate` drops it at once). The same copy gives each
-charger's `ChargerSpec`, so a live-state snapshot reads only what the
+charger's `ChargerProfile`, so a live-state snapshot reads only what the
 chargers report.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ocpp_bridge.state import ChargerSpec, load_charger_specs
+from ocpp_bridge.state import ChargerProfile, load_charger_profiles
 
 DEFAULT_TTL = 30.0
 
@@ -40,9 +40,9 @@ def norm(text: str) -> str:
 class Fleet:
     """An immutable index of the chargers: by normalised id or label, and by the numbers they carry."""
 
-    def __init__(self, entries: list[Entry], specs: dict[str, ChargerSpec] | None = None) -> None:
+    def __init__(self, entries: list[Entry], profiles: dict[str, ChargerProfile] | None = None) -> None:
         self.entries = entries
-        self.specs = specs or {}
+        self.profiles = profiles or {}
         self.by_id = {e.id: e for e in entries}
         self.by_name: dict[str, Entry] = {}
         self.by_number: dict[str, list[Entry]] = {}
@@ -65,9 +65,9 @@ class Fleet:
 
 def load_fleet(session: Session) -> Fleet:
     """Read every charger with its site and connectors (three queries); entries in id order, like the listing."""
-    specs = load_charger_specs(session)
-    return Fleet([Entry(charger_id, specs[charger_id].label or "", specs[charger_id].site_id)
-                  for charger_id in sorted(specs)], specs)
+    profiles = load_charger_profiles(session)
+    return Fleet([Entry(charger_id, profiles[charger_id].label or "", profiles[charger_id].site_id)
+                  for charger_id in sorted(profiles)], profiles)
 
 
 class ChargerDirectory:
@@ -98,9 +98,9 @@ class ChargerDirectory:
         """One charger by id, or None when the copy lacks it."""
         return self.fleet().by_id.get(charger_id)
 
-    def spec(self, charger_id: str) -> ChargerSpec | None:
+    def profile(self, charger_id: str) -> ChargerProfile | None:
         """One charger's fleet data for a snapshot, or None when the copy lacks it (the snapshot reads it)."""
-        return self.fleet().specs.get(charger_id)
+        return self.fleet().profiles.get(charger_id)
 
     def invalidate(self) -> None:
         """Forget the copy (after a fleet import, or when a charger is missing)."""

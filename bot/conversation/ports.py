@@ -43,10 +43,10 @@ class CommandResultLike(Protocol):
 class Bridge(Protocol):
     """Live state and remote commands (`ocpp_bridge.state` and `ocpp_bridge.client`)."""
 
-    def snapshot(self, session: Session, charger_id: str, spec: Any = None) -> Optional[dict[str, Any]]:
+    def snapshot(self, session: Session, charger_id: str, profile: Any = None) -> Optional[dict[str, Any]]:
         """The charger's live state, or None when the bridge has never seen it.
 
-        `spec` is the charger's cached fleet data (`ocpp_bridge.state.ChargerSpec`), read from the database
+        `profile` is the charger's cached fleet data (`ocpp_bridge.state.ChargerProfile`), read from the database
         when None.
         """
 

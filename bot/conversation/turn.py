@@ -93,9 +93,9 @@ class Turn:
         if charger_id is None:
             return None
         if fresh or charger_id not in self._snapshots:
-            spec = self.deps.directory.spec(charger_id)
+            profile = self.deps.directory.profile(charger_id)
             with self.deps.reads() as session:
-                self._snapshots[charger_id] = self.deps.bridge.snapshot(session, charger_id, spec)
+                self._snapshots[charger_id] = self.deps.bridge.snapshot(session, charger_id, profile)
         return self._snapshots[charger_id]
 
     def label(self, charger_id: str | None = None) -> str:

@@ -1,4 +1,4 @@
-"""The charger snapshot: fleet data from a cached spec reads the same as from the database; history windows."""
+"""The charger snapshot: fleet data from a cached profile reads the same as from the database; history windows."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from ocpp_bridge.models import ChargingSession
 from ocpp_bridge.state import (
     RECENT_SESSIONS,
     charger_snapshot,
-    load_charger_spec,
-    load_charger_specs,
+    load_charger_profile,
+    load_charger_profiles,
 )
 
 START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -35,18 +35,18 @@ def test_a_long_running_session_stays_active_behind_many_newer_ones(fleet_runtim
     assert recent == [str(n) for n in range(RECENT_SESSIONS + 4, 4, -1)]  # the newest ten, newest first
 
 
-def test_a_cached_spec_gives_the_same_snapshot_as_the_database(fleet_runtime: Runtime) -> None:
+def test_a_cached_profile_gives_the_same_snapshot_as_the_database(fleet_runtime: Runtime) -> None:
     _add_sessions(fleet_runtime, "CP-1042", ["completed", "active"])
     with fleet_runtime.sessions() as session:
-        specs = load_charger_specs(session)
-        assert specs["CP-1042"] == load_charger_spec(session, "CP-1042")
+        profiles = load_charger_profiles(session)
+        assert profiles["CP-1042"] == load_charger_profile(session, "CP-1042")
         from_db = charger_snapshot(session, "CP-1042")
-        from_cache = charger_snapshot(session, "CP-1042", specs["CP-1042"])
+        from_cache = charger_snapshot(session, "CP-1042", profiles["CP-1042"])
     assert from_db is not None and from_db["label"] and from_db["site_type"] and from_db["connectors"]
     assert from_cache == from_db
 
 
 def test_an_unknown_charger_has_no_snapshot(fleet_runtime: Runtime) -> None:
     with fleet_runtime.sessions() as session:
-        assert load_charger_spec(session, "CP-NOPE") is None
+        assert load_charger_profile(session, "CP-NOPE") is None
         assert charger_snapshot(session, "CP-NOPE") is None

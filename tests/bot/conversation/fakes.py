@@ -117,7 +117,7 @@ class FakeBridge:
         self.locks: list[tuple[str, str]] = []
         self.down = False
 
-    def snapshot(self, session: Any, charger_id: str, spec: Any = None) -> Optional[dict]:
+    def snapshot(self, session: Any, charger_id: str, profile: Any = None) -> Optional[dict]:
         if self.down:
             raise ChargerUnreachable("bridge down")
         snap = self.snapshots.get(charger_id)
