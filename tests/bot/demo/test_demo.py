@@ -70,8 +70,8 @@ class Demo:
                 pids.append(int(status.parent.name))
         return pids
 
-    def interrupt(self) -> int:
-        self.process.send_signal(signal.SIGINT)
+    def interrupt(self, sig: int = signal.SIGINT) -> int:
+        self.process.send_signal(sig)
         code = self.process.wait(timeout=30)
         self._reader.join(5)
         return code
@@ -116,7 +116,7 @@ def test_demo_answers_a_chat_and_ctrl_c_stops_every_process(tmp_path: Path) -> N
 
 
 @pytest.mark.slow
-def test_a_second_demo_reuses_the_model_and_the_database(tmp_path: Path) -> None:
+def test_a_second_demo_reuses_the_model_and_the_database_and_sigterm_stops_it(tmp_path: Path) -> None:
     first = Demo(tmp_path, chargers=3)
     first.wait_for("Five things to try")
     assert "writing a week of support history" in first.output
@@ -127,4 +127,8 @@ def test_a_second_demo_reuses_the_model_and_the_database(tmp_path: Path) -> None
     assert "loading the language model" in second.output
     assert "training the language model" not in second.output
     assert "writing a week of support history" not in second.output
-    assert second.interrupt() == 0
+    children = second.children()
+    assert len(children) == 3
+    assert second.interrupt(signal.SIGTERM) == 0  # a service manager or `timeout` stops it like Ctrl-C
+    assert "demo stopped" in second.output
+    assert [pid for pid in children if _alive(pid)] == []
