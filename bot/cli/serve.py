@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import click
 
@@ -14,6 +13,8 @@ from bot.cli.common import fail, settings_or_exit
 from bot.errors import ChargeLineError, FleetFileError
 from bot.plugins import optional_modules
 from bot.runtime import start_runtime
+from bot.signals import stop_like_ctrl_c
+
 
 def serve_processes() -> list[tuple[str, list[str]]]:
     """The processes `serve` supervises: web, and the OCPP bridge once its package exists."""
@@ -37,7 +38,7 @@ def web_command(host: str | None, port: int | None) -> None:
     app = create_app(runtime=runtime, background=True)
     server = make_server(settings.web_host, settings.web_port, app, threaded=True)
     click.echo(f"web listening on http://{settings.web_host}:{server.server_port}", err=True)
-    _stop_on_sigterm()
+    stop_like_ctrl_c()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -59,13 +60,6 @@ def _runtime_or_exit(settings):  # type: ignore[no-untyped-def]
         fail(str(exc))
 
 
-def _stop_on_sigterm() -> None:
-    def handler(signum, frame):  # type: ignore[no-untyped-def]
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, handler)
-
-
 @click.command("serve")
 def serve_command() -> None:
     """Run web and bridge together on this machine (the embedded default)."""
@@ -75,9 +69,9 @@ def serve_command() -> None:
 
 
 def supervise(processes: Sequence[tuple[str, list[str]]]) -> int:
-    """Start each `chargeline` subcommand as a child; stop all when one exits or on Ctrl-C/SIGTERM."""
+    """Start each `chargeline` subcommand as a child; stop all when one exits or on Ctrl-C, SIGTERM or SIGHUP."""
     children = {name: subprocess.Popen([sys.executable, "-m", "bot.cli", *args]) for name, args in processes}
-    _stop_on_sigterm()
+    stop_like_ctrl_c()
     code = 0
     try:
         while True:

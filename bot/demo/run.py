@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import sys
 import time
@@ -25,6 +24,7 @@ from bot.demo.processes import Children
 from bot.demo.progress import counter, ticking
 from bot.demo.qr import qr_ascii, write_qr_png
 from bot.runtime import Runtime, start_runtime
+from bot.signals import stop_like_ctrl_c
 
 log = logging.getLogger(__name__)
 DEFAULT_PUBLIC_URL = Settings().public_url
@@ -130,7 +130,7 @@ def run_demo(base: Settings, options: DemoOptions) -> int:
             click.echo(f"error: {line}", err=True)
         return 2
     click.echo(f"ChargeLine demo in {options.directory} ({len(chargers)} chargers, SQLite, no Redis)")
-    _stop_like_ctrl_c(signal.SIGTERM, signal.SIGHUP)
+    stop_like_ctrl_c()  # a service manager or `timeout` (SIGTERM), a closed terminal (SIGHUP)
     runtime = start_runtime(settings, announce=False)
     children = Children(child_env(settings), options.directory / "logs")
     try:
@@ -162,18 +162,6 @@ def run_demo(base: Settings, options: DemoOptions) -> int:
         children.stop()
         runtime.close()
         click.echo("demo stopped")
-
-
-def _stop_like_ctrl_c(*signals: signal.Signals) -> None:
-    """SIGTERM (a service manager, `timeout`) and SIGHUP (the terminal closed) stop the children too.
-
-    Python's default for them ends the process at once, leaving the children (each in its own session) behind.
-    """
-    def interrupt(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    for sig in signals:
-        signal.signal(sig, interrupt)
 
 
 def _info(settings: Settings, runtime: Runtime, chargers: list[DemoCharger], options: DemoOptions,
