@@ -97,19 +97,10 @@ def texts(result: TurnResult) -> str:
     return "\n".join(r.text for r in result.replies)
 
 
-@pytest.fixture(scope="session")
-def real_nlu(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """The real built-in NLU trained on nlu_data/ (once per test session, ~35 s on 2 cores)."""
-    from bot.nlu import load_engine
-
-    base = tmp_path_factory.mktemp("nlu")
-    return load_engine(Settings(database_url=f"sqlite:///{base / 'x.db'}", data_dir=base), train_if_missing=True)
-
-
 @pytest.fixture
-def live(fleet_runtime: Runtime, request: pytest.FixtureRequest, real_nlu):  # type: ignore[no-untyped-def]
+def live(fleet_runtime: Runtime, request: pytest.FixtureRequest, trained_nlu):  # type: ignore[no-untyped-def]
     """The real bridge on real ports, a simulated fleet playing the test's scenario, and the engine
     (on SQLite and, when configured, PostgreSQL)."""
     from tests.bot.conversation.live import live_stack
 
-    yield from live_stack(fleet_runtime, request, real_nlu, with_fleet=False)
+    yield from live_stack(fleet_runtime, request, trained_nlu, with_fleet=False)
