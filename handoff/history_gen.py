@@ -184,10 +184,13 @@ def _contact(w: _Writer, script: tuple[str, int, str, str, str], charger: Any, d
             messages.append(("agent", "Hi, this is Sam from support. Let me look at this for you.", None, None, last))
         if outcome in ("hardware", "safety", "reset_failed") and ticket.resolved_at is not None:
             w.status(charger_id, as_utc(ticket.resolved_at), "status", "Available", 0 if outcome == "safety" else 1)
+    handed = ticket is not None or outcome == "human"
     w.session.add(Conversation(
         id=cid, channel=driver[0], contact=driver[1], mode="agent" if outcome == "human" else "bot",
         status="closed", started_at=at, last_activity_at=last, charger_id=charger_id,
-        ticket_id=ticket.ref if ticket is not None else None, state={"charger_id": charger_id, "topic": intent}))
+        ticket_id=ticket.ref if ticket is not None else None, state={"charger_id": charger_id, "topic": intent},
+        outcome=("transferred" if driver[0] == "voice" else "handed_off") if handed else "resolved_by_bot",
+        closed_at=last))
     w.session.flush()
     for direction, body, name, confidence, when in messages:
         w.session.add(ConversationMessage(conversation_id=cid, channel=driver[0], delivery_id=None,

@@ -59,6 +59,21 @@ def test_a_generated_week_shows_every_metric(fleet: Runtime) -> None:
     assert sum(report["contact_volume"]["by_hour"].values()) == report["contacts"]
 
 
+def test_every_generated_conversation_is_closed_with_an_outcome(fleet: Runtime) -> None:
+    from sqlalchemy import select
+
+    from bot.conversation.models import Conversation
+    from bot.conversation.store import decide_outcome
+
+    _report(fleet, seed=5)
+    with fleet.sessions() as session:
+        rows = list(session.scalars(select(Conversation)))
+    assert rows and all(c.status == "closed" and c.closed_at is not None for c in rows)
+    # what the live system would have recorded for the same conversation
+    assert [c.outcome for c in rows] == [decide_outcome(c) for c in rows]
+    assert {c.outcome for c in rows} >= {"resolved_by_bot", "handed_off", "transferred"}
+
+
 def test_history_needs_a_fleet(runtime: Runtime) -> None:
     with runtime.sessions() as session, pytest.raises(ValueError, match="fleet is empty"):
         generate_history(session, now=NOW)
