@@ -38,6 +38,10 @@ command audit and its status history. Definitions:
   interventions where both are known.
 - **contact volume**: contacts counted by intent, channel, site type and hour
   of the day (UTC) the conversation started.
+- **outcomes by channel**: per channel, how its contacts ended as recorded when
+  the conversation closed (`resolved_by_bot`, `transferred`, `handed_off`,
+  `abandoned`, `expired`; `open` while it lasts), and the bot-resolution rate:
+  contacts resolved by the bot / contacts that have ended.
 - **SLA attainment per tier**: the SLA is how long a ticket may wait for a
   human. A ticket's first human response is the earliest of: an agent message
   in its conversation, a note an agent wrote on it (a note with `by`), its
@@ -374,6 +378,22 @@ def contact_volume(items: list[Contact]) -> dict[str, dict[str, int]]:
     }
 
 
+def outcomes_by_channel(items: list[Contact]) -> dict[str, dict[str, Any]]:
+    """How each channel's contacts ended (outcome counts, `open` while they last) and its bot-resolution rate.
+
+    The rate is contacts the bot resolved on its own / contacts that have ended; open ones are left out.
+    """
+    by_channel: dict[str, Counter[str]] = {}
+    for c in items:
+        by_channel.setdefault(c.channel, Counter())[c.outcome or "open"] += 1
+    out: dict[str, dict[str, Any]] = {}
+    for channel, counts in sorted(by_channel.items(), key=lambda kv: -sum(kv[1].values())):
+        ended = sum(n for outcome, n in counts.items() if outcome != "open")
+        out[channel] = {"outcomes": dict(counts.most_common()),
+                        "bot_resolved": Rate(counts.get("resolved_by_bot", 0), ended).to_json()}
+    return out
+
+
 def compute_all(session: Session, window: Window, filters: Filters = Filters(),
                 now: datetime | None = None) -> dict[str, Any]:
     """Every metric for the window as one JSON-ready dict (what the report and the dashboard show)."""
@@ -390,5 +410,6 @@ def compute_all(session: Session, window: Window, filters: Filters = Filters(),
         "escalation_accuracy": escalation_accuracy(session, window, filters),
         "post_intervention_uptime": post_intervention_uptime(session, window, filters, now),
         "contact_volume": contact_volume(items),
+        "outcomes_by_channel": outcomes_by_channel(items),
         "sla_attainment": sla_attainment(session, window, filters, now),
     }

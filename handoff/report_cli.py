@@ -65,6 +65,10 @@ def render_text(report: dict[str, Any]) -> str:
     lines += ["", "Contacts by hour (UTC)",
               "  " + " ".join(f"{h:>3}" for h in volume["by_hour"]),
               "  " + " ".join(f"{n:>3}" for n in volume["by_hour"].values())]
+    lines += ["", "How conversations ended, by channel (resolved by the bot / ended)"]
+    lines += [f"  {channel:<28}{pct(row['bot_resolved'])}   "
+              + ", ".join(f"{outcome.replace('_', ' ')} {n}" for outcome, n in row["outcomes"].items())
+              for channel, row in report["outcomes_by_channel"].items()] or ["  (no contacts)"]
     top = [r for r in report["repeat_incidents"]["by_charger"] if r["repeats"]][:10]
     if top:
         lines += ["", "Repeat incidents by charger (top 10)", f"  {'charger':<20}{'incidents':>10}{'repeats':>9}"]

@@ -13,6 +13,7 @@ from handoff.metrics import (
     contacts,
     deflection,
     first_contact_resolution,
+    outcomes_by_channel,
     time_to_remote_recovery,
 )
 
@@ -113,3 +114,16 @@ def test_no_contacts_give_no_rates(session: Session) -> None:
     assert deflection(items).value is None
     assert first_contact_resolution(session, items).to_json() == {"numerator": 0, "denominator": 0, "value": None}
     assert time_to_remote_recovery(session, items) == {"n": 0, "median_s": None, "p90_s": None}
+
+
+def test_outcomes_are_counted_per_channel_with_the_bot_resolution_rate(rows, session: Session) -> None:  # type: ignore[no-untyped-def]
+    for n, (channel, outcome) in enumerate([("voice", "resolved_by_bot"), ("voice", "abandoned"),
+                                            ("voice", "transferred"), ("sms", "resolved_by_bot"),
+                                            ("sms", None), ("sms", "expired")]):
+        rows.conversation(DAY1, channel=channel, contact=f"+49155500001{n:02d}", outcome=outcome)
+    session.commit()
+    result = outcomes_by_channel(contacts(session, WEEK))
+    assert result["voice"]["outcomes"] == {"resolved_by_bot": 1, "abandoned": 1, "transferred": 1}
+    assert result["sms"]["outcomes"] == {"resolved_by_bot": 1, "open": 1, "expired": 1}
+    assert (result["voice"]["bot_resolved"]["numerator"], result["voice"]["bot_resolved"]["denominator"]) == (1, 3)
+    assert result["sms"]["bot_resolved"]["denominator"] == 2  # the open conversation has not ended yet

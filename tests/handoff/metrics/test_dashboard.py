@@ -47,6 +47,8 @@ def test_dashboard_shows_the_week_in_figures_and_charts(fleet: Runtime, rows, se
     assert _tile(html, "fcr") == "67% | 2 of 3"
     assert _tile(html, "routing") == "100% | 1 of 1"
     assert html.count("<svg") == 5 and "Contacts by hour (UTC)" in html
+    outcomes = html[html.index('data-metric="outcomes"'):]
+    assert re.search(r"<td>sms</td>\s*<td>-</td>\s*<td>open 3</td>", outcomes)
 
 
 def test_dashboard_filters_by_site_type(fleet: Runtime, rows, session: Session) -> None:  # type: ignore[no-untyped-def]

@@ -48,6 +48,8 @@ def test_report_prints_the_table_and_writes_json_and_charts(fleet: Runtime, rows
     assert lines[sla_at + 1] == "  tier2                       100.0%  (1 / 1)"  # answered right at the due time
     routing_at = lines.index("Escalation accuracy per tier")
     assert lines[routing_at + 1] == "  tier2                         0.0%  (0 / 1)"
+    ended_at = lines.index("How conversations ended, by channel (resolved by the bot / ended)")
+    assert lines[ended_at + 1] == "  sms                         -        (none counted)   open 3"  # none closed yet
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["contacts"] == 3 and report["deflection"]["numerator"] == 2
     assert report["contact_volume"]["by_site_type"] == {"fleet_depot": 2, "highway": 1}
