@@ -59,13 +59,42 @@ def sms_text(replies: Iterable[Reply], *, more_link: str | None = None, max_segm
 
 def _cut(text: str, tail: str, max_segments: int) -> str:
     """Shorten `text` at a sentence or line end so that text + tail fits."""
-    cut = text
-    while cut and segments(cut + tail) > max_segments:
-        cut = cut[: max(0, len(cut) - 10)]
+    cut = text[:_longest_fitting_prefix(text, tail, max_segments)]
     boundary = max(cut.rfind(". "), cut.rfind("\n"))
     if boundary > len(cut) // 2:
         cut = cut[: boundary + 1]
     return cut.rstrip() + tail
+
+
+def _longest_fitting_prefix(text: str, tail: str, max_segments: int) -> int:
+    """The length of the longest prefix of `text` that, followed by `tail`, costs at most `max_segments`.
+
+    One pass per encoding (a prefix before the first non-GSM character may still go as GSM-7), instead of
+    re-counting the segments of ever shorter texts.
+    """
+    def budget(single: int, multi: int) -> int:  # the most units `max_segments` segments carry
+        return single if max_segments <= 1 else max(single, max_segments * multi)
+
+    best = 0
+    if all(ch in _GSM or ch in _GSM_EXT for ch in tail):
+        room = budget(160, 153) - sum(2 if ch in _GSM_EXT else 1 for ch in tail)
+        for i, ch in enumerate(text):
+            if ch in _GSM_EXT:
+                room -= 2
+            elif ch in _GSM:
+                room -= 1
+            else:
+                break
+            if room < 0:
+                break
+            best = i + 1
+    room = budget(70, 67) - len(tail.encode("utf-16-le")) // 2
+    for i, ch in enumerate(text):  # UCS-2 fits imply GSM-7 fits, so the longer of the two is right
+        room -= 2 if ord(ch) > 0xFFFF else 1
+        if room < 0:
+            break
+        best = max(best, i + 1)
+    return best
 
 
 def render_sms(replies: Iterable[Reply], *, more_link: str | None = None) -> str:

@@ -45,3 +45,25 @@ def test_a_cut_answer_keeps_the_question_whole() -> None:
     assert text.startswith("Detail 1 about the fault")
     assert text.endswith("... More: https://cl.example/chat?charger=CP-2001\n"
                          "A restart usually clears this. Shall I do it? Reply 1 for Yes, 2 for No.")
+
+
+def test_cut_answers_fit_and_keep_as_much_as_fits_whatever_the_alphabet() -> None:
+    import random
+
+    rng = random.Random(7)
+    alphabets = ["abcdefgh ijk", "abc def{}[]€ ", "abc déf ÿ ", "abc 🔌 def ", "Zürich Straße ä "]  # no sentence ends
+    for n in range(300):
+        letters = alphabets[n % len(alphabets)]
+        text = "".join(rng.choice(letters) for _ in range(rng.randint(50, 1200)))
+        link = "https://cl.example/chat?charger=CP-1" if n % 2 else None
+        body = sms_text([Reply(text=text)], more_link=link)
+        assert segments(body) <= 2, (n, len(body))
+        if body == text:
+            continue
+        suffix = f"... More: {link}" if link else "..."
+        kept = body[: -len(suffix)]
+        assert body.endswith(suffix) and text.startswith(kept), n
+        end = len(kept)
+        while end < len(text) and text[end] == " ":  # the spaces the cut dropped
+            end += 1
+        assert segments(text[: end + 1] + suffix) > 2, n  # one more character would not have fitted
