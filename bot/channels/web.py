@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
 from bot.channels.deferred import deferred_turns
 from bot.channels.optout import HELP_TEXT, is_opted_out, keyword, set_opted_out
-from bot.channels.ratelimit import ContactRateLimiter
+from bot.channels.ratelimit import RateLimiter, rate_limiter_for
 from bot.channels.sms import render_sms, render_whatsapp, sms_text, whatsapp_bodies
 from bot.channels.telegram import BotAPI, inbound_from_update, outbound_calls
 from bot.channels.twilio_auth import is_signed_by_twilio
@@ -32,9 +32,12 @@ CHECKING = "Checking the charger now; I'll text you the result in a minute."
 SLOW_DOWN = "You are sending messages very fast. Please wait a minute, then tell us what is happening."
 
 
-def _limiter() -> ContactRateLimiter:
+def _limiter() -> RateLimiter:
     collaborators = current_app.extensions["chargeline.collaborators"]
-    return collaborators.setdefault("rate_limiter", ContactRateLimiter())
+    limiter = collaborators.get("rate_limiter")
+    if limiter is None:  # built once per app (a race builds two, one of which is kept: harmless)
+        limiter = collaborators.setdefault("rate_limiter", rate_limiter_for(g.runtime.settings.redis_url))
+    return limiter  # type: ignore[no-any-return]
 
 
 def twiml(body: str, status: int = 200) -> Response:

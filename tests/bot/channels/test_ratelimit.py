@@ -9,3 +9,37 @@ def test_a_contact_over_its_budget_is_held_back_until_the_window_passes() -> Non
     assert limiter.allow("telegram", "+491") is True
     now[0] = 61.0
     assert limiter.allow("sms", "+491") is True
+
+
+def _contact() -> str:
+    import uuid
+
+    return f"+4915{uuid.uuid4().int % 10**9:09d}"
+
+
+def test_processes_sharing_redis_share_one_budget(redis_url_or_skip: str) -> None:
+    from bot.channels.ratelimit import RedisRateLimiter
+
+    now = [1_000_000.0]
+    first, second = (RedisRateLimiter(redis_url_or_skip, limit=3, window=60, clock=lambda: now[0])
+                     for _ in range(2))  # two web workers
+    driver = _contact()
+    assert [first.allow("sms", driver), second.allow("sms", driver), first.allow("sms", driver)] == [True] * 3
+    assert second.allow("sms", driver) is False and first.allow("sms", driver) is False
+    assert second.allow("sms", _contact()) is True  # others are not affected
+    assert second.allow("whatsapp", driver) is True
+    now[0] += 61
+    assert second.allow("sms", driver) is True  # the window moved on
+
+
+def test_without_redis_each_process_still_counts() -> None:
+    import socket
+
+    from bot.channels.ratelimit import RedisRateLimiter
+
+    with socket.socket() as s:  # a port where nothing listens
+        s.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{s.getsockname()[1]}/0"
+    limiter = RedisRateLimiter(dead, limit=2, window=60)
+    driver = _contact()
+    assert [limiter.allow("sms", driver) for _ in range(3)] == [True, True, False]

@@ -84,3 +84,22 @@ def test_a_flood_from_one_number_is_held_back(twilio: TwilioClient, engine: Reco
     assert answers[2] == ["You are sending messages very fast. Please wait a minute, then tell us what is happening."]
     assert [m.text for m in engine.seen] == ["msg 0", "msg 1"]
     assert len(messages_of(twilio.sms("+4915100000001", "other driver").data)) == 1
+
+
+def test_with_redis_two_web_workers_hold_one_budget_per_number(runtime, redis_url_or_skip: str) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    from bot.channels.ratelimit import DEFAULT_LIMIT
+    from bot.runtime import Runtime
+    from tests.support.twilio import twilio_for
+
+    shared = Runtime(runtime.settings.replace(redis_url=redis_url_or_skip), runtime.engine, runtime.sessions,
+                     runtime.api_token, runtime.secret_key)
+    engines = RecordingEngine(), RecordingEngine()
+    workers = [twilio_for(shared, engine=e) for e in engines]  # two apps, as two gunicorn workers are
+    driver = f"+4915{uuid.uuid4().int % 10**9:09d}"
+    answers = [messages_of(workers[n % 2].sms(driver, f"msg {n}").data) for n in range(DEFAULT_LIMIT + 1)]
+    assert all(len(a) == 1 and "very fast" not in a[0] for a in answers[:DEFAULT_LIMIT])
+    assert answers[DEFAULT_LIMIT] == [
+        "You are sending messages very fast. Please wait a minute, then tell us what is happening."]
+    assert len(engines[0].seen) + len(engines[1].seen) == DEFAULT_LIMIT
