@@ -23,7 +23,7 @@ demo: $(STAMP)
 	$(BIN)/chargeline demo
 
 lint: $(STAMP)
-	$(BIN)/python -m pip install --quiet mypy ruff
+	$(BIN)/python -m pip install --quiet "mypy==2.4.*" "ruff==0.17.*"
 	$(BIN)/ruff check bot ivr ocpp_bridge handoff tests
 	$(BIN)/mypy bot ivr ocpp_bridge handoff
 

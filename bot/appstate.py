@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from typing import Optional
 
 from sqlalchemy import String, Text, select
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +21,7 @@ class AppState(Base):
         return f"AppState(key={self.key!r})"
 
 
-def get_value(session: Session, key: str) -> Optional[str]:
+def get_value(session: Session, key: str) -> str | None:
     """Read one value, or None."""
     return session.scalar(select(AppState.value).where(AppState.key == key))
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
 from urllib.parse import urlparse
 
 from bot.errors import ConfigError
@@ -70,7 +70,7 @@ class Settings:
             parts.append(f"{f.name}={value!r}")
         return f"Settings({', '.join(parts)})"
 
-    def replace(self, **changes: object) -> "Settings":
+    def replace(self, **changes: object) -> Settings:
         """Return a copy with some fields changed (tests and the CLI use it)."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 

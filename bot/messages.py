@@ -50,7 +50,7 @@ class Reply:
     choices: tuple[Choice, ...] = ()
     links: tuple[tuple[str, str], ...] = ()  # (title, url)
     image_url: str | None = None
-    handoff: "Handoff | None" = None
+    handoff: Handoff | None = None
     end_conversation: bool = False
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from types import ModuleType
-from typing import Iterable
 
 
 def optional_modules(names: Iterable[str]) -> list[ModuleType]:

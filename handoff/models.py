@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -39,7 +39,7 @@ class Incident(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)  # open | resolved
     opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    resolved_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     summary: Mapped[str] = mapped_column(Text)
 
     @property
@@ -59,11 +59,11 @@ class IncidentContact(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     contact: Mapped[str] = mapped_column(String(64))  # masked, for display
-    contact_address: Mapped[Optional[str]] = mapped_column(String(128))  # for a follow-up; never in JSON
-    charger_id: Mapped[Optional[str]] = mapped_column(String(64))
-    site_id: Mapped[Optional[str]] = mapped_column(String(64))
-    conversation_id: Mapped[Optional[str]] = mapped_column(String(32))
-    ticket_id: Mapped[Optional[int]] = mapped_column(Integer)
+    contact_address: Mapped[str | None] = mapped_column(String(128))  # for a follow-up; never in JSON
+    charger_id: Mapped[str | None] = mapped_column(String(64))
+    site_id: Mapped[str | None] = mapped_column(String(64))
+    conversation_id: Mapped[str | None] = mapped_column(String(32))
+    ticket_id: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     def __repr__(self) -> str:
@@ -81,31 +81,31 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     contact: Mapped[str] = mapped_column(String(64))  # masked, what JSON shows
-    contact_address: Mapped[Optional[str]] = mapped_column(String(128))  # raw, for routing; never in JSON
-    charger_id: Mapped[Optional[str]] = mapped_column(String(64), index=True)
-    connector_id: Mapped[Optional[int]] = mapped_column(Integer)
-    site_id: Mapped[Optional[str]] = mapped_column(String(64))
-    site_type: Mapped[Optional[str]] = mapped_column(String(32))
-    intent: Mapped[Optional[str]] = mapped_column(String(32))
-    nlu_confidence: Mapped[Optional[float]] = mapped_column(Float)
+    contact_address: Mapped[str | None] = mapped_column(String(128))  # raw, for routing; never in JSON
+    charger_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    connector_id: Mapped[int | None] = mapped_column(Integer)
+    site_id: Mapped[str | None] = mapped_column(String(64))
+    site_type: Mapped[str | None] = mapped_column(String(32))
+    intent: Mapped[str | None] = mapped_column(String(32))
+    nlu_confidence: Mapped[float | None] = mapped_column(Float)
     tier: Mapped[str] = mapped_column(String(24), index=True)
     priority: Mapped[str] = mapped_column(String(2))
     sla_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    rule: Mapped[Optional[str]] = mapped_column(String(64))
+    rule: Mapped[str | None] = mapped_column(String(64))
     # what deduplication compares: the rule's problem, or the intent when no rule fired
     problem: Mapped[str] = mapped_column(String(64))
     summary: Mapped[str] = mapped_column(Text)
-    charger_snapshot: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    charger_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     actions: Mapped[list[Any]] = mapped_column(JSON, default=list)
     transcript: Mapped[list[Any]] = mapped_column(JSON, default=list)
     notes: Mapped[list[Any]] = mapped_column(JSON, default=list)
     suggested_next_step: Mapped[str] = mapped_column(Text, default="")
-    conversation_id: Mapped[Optional[str]] = mapped_column(String(32), index=True)
-    incident_id: Mapped[Optional[int]] = mapped_column(ForeignKey("incidents.id"), index=True)
-    resolution_code: Mapped[Optional[str]] = mapped_column(String(64))
-    resolved_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
-    resolved_by: Mapped[Optional[str]] = mapped_column(String(120))
-    routing_verdict: Mapped[Optional[str]] = mapped_column(String(8))
+    conversation_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    resolution_code: Mapped[str | None] = mapped_column(String(64))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(String(120))
+    routing_verdict: Mapped[str | None] = mapped_column(String(8))
 
     @property
     def ref(self) -> str:
@@ -132,9 +132,9 @@ class OutboxEvent(Base):
     # when the next attempt may start; a worker pushes it forward to claim the event
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    delivered_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True), index=True)
-    gave_up_at: Mapped[Optional[datetime]] = mapped_column(DateTime(timezone=True))
-    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    gave_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
 
     def __repr__(self) -> str:
         return f"OutboxEvent(id={self.id}, ticket_id={self.ticket_id}, event={self.event!r}, attempts={self.attempts})"
@@ -148,8 +148,8 @@ class DeliveryAttempt(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     outbox_id: Mapped[int] = mapped_column(ForeignKey("helpdesk_outbox.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    status_code: Mapped[Optional[int]] = mapped_column(Integer)
-    error: Mapped[Optional[str]] = mapped_column(Text)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[float] = mapped_column(Float)
 
     def __repr__(self) -> str:

@@ -13,9 +13,10 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import requests
 from sqlalchemy import select, update
@@ -200,7 +201,7 @@ class OutboxWorker:
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="chargeline-outbox", daemon=True)
 
-    def start(self) -> "OutboxWorker":
+    def start(self) -> OutboxWorker:
         """Start the thread."""
         self._thread.start()
         return self
@@ -220,7 +221,7 @@ class OutboxWorker:
             for job in (*self._jobs, self._deliver):
                 try:
                     job()
-                except Exception:  # noqa: BLE001 - a bad pass must not kill the thread; it is logged
+                except Exception:
                     log.exception("helpdesk outbox pass failed")
             self._wake.wait(self._interval)
             self._wake.clear()

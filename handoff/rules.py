@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import string
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from bot.errors import ChargeLineError
 from handoff.models import PRIORITIES
@@ -25,7 +26,7 @@ DEFAULT_RULES_FILE = Path(__file__).with_name("default_rules.yml")
 class RulesFileError(ChargeLineError):
     """The rules file is invalid; each problem names the file and the line."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: Sequence[str]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
 

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from bot.yamlfile import line_of, read_yaml
 from handoff.models import PRIORITIES, TIERS
-from handoff.rules import NetworkRule, Predicate, Rule, RuleSet, RulesFileError, TurnFacts, template_fields
+from handoff.rules import (
+    NetworkRule,
+    Predicate,
+    Rule,
+    RuleSet,
+    RulesFileError,
+    TurnFacts,
+    template_fields,
+)
 from handoff.sla import DEFAULT_SLA_MINUTES, SlaPolicy
 
 _TOP_KEYS = {"sla_minutes", "failed_sessions_window_minutes", "rules"}

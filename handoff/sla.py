@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Mapping
 
 DEFAULT_SLA_MINUTES: Mapping[str, int] = MappingProxyType({"P1": 15, "P2": 60, "P3": 240, "P4": 1440})
 

@@ -6,9 +6,10 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -18,7 +19,15 @@ from bot.fleet.models import Charger
 from bot.logs import mask_phone
 from handoff import outbox
 from handoff.clock import as_utc, iso, jsonable, utcnow
-from handoff.models import OPEN_STATUSES, PRIORITIES, TICKET_STATUSES, TIERS, VERDICTS, Ticket, incident_ref
+from handoff.models import (
+    OPEN_STATUSES,
+    PRIORITIES,
+    TICKET_STATUSES,
+    TIERS,
+    VERDICTS,
+    Ticket,
+    incident_ref,
+)
 from handoff.sla import SlaPolicy
 
 log = logging.getLogger(__name__)

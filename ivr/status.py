@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, g, request
 
@@ -31,7 +31,7 @@ def call_status() -> Response:
     store = ConversationStore(g.runtime.sessions)
     try:
         conversation_id = store.find_by_delivery("voice", f"{call_sid}:")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         recorded = store.close(conversation_id, None, now) if conversation_id else None
     except Exception:  # Twilio retries nothing here; the idle timeout closes the conversation later
         log.exception("could not close the conversation of call=%s", call_sid[-6:])

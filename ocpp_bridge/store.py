@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +33,8 @@ ERROR_REASONS = frozenset({
     "GroundFault", "ImmediateReset", "OvercurrentFault", "PowerQuality", "Timeout", "EVCommunicationLost",
 })
 MIN_ENERGY_WH = 100.0  # below this a "completed" session delivered ~nothing: count it as failed
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def utcnow() -> datetime:
@@ -45,8 +46,11 @@ def tag_hash(id_tag: str) -> str:
     return hashlib.sha256(id_tag.encode()).hexdigest()[:32]
 
 
-def unit_of_work(fn: F) -> F:
-    """A write that joins the caller's `session=` (the writer's batch) or, without one, runs in its own transaction."""
+def unit_of_work(fn: Callable[Concatenate[Store, Session, P], R]) -> Callable[Concatenate[Store, P], R]:
+    """A write that joins the caller's `session=` (the writer's batch) or, without one, runs in its own transaction.
+
+    Typed as the method without its session: the writer passes `session=` through `Callable[..., T]`.
+    """
     @functools.wraps(fn)
     def wrapper(self: Store, *args: Any, session: Session | None = None, **kwargs: Any) -> Any:
         if session is not None:
@@ -131,7 +135,8 @@ class Store:
         if not beats:
             return
         table = ChargerState.__table__
-        session.execute(update(table).where(table.c.charger_id == bindparam("b_id")).values(
+        session.execute(update(table).where(  # type: ignore[arg-type]
+            table.c.charger_id == bindparam("b_id")).values(
             last_heartbeat=bindparam("b_at"), last_seen=bindparam("b_at")),
             [{"b_id": charger_id, "b_at": at} for charger_id, at in beats.items()])
 

@@ -26,7 +26,7 @@ Write = Callable[..., Any]
 
 
 class _Item:
-    __slots__ = ("fn", "args", "kwargs", "future", "loop")
+    __slots__ = ("args", "fn", "future", "kwargs", "loop")
 
     def __init__(self, fn: Write, args: tuple[Any, ...], kwargs: dict[str, Any],
                  future: asyncio.Future[Any], loop: asyncio.AbstractEventLoop) -> None:

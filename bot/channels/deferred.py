@@ -14,9 +14,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, MutableMapping, Optional
+from typing import Any
 
 from bot.messages import TurnResult
 
@@ -31,15 +32,15 @@ POLL_S = 0.1
 class _Entry:
     started: float
     done: threading.Event = field(default_factory=threading.Event)
-    result: Optional[TurnResult] = None
+    result: TurnResult | None = None
     deferred: bool = False
-    then: Optional[Callable[[TurnResult], None]] = None
+    then: Callable[[TurnResult], None] | None = None
 
 
 class DeferredTurns:
     """A small pool of turn workers with a per-turn time budget; one per app."""
 
-    def __init__(self, *, budget: float = DEFAULT_BUDGET_S, wait_budget: Optional[float] = None,
+    def __init__(self, *, budget: float = DEFAULT_BUDGET_S, wait_budget: float | None = None,
                  workers: int = 8) -> None:
         self.budget = budget
         self.wait_budget = budget if wait_budget is None else wait_budget
@@ -48,7 +49,7 @@ class DeferredTurns:
         self._entries: dict[str, _Entry] = {}
 
     def run(self, key: str, turn: Callable[[], TurnResult],
-            then: Optional[Callable[[TurnResult], None]] = None) -> Optional[TurnResult]:
+            then: Callable[[TurnResult], None] | None = None) -> TurnResult | None:
         """Run `turn`; return its result if done within the budget, else None and call `then(result)` later.
 
         `turn` must not raise (wrap the engine so a failure becomes an apology); `then` runs on the worker.
@@ -69,7 +70,7 @@ class DeferredTurns:
         log.info("turn outlasted its budget of %.1f s key=%s; continuing in the background", self.budget, key)
         return None
 
-    def wait(self, key: str, stored: Callable[[], Optional[TurnResult]]) -> Optional[TurnResult]:
+    def wait(self, key: str, stored: Callable[[], TurnResult | None]) -> TurnResult | None:
         """The result of a deferred turn, waiting up to `wait_budget`; None if it is still running."""
         with self._lock:
             entry = self._entries.get(key)

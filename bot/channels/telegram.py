@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 import requests
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -30,7 +31,8 @@ def inbound_from_update(data: dict[str, Any]) -> tuple[InboundMessage | None, st
         return None, None
     query = update.callback_query
     message = update.effective_message
-    text, button, hint, location, media = "", None, None, None, ()
+    text, button, hint, location = "", None, None, None
+    media: tuple[str, ...] = ()
     if query is not None:
         button = query.data or ""
         text = _title_of(query, button)
@@ -49,7 +51,7 @@ def inbound_from_update(data: dict[str, Any]) -> tuple[InboundMessage | None, st
         return None, None
     inbound = InboundMessage(
         channel="telegram", contact=str(chat.id), text=text, delivery_id=str(update.update_id),
-        received_at=datetime.now(timezone.utc), button=button, charger_hint=hint, location=location,
+        received_at=datetime.now(UTC), button=button, charger_hint=hint, location=location,
         media_urls=media,
     )
     return inbound, (query.id if query is not None else None)

@@ -43,7 +43,7 @@ class TwilioSender:
         self._client = Client(account_sid, auth_token, http_client=http)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "TwilioSender | None":
+    def from_settings(cls, settings: Settings) -> TwilioSender | None:
         """Build from TWILIO_* settings, or None when Twilio is not configured."""
         if not (settings.twilio_account_sid and settings.twilio_auth_token):
             return None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hmac
 import logging
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
@@ -17,7 +18,7 @@ from bot.channels.telegram import BotAPI, inbound_from_update, outbound_calls
 from bot.channels.twilio_auth import is_signed_by_twilio
 from bot.channels.twilio_rest import OutboundFailed, TwilioSender
 from bot.logs import mask_phone
-from bot.messages import InboundMessage, Reply, TurnResult
+from bot.messages import Channel, InboundMessage, Reply, TurnResult
 from bot.web.engine import current_engine
 
 log = logging.getLogger(__name__)
@@ -55,10 +56,10 @@ def twilio_sms() -> Response:
     if not sid or not sender:
         return twiml(EMPTY_TWIML, 400)
     whatsapp = sender.startswith("whatsapp:")
-    channel = "whatsapp" if whatsapp else "sms"
+    channel: Channel = "whatsapp" if whatsapp else "sms"
     contact = sender.removeprefix("whatsapp:")
     body = form.get("Body", "")[:MAX_BODY]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
 
     command = keyword(body)
     if command == "stop":

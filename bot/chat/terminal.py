@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from bot.chat.render import render_terminal
 from bot.messages import Channel, Choice, InboundMessage
@@ -36,7 +37,7 @@ class TerminalChat:
             digits = stripped
         message = InboundMessage(
             channel=self.channel, contact=self.contact, text=stripped, delivery_id=uuid.uuid4().hex,
-            received_at=datetime.now(timezone.utc), charger_hint=self.charger, button=button, digits=digits,
+            received_at=datetime.now(UTC), charger_hint=self.charger, button=button, digits=digits,
         )
         self.charger = None  # the deep link counts for the first message only
         result = self.engine.handle(message)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 from bot.conversation.turn import Turn
 from bot.errors import ChargerUnreachable, PolicyRefused
@@ -22,15 +22,15 @@ class Outcome:
     """What became of one attempted remote action."""
 
     kind: str  # done | asked | refused | unreachable | locked
-    status: Optional[str] = None
+    status: str | None = None
     verified: bool = False
     reason: str = ""
     observed: Any = None
-    started: Optional[datetime] = None  # wall-clock time the command was sent (the bridge's clock)
+    started: datetime | None = None  # wall-clock time the command was sent (the bridge's clock)
 
 
 def attempt(turn: Turn, action: str, params: dict[str, Any] | None, *, playbook: str, question: str = "",
-            confirmed: bool = False, connector_id: Optional[int] = None) -> Outcome:
+            confirmed: bool = False, connector_id: int | None = None) -> Outcome:
     """Run `action` on the conversation's charger if the policy allows; ask first where it says so."""
     state = turn.state
     charger_id = state.charger_id
@@ -57,12 +57,12 @@ def attempt(turn: Turn, action: str, params: dict[str, Any] | None, *, playbook:
     return run(turn, action, params, connector_id=connector_id)
 
 
-def run(turn: Turn, action: str, params: dict[str, Any] | None, *, connector_id: Optional[int] = None) -> Outcome:
+def run(turn: Turn, action: str, params: dict[str, Any] | None, *, connector_id: int | None = None) -> Outcome:
     """Send the command through the bridge and wait for its verification; record it for the ticket."""
     charger_id = turn.state.charger_id or ""
     record: dict[str, Any] = {"action": action, "params": params or {}, "connector_id": connector_id,
                               "at": turn.deps.clock().isoformat()}
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     try:
         result = turn.deps.bridge.command(charger_id, action, params or {}, requested_by=turn.requested_by)
     except PolicyRefused as exc:
@@ -85,8 +85,8 @@ def run(turn: Turn, action: str, params: dict[str, Any] | None, *, connector_id:
                    started=started)
 
 
-def settled_connector(turn: Turn, connector_id: int, started: Optional[datetime], *,
-                      timeout: float = 10.0) -> Optional[dict[str, Any]]:
+def settled_connector(turn: Turn, connector_id: int, started: datetime | None, *,
+                      timeout: float = 10.0) -> dict[str, Any] | None:
     """The connector as the charger reports it after our command (waiting briefly for its status to land)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -101,14 +101,14 @@ def settled_connector(turn: Turn, connector_id: int, started: Optional[datetime]
         time.sleep(0.2)
 
 
-def _parse(value: Any) -> Optional[datetime]:
+def _parse(value: Any) -> datetime | None:
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(str(value))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _jsonable(value: Any) -> Any:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Mapping, Optional
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -62,8 +63,8 @@ class BridgePolicy:
     def __init__(self, policy: Any) -> None:
         self.policy = policy
 
-    def decide(self, session: Session, action: str, charger_id: str, connector_id: Optional[int],
-               requested_by: str, params: Optional[dict[str, Any]] = None) -> Any:
+    def decide(self, session: Session, action: str, charger_id: str, connector_id: int | None,
+               requested_by: str, params: dict[str, Any] | None = None) -> Any:
         """Ask `ocpp_bridge.policy.policy_decision`."""
         from ocpp_bridge.policy import policy_decision
 
@@ -76,8 +77,8 @@ class RenderedText:
 
     text: str
     voice_text: str
-    image_url: Optional[str]
-    link: Optional[tuple[str, str]]
+    image_url: str | None
+    link: tuple[str, str] | None
 
 
 class KnowledgeAdapter:
@@ -106,7 +107,7 @@ class KnowledgeAdapter:
         return context
 
     def guides(self, session: Session, intent: str, entities: Mapping[str, Any],
-               charger_id: Optional[str]) -> list[RenderedText]:
+               charger_id: str | None) -> list[RenderedText]:
         """The guides for `intent`, best first."""
         context = self.context(session, charger_id) if charger_id else None
         found = []
@@ -163,8 +164,8 @@ def _minutes_since(value: Any) -> float:
         then = datetime.fromisoformat(str(value))
     except ValueError:
         return 0.0
-    then = then if then.tzinfo else then.replace(tzinfo=timezone.utc)
-    return max(0.0, (datetime.now(timezone.utc) - then).total_seconds() / 60)
+    then = then if then.tzinfo else then.replace(tzinfo=UTC)
+    return max(0.0, (datetime.now(UTC) - then).total_seconds() / 60)
 
 
 class TicketsAdapter:

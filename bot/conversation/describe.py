@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from bot.conversation.slots import connectors_of
 from bot.conversation.turn import Turn
@@ -29,7 +29,7 @@ class Fault:
 
     connector_id: int
     status: str
-    code: Optional[str]
+    code: str | None
     explanation: Any  # ErrorExplanationLike or None
 
 
@@ -70,7 +70,7 @@ def faults(turn: Turn, snapshot: dict[str, Any]) -> list[Fault]:
     return found
 
 
-def active_session(snapshot: dict[str, Any], connector_id: Optional[int] = None) -> Optional[dict[str, Any]]:
+def active_session(snapshot: dict[str, Any], connector_id: int | None = None) -> dict[str, Any] | None:
     """The running transaction (on this connector, when given)."""
     tx = snapshot.get("active_transaction")
     if not tx:
@@ -80,7 +80,7 @@ def active_session(snapshot: dict[str, Any], connector_id: Optional[int] = None)
     return tx
 
 
-def describe(turn: Turn, snapshot: dict[str, Any], *, connector_id: Optional[int] = None) -> tuple[str, str]:
+def describe(turn: Turn, snapshot: dict[str, Any], *, connector_id: int | None = None) -> tuple[str, str]:
     """One or two sentences on what we see, for reading and for the ear."""
     label = turn.label()
     if not snapshot.get("online"):

@@ -14,8 +14,8 @@ driver gets an apology (and a ticket when the database still works).
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
-from typing import Callable, Optional
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,14 +42,14 @@ EMPTY = Reply(text="Sorry, I didn't catch that. Could you tell me again what's h
 
 def utcnow() -> datetime:
     """The default clock."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class ConversationEngine:
     """Turns one `InboundMessage` into a `TurnResult`; safe to share between threads (no per-turn state)."""
 
     def __init__(self, sessions: sessionmaker[Session], nlu: NLU, bridge: Bridge, knowledge: Knowledge,
-                 policy: Policy, rules: Optional[Rules], tickets: Tickets, *,
+                 policy: Policy, rules: Rules | None, tickets: Tickets, *,
                  clock: Callable[[], datetime] = utcnow, idle: timedelta = IDLE_TIMEOUT,
                  fleet_ttl: float = DEFAULT_TTL) -> None:
         self.store = ConversationStore(sessions, idle)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Any
 
 from bot.conversation.describe import active_session
 from bot.conversation.turn import Turn
@@ -17,7 +17,7 @@ TIER_WORDS = {"tier1": "our support team", "tier2": "our technical team",
               "field_engineering": "our field engineers", "platform_ops": "our operations team"}
 
 
-def recent_failures(turn: Turn) -> Optional[int]:
+def recent_failures(turn: Turn) -> int | None:
     """Failed sessions on the conversation's charger within the rules' window (read once per turn)."""
     charger_id = turn.state.charger_id
     if charger_id is None or turn.deps.rules is None:
@@ -34,7 +34,7 @@ def recent_failures(turn: Turn) -> Optional[int]:
     return turn.memo[key]
 
 
-def known_incident(turn: Turn, intent: Optional[str] = None, *, fresh: bool = False) -> Optional[str]:
+def known_incident(turn: Turn, intent: str | None = None, *, fresh: bool = False) -> str | None:
     """The open network-wide incident (its ref) this driver's problem belongs to; checked and linked once per turn.
 
     `fresh` checks again (after a ticket was opened: tickets count towards the incident and get linked to it).
@@ -80,7 +80,7 @@ def facts(turn: Turn, **extra: Any) -> dict[str, Any]:
 
 
 def open_ticket(turn: Turn, *, tier: str, priority: str, rule: str, summary: str, next_step: str,
-                consult_rules: bool = True) -> Optional[Any]:
+                consult_rules: bool = True) -> Any | None:
     """Open a pre-filled ticket (deduplicated by the handoff package); None if that fails."""
     state = turn.state
     if consult_rules and turn.deps.rules is not None:

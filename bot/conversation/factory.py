@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from typing import Any, Optional
+from typing import Any
 
 from bot.conversation.engine import ConversationEngine
 from bot.runtime import Runtime
@@ -31,7 +31,7 @@ def freeze_startup_heap() -> None:
         log.info("start-up heap frozen objects=%d", gc.get_freeze_count())
 
 
-def build_engine(runtime: Runtime, *, bridge_url: Optional[str] = None, nlu: Any = None,
+def build_engine(runtime: Runtime, *, bridge_url: str | None = None, nlu: Any = None,
                  bridge_timeout: float = 90.0, freeze_gc: bool = True) -> ConversationEngine:
     """Build the engine once per process from the runtime's settings (loads the NLU model and the KB)."""
     from bot.conversation.adapters import (

@@ -6,8 +6,9 @@ unit tests hand in small fakes. Everything is synchronous: the web side is WSGI.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Mapping, Optional, Protocol, Sequence
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -33,24 +34,31 @@ class NLU(Protocol):
 
 
 class CommandResultLike(Protocol):
-    status: str
-    verified: bool
-    observed: Any
-    audit_id: Any
-    detail: Any
+    """Read-only, so frozen dataclasses (ocpp_bridge.client.CommandResult) satisfy it."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def verified(self) -> bool | None: ...
+    @property
+    def observed(self) -> Any: ...
+    @property
+    def audit_id(self) -> Any: ...
+    @property
+    def detail(self) -> Any: ...
 
 
 class Bridge(Protocol):
     """Live state and remote commands (`ocpp_bridge.state` and `ocpp_bridge.client`)."""
 
-    def snapshot(self, session: Session, charger_id: str, profile: Any = None) -> Optional[dict[str, Any]]:
+    def snapshot(self, session: Session, charger_id: str, profile: Any = None) -> dict[str, Any] | None:
         """The charger's live state, or None when the bridge has never seen it.
 
         `profile` is the charger's cached fleet data (`ocpp_bridge.state.ChargerProfile`), read from the database
         when None.
         """
 
-    def command(self, charger_id: str, action: str, params: Optional[dict[str, Any]] = None, *,
+    def command(self, charger_id: str, action: str, params: dict[str, Any] | None = None, *,
                 requested_by: str) -> CommandResultLike:
         """Run one remote command and wait for its verification; may raise ChargerUnreachable/PolicyRefused."""
 
@@ -67,8 +75,8 @@ class DecisionLike(Protocol):
 class Policy(Protocol):
     """The approved-actions policy (`ocpp_bridge.policy`)."""
 
-    def decide(self, session: Session, action: str, charger_id: str, connector_id: Optional[int],
-               requested_by: str, params: Optional[dict[str, Any]] = None) -> DecisionLike:
+    def decide(self, session: Session, action: str, charger_id: str, connector_id: int | None,
+               requested_by: str, params: dict[str, Any] | None = None) -> DecisionLike:
         """May the bot run this action on this charger now?"""
 
 
@@ -78,25 +86,29 @@ class ErrorExplanationLike(Protocol):
     driver_text: str
     driver_can_fix: bool
     reset_may_help: bool
-    escalate_to: Optional[str]
+    escalate_to: str | None
     safety: bool
 
 
 class GuideText(Protocol):
-    text: str
-    voice_text: str
-    image_url: Optional[str]
-    link: Optional[tuple[str, str]]
+    @property
+    def text(self) -> str: ...
+    @property
+    def voice_text(self) -> str: ...
+    @property
+    def image_url(self) -> str | None: ...
+    @property
+    def link(self) -> tuple[str, str] | None: ...
 
 
 class Knowledge(Protocol):
     """Self-serve guides and error codes (`bot.knowledge`)."""
 
     def guides(self, session: Session, intent: str, entities: Mapping[str, Any],
-               charger_id: Optional[str]) -> list[GuideText]:
+               charger_id: str | None) -> Sequence[GuideText]:
         """The guides for this intent, rendered for chat and for the ear, adapted to the charger."""
 
-    def error_code(self, code: str) -> Optional[ErrorExplanationLike]:
+    def error_code(self, code: str) -> ErrorExplanationLike | None:
         """Explain one OCPP or vendor error code, or None when unknown."""
 
 
@@ -109,7 +121,7 @@ class RuleHitLike(Protocol):
 class Rules(Protocol):
     """The escalation matrix (`handoff.rules`) and the history it judges (`handoff.history`)."""
 
-    def evaluate(self, facts: Mapping[str, Any]) -> Optional[RuleHitLike]:
+    def evaluate(self, facts: Mapping[str, Any]) -> RuleHitLike | None:
         """The rule that fires for these facts, or None."""
 
     def recent_failures(self, session: Session, charger_id: str, now: datetime) -> int:
@@ -133,7 +145,7 @@ class Tickets(Protocol):
         """Open (or join, when deduplicated) a ticket from a pre-filled draft, due by the rules' SLA."""
 
     def network_incident(self, session: Session, intent: str, report: Mapping[str, Any],
-                         now: datetime) -> Optional[IncidentLike]:
+                         now: datetime) -> IncidentLike | None:
         """For a problem the network-wide rule watches: check for (or open) the incident and link this driver.
 
         `report` holds channel, contact, charger_id, site_id and conversation_id. None when the intent is

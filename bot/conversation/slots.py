@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from bot.conversation.directory import Fleet, norm
 from bot.conversation.turn import Turn
@@ -19,7 +19,7 @@ MAX_CHOICES = 5
 class ChargerLookup:
     """The fleet's answer to a charger reference: one id, or the candidates when ambiguous."""
 
-    charger_id: Optional[str]
+    charger_id: str | None
     candidates: tuple[tuple[str, str], ...] = ()  # (id, label)
 
 
@@ -66,7 +66,7 @@ def named_charger(turn: Turn, *, whole_text: bool = False) -> ChargerLookup:
     return ChargerLookup(None)
 
 
-def _pick_by_digit(turn: Turn) -> Optional[str]:
+def _pick_by_digit(turn: Turn) -> str | None:
     # a keypad digit or a lone "2" picks the n-th offered option
     raw = (turn.message.digits or turn.text).strip()
     if raw.isdigit() and 1 <= int(raw) <= len(turn.state.choices) and len(turn.state.choices) > 1:
@@ -124,7 +124,7 @@ def connectors_of(snapshot: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [c for c in (snapshot or {}).get("connectors") or [] if int(c.get("id") or 0) > 0]
 
 
-def named_connector(turn: Turn, snapshot: dict[str, Any] | None) -> Optional[int]:
+def named_connector(turn: Turn, snapshot: dict[str, Any] | None) -> int | None:
     """The connector this message names: a button, a number, or a plug type present on this charger."""
     connectors = connectors_of(snapshot)
     ids = {int(c["id"]) for c in connectors}
@@ -146,7 +146,7 @@ def named_connector(turn: Turn, snapshot: dict[str, Any] | None) -> Optional[int
     return None
 
 
-def _number(raw: Any) -> Optional[int]:
+def _number(raw: Any) -> int | None:
     if raw is None:
         return None
     if isinstance(raw, (int, float)):
@@ -161,7 +161,7 @@ def _number(raw: Any) -> Optional[int]:
     return None
 
 
-def need_connector(turn: Turn, snapshot: dict[str, Any] | None, *, prefer: Optional[int] = None) -> bool:
+def need_connector(turn: Turn, snapshot: dict[str, Any] | None, *, prefer: int | None = None) -> bool:
     """True when the connector is known or does not matter; otherwise ask and return False."""
     state = turn.state
     connectors = connectors_of(snapshot)

@@ -3,32 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Optional
+from typing import Any
 
 
 @dataclass
 class DialogueState:
     """Slots and the bot's open question; everything the next turn needs to continue."""
 
-    intent: Optional[str] = None  # the driver's problem being worked on (a playbook name)
-    topic: Optional[str] = None  # the last problem worked on, kept after it is done (for corrections)
-    charger_id: Optional[str] = None
-    connector_id: Optional[int] = None
-    awaiting: Optional[str] = None  # what the bot last asked: charger, connector, confirm, worked, ...
+    intent: str | None = None  # the driver's problem being worked on (a playbook name)
+    topic: str | None = None  # the last problem worked on, kept after it is done (for corrections)
+    charger_id: str | None = None
+    connector_id: int | None = None
+    awaiting: str | None = None  # what the bot last asked: charger, connector, confirm, worked, ...
     asked: int = 0  # how often the open question was asked without a usable answer
     clarifications: int = 0  # clarifying questions asked for low-confidence NLU in a row
-    pending_action: Optional[dict[str, Any]] = None  # a remote action waiting for the driver's yes
+    pending_action: dict[str, Any] | None = None  # a remote action waiting for the driver's yes
     choices: list[str] = field(default_factory=list)  # payloads offered with the open question
     slots: dict[str, Any] = field(default_factory=dict)  # amount, date, battery level, error text, ...
     actions: list[dict[str, Any]] = field(default_factory=list)  # remote actions with results
     safety_chargers: list[str] = field(default_factory=list)  # no remote action on these, ever
-    ticket_id: Optional[str] = None
-    handed_off: Optional[str] = None  # the ticket a human now holds (set by a handoff)
-    previous_charger: Optional[str] = None  # from the driver's last conversation
-    last_nlu_confidence: Optional[float] = None
+    ticket_id: str | None = None
+    handed_off: str | None = None  # the ticket a human now holds (set by a handoff)
+    previous_charger: str | None = None  # from the driver's last conversation
+    last_nlu_confidence: float | None = None
 
     @classmethod
-    def from_json(cls, data: dict[str, Any] | None) -> "DialogueState":
+    def from_json(cls, data: dict[str, Any] | None) -> DialogueState:
         """Rebuild from stored JSON, ignoring keys an older or newer version wrote."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in (data or {}).items() if k in known})

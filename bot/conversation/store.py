@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Optional
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -39,9 +39,8 @@ class Recorded:
 
 def _aware(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; we store UTC
-    from datetime import timezone
 
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class ConversationStore:
@@ -79,7 +78,7 @@ class ConversationStore:
                 return Recorded(existing.conversation_id, existing.id, True, "bot", DialogueState())
 
     def _touch_current(self, session: Session, channel: str, contact: str,
-                       now: datetime) -> Optional[tuple[str, str, Any]]:
+                       now: datetime) -> tuple[str, str, Any] | None:
         """Mark the contact's open, still-fresh conversation active in one statement: (id, mode, state) or None.
 
         The common case of every turn; opening or expiring a conversation takes the slower `_current`.
@@ -114,8 +113,8 @@ class ConversationStore:
         return conversation
 
     def finish_turn(self, conversation_id: str, message_id: int, state: DialogueState,
-                    replies: tuple[Reply, ...], now: datetime, *, intent: Optional[str] = None,
-                    confidence: Optional[float] = None) -> None:
+                    replies: tuple[Reply, ...], now: datetime, *, intent: str | None = None,
+                    confidence: float | None = None) -> None:
         """Save the new state and the bot's replies, and mark the inbound message processed."""
         values: dict[str, Any] = {"state": state.to_json(), "last_activity_at": now}
         if state.charger_id:
@@ -143,7 +142,7 @@ class ConversationStore:
                      "direction": "out", "text": reply.text, "at": now, "processed": True,
                      "payload": _reply_payload(reply)} for reply in replies])
 
-    def close(self, conversation_id: str, outcome: Optional[str], now: datetime) -> Optional[str]:
+    def close(self, conversation_id: str, outcome: str | None, now: datetime) -> str | None:
         """Close the conversation with `outcome` (decided from the conversation when None); idempotent.
 
         Returns the outcome it holds afterwards (the first one recorded wins), or None when no such conversation.
@@ -182,7 +181,7 @@ class ConversationStore:
             log.info("closed %d idle conversations", closed)
         return closed
 
-    def find_by_delivery(self, channel: str, delivery_prefix: str) -> Optional[str]:
+    def find_by_delivery(self, channel: str, delivery_prefix: str) -> str | None:
         """The conversation holding a delivery whose id starts with `delivery_prefix` (a call's turns)."""
         with self.sessions() as session:
             return session.scalar(select(ConversationMessage.conversation_id).where(
@@ -190,7 +189,7 @@ class ConversationStore:
                 ConversationMessage.delivery_id.startswith(delivery_prefix, autoescape=True))
                 .order_by(ConversationMessage.id.desc()).limit(1))
 
-    def replies_to(self, channel: str, delivery_id: str) -> Optional[tuple[Reply, ...]]:
+    def replies_to(self, channel: str, delivery_id: str) -> tuple[Reply, ...] | None:
         """The bot's stored replies to one inbound delivery, or None while its turn has not finished."""
         with self.sessions() as session:
             inbound = session.scalar(select(ConversationMessage).where(
@@ -254,7 +253,7 @@ def decide_outcome(conversation: Conversation, *, unfinished: str = "abandoned")
     return unfinished
 
 
-def _close(conversation: Conversation, outcome: Optional[str], now: datetime, *, unfinished: str) -> None:
+def _close(conversation: Conversation, outcome: str | None, now: datetime, *, unfinished: str) -> None:
     conversation.status = "closed"
     if conversation.outcome is None:
         conversation.outcome = outcome or decide_outcome(conversation, unfinished=unfinished)

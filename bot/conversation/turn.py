@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterator, Optional
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,7 +31,7 @@ class Deps:
     bridge: Bridge
     knowledge: Knowledge
     policy: Policy
-    rules: Optional[Rules]
+    rules: Rules | None
     tickets: Tickets
     store: ConversationStore
     clock: Callable[[], datetime]
@@ -59,7 +60,7 @@ class Turn:
         self.now = now
         self.replies: list[Reply] = []
         self.understood = Understanding("out_of_scope", 0.0)
-        self._snapshots: dict[str, Optional[dict[str, Any]]] = {}
+        self._snapshots: dict[str, dict[str, Any] | None] = {}
         self.memo: dict[str, Any] = {}  # facts read once per turn (recent failures, the network incident)
 
     @property
@@ -87,7 +88,7 @@ class Turn:
         """The value of one entity in this message, or None."""
         return self.understood.entities.get(name)
 
-    def snapshot(self, charger_id: str | None = None, *, fresh: bool = False) -> Optional[dict[str, Any]]:
+    def snapshot(self, charger_id: str | None = None, *, fresh: bool = False) -> dict[str, Any] | None:
         """The charger's live state (read once per turn unless `fresh`)."""
         charger_id = charger_id or self.state.charger_id
         if charger_id is None:

@@ -19,9 +19,17 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.appstate import set_value
-from bot.yamlfile import line_of, read_yaml
 from bot.errors import FleetFileError
-from bot.fleet.models import CONNECTOR_TYPES, SITE_TYPES, TOKEN_STATUSES, Charger, Connector, IdToken, Site
+from bot.fleet.models import (
+    CONNECTOR_TYPES,
+    SITE_TYPES,
+    TOKEN_STATUSES,
+    Charger,
+    Connector,
+    IdToken,
+    Site,
+)
+from bot.yamlfile import line_of, read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -312,8 +320,8 @@ def import_fleet(factory: sessionmaker[Session], fleet: FleetFile) -> ImportRepo
             report.sites += 1
         session.flush()
         _free_labels(session, fleet)
-        for spec in fleet.chargers:
-            _upsert_charger(session, spec, report)
+        for charger_spec in fleet.chargers:
+            _upsert_charger(session, charger_spec, report)
         for token_spec in fleet.tokens:
             token = session.get(IdToken, token_spec.id_tag) or IdToken(id_tag=token_spec.id_tag)
             token.status, token.expiry, token.group = token_spec.status, token_spec.expiry, token_spec.group

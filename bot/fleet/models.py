@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Optional
 
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,13 +20,13 @@ class Site(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     type: Mapped[str] = mapped_column(String(32))
-    address: Mapped[Optional[str]] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(String(300))
     payment_methods: Mapped[list[str]] = mapped_column(JSON, default=list)
     emsps: Mapped[list[str]] = mapped_column(JSON, default=list)
-    latitude: Mapped[Optional[float]] = mapped_column(Float)
-    longitude: Mapped[Optional[float]] = mapped_column(Float)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
 
-    chargers: Mapped[list["Charger"]] = relationship(back_populates="site")
+    chargers: Mapped[list[Charger]] = relationship(back_populates="site")
 
     def __repr__(self) -> str:
         return f"Site(id={self.id!r}, type={self.type!r})"
@@ -39,10 +38,10 @@ class Charger(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
     label: Mapped[str] = mapped_column(String(100), unique=True)
-    password_hash: Mapped[Optional[str]] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
 
     site: Mapped[Site] = relationship(back_populates="chargers")
-    connectors: Mapped[list["Connector"]] = relationship(
+    connectors: Mapped[list[Connector]] = relationship(
         back_populates="charger", cascade="all, delete-orphan", order_by="Connector.connector_id"
     )
 
@@ -69,8 +68,8 @@ class IdToken(Base):
 
     id_tag: Mapped[str] = mapped_column(String(64), primary_key=True)
     status: Mapped[str] = mapped_column(String(16))
-    expiry: Mapped[Optional[date]]
-    group: Mapped[Optional[str]] = mapped_column("group_id", String(64))
+    expiry: Mapped[date | None]
+    group: Mapped[str | None] = mapped_column("group_id", String(64))
 
     def __repr__(self) -> str:
         from bot.logs import mask_id_tag

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.knowledge.model import ErrorExplanation, Guide, UnknownGuide
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,7 +30,7 @@ class GuideContext:
         return self.charger_id or self.charger_label
 
     @classmethod
-    def from_fleet(cls, session: Session, charger_id: str) -> "GuideContext | None":
+    def from_fleet(cls, session: Session, charger_id: str) -> GuideContext | None:
         """Read the charger (by OCPP id, else by label) and its site; None if the fleet lacks it."""
         charger = session.get(Charger, charger_id)
         if charger is None:

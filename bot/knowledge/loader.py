@@ -141,7 +141,7 @@ def _read_guides(file: Path, images: set[str], problems: list[str]) -> list[Guid
         if variants is None or len(problems) > before:
             continue
         guides.append(Guide(
-            id=raw["id"], title=raw["title"].strip(), intents=tuple(intents), tags=tuple(t.lower() for t in tags),
+            id=raw["id"], title=raw["title"].strip(), intents=tuple(intents or ()), tags=tuple(t.lower() for t in tags),
             variants=variants, image=raw.get("image"), plug=raw.get("plug"), priority=raw.get("priority", 0),
             source=file.name,
         ))

@@ -67,7 +67,7 @@ class Guide:
     priority: int = 0  # breaks ties between guides of one intent; higher first
     source: str = field(default="", compare=False)  # file it came from, for error messages
 
-    def render(self, style: Style, context: "GuideContext | None" = None) -> RenderedGuide:
+    def render(self, style: Style, context: GuideContext | None = None) -> RenderedGuide:
         """Fill the guide's placeholders for `style` from `context` (or sensible defaults)."""
         from bot.knowledge.placeholders import fill
 

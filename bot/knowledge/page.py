@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from markupsafe import Markup, escape
-
-from urllib.parse import quote
 
 from bot.knowledge.context import GuideContext
 from bot.knowledge.model import Guide

@@ -7,7 +7,7 @@ whether the charger is known or not, and no `{name}` ever reaches a driver.
 from __future__ import annotations
 
 import re
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from bot.knowledge.context import GuideContext
 from bot.knowledge.model import Style
@@ -25,9 +25,8 @@ _METHODS: dict[str, tuple[str, str, str]] = {  # chat, sms, voice
 }
 _SPOKEN_PLUGS = {"CCS2": "C C S two", "CCS1": "C C S one", "CHAdeMO": "Chademo", "Type 2": "Type two",
                  "Type 1": "Type one", "NACS": "N A C S", "GB/T": "G B T"}
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-         "sixteen seventeen eighteen nineteen").split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _VOICE_UNSAFE = re.compile(r"[*#/\\<>&_{}\[\]|~^@]")
 
 
@@ -79,7 +78,7 @@ def _connector_phrases(ctx: GuideContext, style: Style) -> list[str]:
     phrases = []
     for (kind, max_kw), count in groups.items():
         if style == "sms":
-            phrases.append(f"{'%dx ' % count if count > 1 else ''}{kind} up to {_kw(max_kw, style)}")
+            phrases.append(f"{f'{count}x ' if count > 1 else ''}{kind} up to {_kw(max_kw, style)}")
         elif style == "voice":
             lead = f"{spoken_number(count)} {_plug(kind, style)} plugs" if count > 1 else f"a {_plug(kind, style)} plug"
             phrases.append(f"{lead}, up to {_kw(max_kw, style)}")

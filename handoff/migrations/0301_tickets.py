@@ -3,8 +3,8 @@
 Revision ID: 0301_tickets
 Revises: 0001_fleet
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0301_tickets"
 down_revision = "0001_fleet"

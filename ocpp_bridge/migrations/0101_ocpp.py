@@ -3,8 +3,8 @@
 Revision ID: 0101_ocpp
 Revises: 0001_fleet
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0101_ocpp"
 down_revision = "0001_fleet"

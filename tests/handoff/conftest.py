@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy.orm import Session
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.fleet.models import Charger, Site
 from bot.runtime import Runtime
 
-NOW = datetime(2026, 11, 22, 21, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)
 # site -> chargers; labels must be unique in the fleet
 FLEET = {
     "berlin-depot": ["CP-B1", "CP-B2", "CP-B3", "CP-B4", "CP-B5"],

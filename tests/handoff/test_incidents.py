@@ -7,7 +7,12 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from handoff.incidents import active_incident, check_network_incident, incident_json, link_contact
+from handoff.incidents import (
+    active_incident,
+    check_network_incident,
+    incident_json,
+    link_contact,
+)
 from handoff.models import Incident, Ticket
 from handoff.tickets import TicketDraft, open_ticket
 from tests.handoff.conftest import NOW

@@ -6,9 +6,10 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -32,7 +33,7 @@ class Helpdesk:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 mode = outer.mode  # as it was when the request came in, whatever the test switches meanwhile
                 if mode == "slow":
@@ -58,11 +59,11 @@ class Helpdesk:
         self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/chargeline"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "Helpdesk":
+    def __enter__(self) -> Helpdesk:
         self.thread.start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
 
@@ -158,11 +159,10 @@ def test_delivery_gives_up_only_after_days_and_says_so(fleet: Runtime, helpdesk:
 
 
 def test_the_web_process_delivers_and_sweeps_in_the_background(fleet: Runtime, helpdesk: Helpdesk) -> None:
+    from bot.conversation.models import Conversation
     from bot.web import create_app
     from handoff.clock import utcnow
     from ocpp_bridge.models import ChargerState
-
-    from bot.conversation.models import Conversation
 
     with transaction(fleet.sessions) as session:
         session.add(ChargerState(charger_id="CP-M1", online=False, offline_since=utcnow() - timedelta(minutes=45)))

@@ -10,8 +10,16 @@ from sqlalchemy.orm import Session
 
 from handoff.models import OutboxEvent
 from handoff.sla import SlaPolicy
-from handoff.tickets import (TicketDraft, UnknownTicket, append_to_ticket, get_ticket, list_tickets, open_ticket,
-                             resolve_ticket, ticket_json)
+from handoff.tickets import (
+    TicketDraft,
+    UnknownTicket,
+    append_to_ticket,
+    get_ticket,
+    list_tickets,
+    open_ticket,
+    resolve_ticket,
+    ticket_json,
+)
 from tests.handoff.conftest import NOW
 
 

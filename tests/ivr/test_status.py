@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,7 +14,7 @@ from bot.runtime import Runtime
 from tests.support.twilio import TwilioClient, new_sid
 
 CALLER = "+4915112345789"
-T0 = datetime.now(timezone.utc) - timedelta(minutes=2)
+T0 = datetime.now(UTC) - timedelta(minutes=2)
 
 
 def call_with(runtime: Runtime, state: DialogueState, replies: tuple[Reply, ...] = (Reply(text="OK."),)) -> str:

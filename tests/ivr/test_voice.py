@@ -1,5 +1,11 @@
 from bot.messages import Choice, Handoff, Reply
-from ivr.voice import VoiceSettings, render_hold, render_listen_again, render_say, render_voice
+from ivr.voice import (
+    VoiceSettings,
+    render_hold,
+    render_listen_again,
+    render_say,
+    render_voice,
+)
 
 SETTINGS = VoiceSettings(language="en-GB", agent_queue="support", hints=("Station 12", "CCS2"))
 ACTION = "https://cl.example/twilio/voice/turn?n=2"

@@ -16,7 +16,7 @@ PUBLIC_URL = "https://support.example.com"
 _sids = itertools.count(1)
 
 
-def twilio_for(runtime: Any, **collaborators: Any) -> "TwilioClient":
+def twilio_for(runtime: Any, **collaborators: Any) -> TwilioClient:
     """A TwilioClient posting to a fresh app on this runtime, with Twilio's token and public URL set."""
     from bot.runtime import Runtime
     from bot.web import create_app

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from bot.conversation.describe import describe
 from bot.conversation.escalate import hand_off, known_incident, summary_line
@@ -61,7 +61,7 @@ def run(turn: Turn) -> None:
     turn.state.intent = None
 
 
-def _latest_attempt(snap: dict[str, Any]) -> Optional[dict[str, Any]]:
+def _latest_attempt(snap: dict[str, Any]) -> dict[str, Any] | None:
     for entry in snap.get("recent_sessions") or []:
         if entry.get("id_tag") or entry.get("id_tag_masked") or entry.get("outcome") in ("rejected",):
             return entry

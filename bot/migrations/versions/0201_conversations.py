@@ -3,8 +3,8 @@
 Revision ID: 0201_conversations
 Revises: 0001_fleet
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0201_conversations"
 down_revision = "0001_fleet"

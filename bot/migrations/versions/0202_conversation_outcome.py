@@ -3,8 +3,8 @@
 Revision ID: 0202_conversation_outcome
 Revises: 0201_conversations
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0202_conversation_outcome"
 down_revision = "0201_conversations"

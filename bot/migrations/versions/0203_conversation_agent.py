@@ -6,8 +6,8 @@ inside that JSON was lost when a turn finished after the takeover.
 Revision ID: 0203_conversation_agent
 Revises: 0202_conversation_outcome
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0203_conversation_agent"
 down_revision = "0202_conversation_outcome"

@@ -3,8 +3,8 @@
 Revision ID: 0401_channels
 Revises: 0001_fleet
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0401_channels"
 down_revision = "0001_fleet"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from bot.conversation.store import IDLE_TIMEOUT, ConversationStore
 from bot.messages import InboundMessage, Reply
 from bot.runtime import Runtime
 
-T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 DRIVER = "+4915112340002"
 
 

@@ -21,7 +21,7 @@ def test_a_driver_scans_the_qr_code_and_gets_help_paying(browser, live_server, f
     bot_messages = page.locator(".msg.bot")
     bot_messages.nth(1).wait_for(timeout=15_000)
     answer = bot_messages.nth(1).inner_text()
-    assert re.search(r"\b(app|card|contactless|RFID)\b", answer, re.I), answer
+    assert re.search(r"\b(app|card|contactless|RFID)\b", answer, re.IGNORECASE), answer
     assert page.locator(".msg.driver").inner_text() == "how do I pay here? I don't have the app"
     # the session survives a reload of the page (sessionStorage) and the next turn continues it
     session = page.evaluate("sessionStorage.getItem('chargeline.session.CP-1042')")

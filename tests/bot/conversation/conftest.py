@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
@@ -25,7 +25,7 @@ from tests.bot.conversation.fakes import (
 )
 
 FLEET = Path(__file__).resolve().parents[2] / "data" / "fleet_small.yml"
-T0 = datetime(2026, 11, 22, 22, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 22, 22, 0, tzinfo=UTC)
 
 
 class Clock:

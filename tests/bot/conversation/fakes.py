@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Optional
+from typing import Any
 
 from bot.errors import ChargerUnreachable, NLUUnavailable
 
@@ -101,7 +102,7 @@ def connector(cid: int, kind: str, max_kw: float, status: str = "Available", err
 
 
 def snapshot(charger_id: str, label: str, connectors: list[dict], *, online: bool = True,
-             site_type: str = "fleet_depot", tx: Optional[dict] = None, recent: Optional[list] = None) -> dict:
+             site_type: str = "fleet_depot", tx: dict | None = None, recent: list | None = None) -> dict:
     return {"id": charger_id, "label": label, "site_id": "berlin-depot", "site_type": site_type, "online": online,
             "last_heartbeat": "2026-11-22T21:55:00+00:00", "protocol": "ocpp1.6", "connectors": connectors,
             "active_transaction": tx, "recent_sessions": recent or []}
@@ -117,13 +118,13 @@ class FakeBridge:
         self.locks: list[tuple[str, str]] = []
         self.down = False
 
-    def snapshot(self, session: Any, charger_id: str, profile: Any = None) -> Optional[dict]:
+    def snapshot(self, session: Any, charger_id: str, profile: Any = None) -> dict | None:
         if self.down:
             raise ChargerUnreachable("bridge down")
         snap = self.snapshots.get(charger_id)
         return copy.deepcopy(snap) if snap is not None else None
 
-    def command(self, charger_id: str, action: str, params: Optional[dict] = None, *, requested_by: str) -> Result:
+    def command(self, charger_id: str, action: str, params: dict | None = None, *, requested_by: str) -> Result:
         self.commands.append((charger_id, action, dict(params or {}), requested_by))
         script = self.scripts.get(action)
         if script is None:
@@ -149,8 +150,8 @@ class FakePolicy:
         self.confirm = set(confirm)
         self.asked: list[tuple[str, str]] = []
 
-    def decide(self, session: Any, action: str, charger_id: str, connector_id: Optional[int],
-               requested_by: str, params: Optional[dict] = None) -> Decision:
+    def decide(self, session: Any, action: str, charger_id: str, connector_id: int | None,
+               requested_by: str, params: dict | None = None) -> Decision:
         self.asked.append((action, charger_id))
         if action not in self.allowed:
             return Decision(False, f"{action} is not in the approved policy")
@@ -161,8 +162,8 @@ class FakePolicy:
 class Guide:
     text: str
     voice_text: str
-    image_url: Optional[str] = None
-    link: Optional[tuple[str, str]] = None
+    image_url: str | None = None
+    link: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ class Explanation:
     driver_text: str
     driver_can_fix: bool
     reset_may_help: bool
-    escalate_to: Optional[str]
+    escalate_to: str | None
     safety: bool
 
 
@@ -188,14 +189,14 @@ ERRORS = {
 
 class FakeKnowledge:
     def __init__(self) -> None:
-        self.asked: list[tuple[str, Optional[str]]] = []
+        self.asked: list[tuple[str, str | None]] = []
 
-    def guides(self, session: Any, intent: str, entities: dict, charger_id: Optional[str]) -> list[Guide]:
+    def guides(self, session: Any, intent: str, entities: dict, charger_id: str | None) -> list[Guide]:
         self.asked.append((intent, charger_id))
         at = f" at {charger_id}" if charger_id else ""
         return [Guide(f"[guide {intent}{at}]", f"[spoken guide {intent}]", link=(intent, f"/kb/{intent}"))]
 
-    def error_code(self, code: str) -> Optional[Explanation]:
+    def error_code(self, code: str) -> Explanation | None:
         return ERRORS.get(code)
 
 
@@ -225,7 +226,7 @@ class FakeTickets:
         self.drafts.append(dict(draft))
         return TicketRef(f"T-{len(self.drafts):06d}", draft["tier"], draft["priority"])
 
-    def network_incident(self, session: Any, intent: str, report: dict, now: datetime) -> Optional[Incident]:
+    def network_incident(self, session: Any, intent: str, report: dict, now: datetime) -> Incident | None:
         if not self.incident or intent not in ("payment_failed", "auth_failed"):
             return None
         self.reports.append((intent, dict(report)))

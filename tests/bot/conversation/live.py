@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import threading
+from collections.abc import Awaitable, Iterator, Mapping
 from concurrent.futures import Future
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Awaitable, Iterator, Mapping, TypeVar
+from typing import Any, TypeVar
 
 from bot.conversation.adapters import (
     BridgePolicy,
@@ -52,7 +53,7 @@ class LiveStack:
         future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop)  # type: ignore[arg-type]
         return future.result(timeout)
 
-    def start(self) -> "LiveStack":
+    def start(self) -> LiveStack:
         """Start the bridge, connect the fleet, build the engine on the real collaborators."""
         self.thread.start()
         self.run(self.bridge.start())
@@ -72,7 +73,7 @@ class LiveStack:
         assert self.engine is not None
         return self.engine.handle(InboundMessage(
             channel="sms", contact=contact, text=text, delivery_id=f"live-{next(self._ids)}",
-            received_at=datetime.now(timezone.utc), **extra))
+            received_at=datetime.now(UTC), **extra))
 
     def stop(self) -> None:
         """Disconnect the fleet, stop the bridge and the loop."""

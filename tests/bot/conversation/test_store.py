@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -13,7 +13,13 @@ from bot.conversation.store import ConversationStore
 from bot.messages import InboundMessage
 from bot.runtime import Runtime
 from tests.bot.conversation.conftest import Clock
-from tests.bot.conversation.fakes import FakeBridge, FakeKnowledge, FakeNLU, FakePolicy, FakeTickets
+from tests.bot.conversation.fakes import (
+    FakeBridge,
+    FakeKnowledge,
+    FakeNLU,
+    FakePolicy,
+    FakeTickets,
+)
 
 
 def make_engine(rt: Runtime, clock: Clock, nlu: FakeNLU | None = None, bridge: FakeBridge | None = None,
@@ -114,7 +120,8 @@ def test_the_drivers_words_are_kept_when_processing_fails(fleet_runtime: Runtime
 
 
 def test_a_database_failure_still_gets_an_apology(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from bot.db import make_engine as make_db, make_session_factory
+    from bot.db import make_engine as make_db
+    from bot.db import make_session_factory
 
     db = make_db(f"sqlite:///{tmp_path / 'empty.db'}")  # no tables: every write fails
     try:
@@ -143,7 +150,7 @@ def test_the_transcript_holds_both_sides_in_order(fleet_runtime: Runtime) -> Non
     rows = ConversationStore(fleet_runtime.sessions).transcript(result.conversation_id)
     assert [r["from"] for r in rows] == ["driver", "bot"]
     assert rows[0]["text"] == "hi" and rows[1]["text"].startswith("Hi, I'm the charging support assistant")
-    assert datetime.fromisoformat(rows[0]["at"]) == datetime(2026, 11, 22, 22, 0, tzinfo=timezone.utc)
+    assert datetime.fromisoformat(rows[0]["at"]) == datetime(2026, 11, 22, 22, 0, tzinfo=UTC)
 
 
 def test_idle_conversations_are_closed_by_the_sweep_with_their_outcome(fleet_runtime: Runtime) -> None:

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import KnowledgeBase, KnowledgeFileError, UnknownGuide, load_knowledge
+from bot.knowledge import (
+    KnowledgeBase,
+    KnowledgeFileError,
+    UnknownGuide,
+    load_knowledge,
+)
 from bot.knowledge.loader import INTENTS, OCPP16_ERROR_CODES, PACKAGE_DIR
 
 GOOD_GUIDE = """
