@@ -57,14 +57,18 @@ class Outbound:
         """This outbound, checking opt-outs in `sessions` when it had no database of its own."""
         return self if self.sessions is not None else dataclasses.replace(self, sessions=sessions)
 
-    def send(self, channel: str, contact: str, text: str) -> Delivery:
-        """Send `text` to the driver; never raises for a channel or network failure."""
+    def send(self, channel: str, contact: str, text: str, *, from_number: str | None = None) -> Delivery:
+        """Send `text` to the driver; never raises for a channel or network failure.
+
+        `from_number` replaces the configured SMS/WhatsApp sending number (a reply from the number the driver
+        wrote to).
+        """
         if channel in WEB_CHANNELS:
             return Delivery(True, "stored; the web chat fetches it")
         if channel == "voice":
             return Delivery(False, "a phone call is transferred to an agent, not replied to in text")
         if channel in TWILIO_CHANNELS:
-            delivery = self._send_twilio(channel, contact, text)
+            delivery = self._send_twilio(channel, contact, text, from_number)
         elif channel == "telegram":
             delivery = self._send_telegram(contact, text)
         else:
@@ -74,12 +78,17 @@ class Outbound:
                 delivery.ok, delivery.detail)
         return delivery
 
-    def _send_twilio(self, channel: str, contact: str, text: str) -> Delivery:
-        if self.sessions is not None and is_opted_out(self.sessions, channel, contact):
-            return Delivery(False, "the driver opted out (STOP); not texted")
+    def _send_twilio(self, channel: str, contact: str, text: str, from_number: str | None) -> Delivery:
+        if self.sessions is not None:
+            try:
+                opted_out = is_opted_out(self.sessions, channel, contact)
+            except Exception as exc:  # without the opt-out list we cannot know: do not text
+                return Delivery(False, f"the opt-out list is unavailable ({type(exc).__name__}); not texted")
+            if opted_out:
+                return Delivery(False, "the driver opted out (STOP); not texted")
         if self.twilio is None:
             return Delivery(False, "Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)")
-        sender = self.sms_from if channel == "sms" else self.whatsapp_from
+        sender = from_number or (self.sms_from if channel == "sms" else self.whatsapp_from)
         if not sender:
             return Delivery(False, f"no {channel} sending number is configured")
         prefix = "whatsapp:" if channel == "whatsapp" else ""

@@ -229,26 +229,16 @@ def _note_callback(ticket_id: str, outcome: str) -> None:
 
 
 def _text_ticket_number(caller: str, our_number: str, ticket_id: str) -> bool:
-    from bot.channels.optout import is_opted_out
-    from bot.channels.twilio_rest import OutboundFailed, TwilioSender
+    """Text the ticket number from the number the caller rang (not if they once texted STOP to us)."""
+    from bot.channels.twilio_rest import TwilioSender
+    from bot.outbound import Outbound
 
     sender = (current_app.extensions["chargeline.collaborators"].get("twilio_sender")
               or TwilioSender.from_settings(g.runtime.settings))
     if sender is None or not ticket_id or not caller or not our_number:
         return False
-    try:
-        if is_opted_out(g.runtime.sessions, "sms", caller):  # the caller texted STOP to us once
-            log.info("callback SMS not sent: opted out ticket=%s to=%s", ticket_id, mask_phone(caller))
-            return False
-    except Exception:
-        log.exception("callback SMS not sent: opt-out list unavailable ticket=%s", ticket_id)
-        return False
-    try:
-        sender.send(caller, prompts.callback_sms(ticket_id), from_=our_number)
-    except OutboundFailed:
-        log.exception("callback SMS not sent ticket=%s to=%s", ticket_id, mask_phone(caller))
-        return False
-    return True
+    outbound = Outbound(twilio=sender, sessions=g.runtime.sessions)
+    return outbound.send("sms", caller, prompts.callback_sms(ticket_id), from_number=our_number).ok
 
 
 @blueprint.post("/twilio/voice/fallback")

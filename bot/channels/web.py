@@ -16,9 +16,10 @@ from bot.channels.ratelimit import RateLimiter, rate_limiter_for
 from bot.channels.sms import render_sms, render_whatsapp, sms_text, whatsapp_bodies
 from bot.channels.telegram import BotAPI, inbound_from_update, outbound_calls
 from bot.channels.twilio_auth import is_signed_by_twilio
-from bot.channels.twilio_rest import OutboundFailed, TwilioSender
+from bot.channels.twilio_rest import TwilioSender
 from bot.logs import mask_phone
 from bot.messages import Channel, InboundMessage, Reply, TurnResult
+from bot.outbound import Outbound
 from bot.web.engine import current_engine
 
 log = logging.getLogger(__name__)
@@ -136,33 +137,24 @@ def _later(api: TwilioSender, *, to: str, from_: str, whatsapp: bool,
            sessions: Any) -> Callable[[TurnResult], None] | None:
     """Deliver a turn that outlasted the webhook through the REST API, from the number the driver wrote to.
 
-    The driver may have sent STOP while the turn ran: the opt-out is checked again when the reply is ready.
+    `Outbound` checks the opt-out list when the reply is ready: the driver may have sent STOP meanwhile.
     """
     if not from_:
         return None
     public_url = g.runtime.settings.public_url
     channel, contact = ("whatsapp" if whatsapp else "sms"), to.removeprefix("whatsapp:")
+    outbound = Outbound(twilio=api, sessions=sessions)
 
     def deliver(result: TurnResult) -> None:
         if result.duplicate or result.agent_mode or not result.replies:
-            return
-        try:
-            if is_opted_out(sessions, channel, contact):
-                log.info("deferred reply not sent: opted out channel=%s to=%s", channel, mask_phone(contact))
-                return
-        except Exception:  # without the opt-out list we cannot know: do not text
-            log.exception("deferred reply not sent: opt-out list unavailable to=%s", mask_phone(contact))
             return
         if whatsapp:
             bodies = whatsapp_bodies(result.replies, public_url=public_url)
         else:
             bodies = [sms_text(result.replies, more_link=_chat_link(public_url, result.charger_id))]
         for body in bodies:
-            try:
-                api.send(to, body, from_=from_)
-            except OutboundFailed:
-                log.exception("deferred reply not sent to=%s", mask_phone(to))
-                return
+            if not outbound.send(channel, contact, body, from_number=from_).ok:
+                return  # logged by Outbound; the rest would arrive out of context
 
     return deliver
 

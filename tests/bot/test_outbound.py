@@ -80,6 +80,22 @@ def test_an_opted_out_contact_is_not_texted(runtime: Runtime, twilio_api: Twilio
     assert [m["To"] for m in twilio_api.messages] == [DRIVER]
 
 
+def test_a_reply_can_come_from_the_number_the_driver_wrote_to(twilio_api: TwilioRestServer) -> None:
+    outbound = twilio_outbound(twilio_api)
+    assert outbound.send("whatsapp", DRIVER, "hi", from_number="whatsapp:+4930999888").ok
+    assert outbound.send("sms", DRIVER, "hi", from_number="+4930999888").ok
+    assert [m["From"] for m in twilio_api.messages] == ["whatsapp:+4930999888", "+4930999888"]
+
+
+def test_without_the_opt_out_list_nothing_is_texted_and_nothing_raises(tmp_path, twilio_api: TwilioRestServer) -> None:  # type: ignore[no-untyped-def]
+    from bot.db import make_engine, make_session_factory
+
+    no_tables = make_session_factory(make_engine(f"sqlite:///{tmp_path / 'empty.db'}"))  # a database never migrated
+    delivery = twilio_outbound(twilio_api, sessions=no_tables).send("sms", DRIVER, "hi")
+    assert not delivery.ok and "opt-out list is unavailable" in delivery.detail
+    assert twilio_api.messages == []
+
+
 def test_contacts_are_masked_for_the_log() -> None:
     assert mask_contact("sms", DRIVER) == "+49******678"
     assert mask_contact("webchat", "abcdefghijklmnop") == "abcdef…"
