@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 MAX_CONTACTS = 50_000
 DEFAULT_LIMIT, DEFAULT_WINDOW = 20, 60.0
+RETRY_S = 5.0
 
 
 class RateLimiter(Protocol):
@@ -79,9 +80,12 @@ class RedisRateLimiter:
         self._errors = (redis.RedisError, OSError)
         self.fallback = ContactRateLimiter(limit, window)
         self._degraded = False
+        self._retry_at = 0.0  # while Redis is down, try it again only after RETRY_S (no timeout per message)
 
     def allow(self, channel: str, contact: str) -> bool:
         """Record one message; False when the contact is over its budget (counted in this process if Redis fails)."""
+        if self._degraded and time.monotonic() < self._retry_at:
+            return self.fallback.allow(channel, contact)
         digest = hashlib.sha256(f"{channel}:{contact}".encode()).hexdigest()[:24]
         now = self._clock()
         try:
@@ -92,6 +96,7 @@ class RedisRateLimiter:
             if not self._degraded:
                 log.warning("rate limits counted per process: Redis unavailable (%s)", exc)
                 self._degraded = True
+            self._retry_at = time.monotonic() + RETRY_S
             return self.fallback.allow(channel, contact)
         if self._degraded:
             log.info("rate limits shared through Redis again")
