@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ocpp_bridge.state import ChargerProfile, load_charger_profiles
+from bot.fleet.profile import ChargerProfile, load_charger_profiles
 
 DEFAULT_TTL = 30.0
 

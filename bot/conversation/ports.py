@@ -54,7 +54,7 @@ class Bridge(Protocol):
     def snapshot(self, session: Session, charger_id: str, profile: Any = None) -> dict[str, Any] | None:
         """The charger's live state, or None when the bridge has never seen it.
 
-        `profile` is the charger's cached fleet data (`ocpp_bridge.state.ChargerProfile`), read from the database
+        `profile` is the charger's cached fleet data (`bot.fleet.profile.ChargerProfile`), read from the database
         when None.
         """
 

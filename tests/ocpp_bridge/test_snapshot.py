@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.fleet.profile import load_charger_profile, load_charger_profiles
 from bot.runtime import Runtime
 from ocpp_bridge.models import ChargingSession
-from ocpp_bridge.state import (
-    RECENT_SESSIONS,
-    charger_snapshot,
-    load_charger_profile,
-    load_charger_profiles,
-)
+from ocpp_bridge.state import RECENT_SESSIONS, charger_snapshot
 
 START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
