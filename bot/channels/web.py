@@ -89,8 +89,7 @@ def twilio_sms() -> Response:
         log.exception("no conversation engine channel=%s contact=%s", channel, mask_phone(contact))
         return twiml(render_sms([Reply(text=APOLOGY)]))
     sender_api = _twilio_sender()
-    deliver = _later(sender_api, to=sender, from_=form.get("To", ""), whatsapp=whatsapp,
-                     sessions=g.runtime.sessions) if sender_api else None
+    deliver = _later(sender_api, to=sender, from_=form.get("To", ""), whatsapp=whatsapp) if sender_api else None
     result: TurnResult | None
     if deliver is None:  # no way to text later: answer in the webhook, however long the turn takes
         result = _safe_turn(engine, message)
@@ -133,8 +132,7 @@ def _chat_link(public_url: str, charger_id: str | None) -> str:
     return f"{public_url}/chat" + (f"?charger={charger_id}" if charger_id else "")
 
 
-def _later(api: TwilioSender, *, to: str, from_: str, whatsapp: bool,
-           sessions: Any) -> Callable[[TurnResult], None] | None:
+def _later(api: TwilioSender, *, to: str, from_: str, whatsapp: bool) -> Callable[[TurnResult], None] | None:
     """Deliver a turn that outlasted the webhook through the REST API, from the number the driver wrote to.
 
     `Outbound` checks the opt-out list when the reply is ready: the driver may have sent STOP meanwhile.
@@ -143,7 +141,7 @@ def _later(api: TwilioSender, *, to: str, from_: str, whatsapp: bool,
         return None
     public_url = g.runtime.settings.public_url
     channel, contact = ("whatsapp" if whatsapp else "sms"), to.removeprefix("whatsapp:")
-    outbound = Outbound(twilio=api, sessions=sessions)
+    outbound = Outbound(twilio=api, sessions=g.runtime.sessions)
 
     def deliver(result: TurnResult) -> None:
         if result.duplicate or result.agent_mode or not result.replies:
