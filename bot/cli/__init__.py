@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "handoff.cli",  # agents
     "handoff.report_cli",  # report
     "bot.demo.cli",  # demo
+    "bot.evaluation.cli",  # eval dialogues
 ]
 
 

@@ -1,0 +1,1 @@
+"""The dialogue evaluator: whole conversations against simulated chargers, judged on their outcome."""
