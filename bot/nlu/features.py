@@ -16,13 +16,15 @@ import numpy as np
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
 _DIGIT = re.compile(r"\d")
+# "doesn't", "doesn’t" and "doesnt" are one word to a driver: drop the apostrophe inside words
+_APOSTROPHE = re.compile(r"(?<=[a-z])['\u2019\u2018`\u00b4](?=[a-z])")
 
 
 def clean(text: str, max_chars: int) -> str:
-    """Lower-case, fold accents, map digits to 0 and cut very long input."""
+    """Lower-case, fold accents, join contractions, map digits to 0 and cut very long input."""
     text = unicodedata.normalize("NFKD", text[:max_chars].lower())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return _DIGIT.sub("0", text)
+    return _DIGIT.sub("0", _APOSTROPHE.sub("", text))
 
 
 def words(text: str, max_chars: int = 1000) -> list[str]:
