@@ -1,16 +1,16 @@
-"""Recent failures on one charger, from the bridge's session history and from drivers' reports."""
+"""A charger's recent history for the escalation rules: failed and rejected sessions, offline spells."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.conversation.models import Conversation, ConversationMessage
 from handoff.clock import as_utc
 from handoff.models import Ticket
-from ocpp_bridge.models import ChargingSession
+from ocpp_bridge.models import ChargingSession, StatusEvent
 
 FAILED_OUTCOMES = ("failed", "start_failed")  # a rejected id tag is the driver's card, not the charger
 FAILURE_INTENTS = ("start_failure", "auth_failed", "charging_stopped")
@@ -36,6 +36,31 @@ def recent_failures(session: Session, charger_id: str, now: datetime, window_min
         else:
             unmatched.remove(match)
     return len(recorded) + extra
+
+
+def recent_rejections(session: Session, charger_id: str, now: datetime, window_minutes: int) -> int:
+    """Count the card/app authorisations the charger refused in the window."""
+    now = as_utc(now)
+    since = now - timedelta(minutes=window_minutes)
+    return int(session.scalar(select(func.count(ChargingSession.id)).where(
+        ChargingSession.charger_id == charger_id, ChargingSession.outcome == "rejected",
+        ChargingSession.started_at >= since, ChargingSession.started_at <= now)) or 0)
+
+
+def recent_offline_spells(session: Session, charger_id: str, now: datetime, window_minutes: int) -> int:
+    """Count the times the charger dropped offline in the window (the bridge's `offline` status events)."""
+    now = as_utc(now)
+    since = now - timedelta(minutes=window_minutes)
+    return int(session.scalar(select(func.count(StatusEvent.id)).where(
+        StatusEvent.charger_id == charger_id, StatusEvent.kind == "offline", StatusEvent.at >= since,
+        StatusEvent.at <= now)) or 0)
+
+
+def charger_history(session: Session, charger_id: str, now: datetime, window_minutes: int) -> dict[str, int]:
+    """The history facts the rules read: failed_sessions_recent, rejected_sessions_recent, offline_spells_recent."""
+    return {"failed_sessions_recent": recent_failures(session, charger_id, now, window_minutes),
+            "rejected_sessions_recent": recent_rejections(session, charger_id, now, window_minutes),
+            "offline_spells_recent": recent_offline_spells(session, charger_id, now, window_minutes)}
 
 
 def _driver_reports(session: Session, charger_id: str, since: datetime, now: datetime) -> list[datetime]:

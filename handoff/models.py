@@ -106,6 +106,8 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_by: Mapped[str | None] = mapped_column(String(120))
     routing_verdict: Mapped[str | None] = mapped_column(String(8))
+    # the rule that routed the ticket and the facts it saw (`chargeline rules explain`)
+    routing: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     @property
     def ref(self) -> str:

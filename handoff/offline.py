@@ -18,12 +18,6 @@ from ocpp_bridge.models import ChargerState
 
 log = logging.getLogger(__name__)
 
-_NEXT_STEP = {
-    "tier2": ("Check the charger's connectivity (SIM or router, power at the site) "
-              "and reset it remotely once it reconnects."),
-    "field_engineering": ("Send a technician: the charger has not come back remotely; "
-                          "check power and communications on site."),
-}
 _LEASE_KEY = "handoff.offline_sweep_until"
 
 
@@ -46,7 +40,7 @@ def sweep_offline(session: Session, now: datetime, rules: RuleSet) -> list[Ticke
             continue
         draft = TicketDraft(
             channel="monitoring", charger_id=state.charger_id, tier=hit.tier, priority=hit.priority, rule=hit.rule,
-            problem=hit.problem, summary=hit.reason, suggested_next_step=_NEXT_STEP.get(hit.tier, ""),
+            problem=hit.problem, summary=hit.reason, suggested_next_step=hit.next_step, routing=hit.routing,
             charger_snapshot={"online": False, "offline_since": iso(state.offline_since),
                               "offline_reason": state.offline_reason, "last_heartbeat": iso(state.last_heartbeat)},
         )

@@ -15,14 +15,27 @@ from handoff.rules import (
     RuleSet,
     RulesFileError,
     TurnFacts,
+    FACT_NAMES,
     template_fields,
 )
 from handoff.sla import DEFAULT_SLA_MINUTES, SlaPolicy
 
-_TOP_KEYS = {"sla_minutes", "failed_sessions_window_minutes", "rules"}
-_RULE_KEYS = {"name", "when", "any", "network_wide", "tier", "priority", "sla_minutes", "problem", "reason"}
+_TOP_KEYS = {"sla_minutes", "history_window_minutes", "failed_sessions_window_minutes", "rules"}
+_RULE_KEYS = {"name", "when", "any", "network_wide", "catch_all", "tier", "priority", "sla_minutes", "problem",
+              "reason", "next_step"}
 _NETWORK_KEYS = {"intents", "chargers_at_least", "sites_at_least", "window_minutes"}
-_FACT_NAMES = set(TurnFacts.__dataclass_fields__)
+# true/false conditions: the fact of the same name must be exactly that
+_FLAGS = ("charger_online", "no_live_data", "safety", "driver_asked_human", "card_refused", "safety_alarm",
+          "reset_cannot_fix", "recovery_attempted", "recovery_verified", "recovery_helped", "recovery_refused",
+          "charger_unreachable", "cable_release_failed", "no_progress")
+# `<name>_at_least: N` conditions and the count they compare
+_COUNTS: dict[str, Callable[[TurnFacts], int]] = {
+    "bot_failures_at_least": lambda f: f.bot_failures,
+    "failed_sessions_at_least": lambda f: f.failed_sessions_recent,
+    "rejected_sessions_at_least": lambda f: f.rejected_sessions_recent,
+    "failed_or_rejected_sessions_at_least": lambda f: f.failed_sessions_recent + f.rejected_sessions_recent,
+    "offline_spells_at_least": lambda f: f.offline_spells_recent,
+}
 
 
 def _is_int(value: Any) -> bool:
@@ -52,29 +65,30 @@ def _error_code_in(names: tuple[str, ...] | None) -> Predicate:
     return lambda facts: bool(wanted.intersection(facts.error_codes))
 
 
-# condition name -> (what a valid value is, build the predicate from the value)
-_CONDITIONS: dict[str, tuple[str, Callable[[Any], bool], Callable[[Any], Predicate]]] = {
+def _flag(name: str) -> Callable[[Any], Predicate]:
+    return lambda wanted: lambda facts: getattr(facts, name) is wanted
+
+
+def _count(count: Callable[[TurnFacts], int]) -> Callable[[Any], Predicate]:
+    return lambda least: lambda facts: count(facts) >= least
+
+
+_Condition = tuple[str, Callable[[Any], bool], Callable[[Any], Predicate]]
+# condition name -> (what a valid value is, whether a value is valid, build the predicate from the value)
+_CONDITIONS: dict[str, _Condition] = {
     "intent": ("an intent name or a list of them", lambda v: _names(v) is not None, lambda v: _intent_in(_names(v))),
     "error_codes": ("an error code or a list of them", lambda v: _names(v) is not None,
                     lambda v: _error_code_in(_names(v))),
-    "safety": ("true or false", lambda v: isinstance(v, bool), lambda v: lambda f: f.safety is v),
-    "driver_asked_human": ("true or false", lambda v: isinstance(v, bool),
-                           lambda v: lambda f: f.driver_asked_human is v),
-    "recovery_attempted": ("true or false", lambda v: isinstance(v, bool),
-                           lambda v: lambda f: f.recovery_attempted is v),
-    "recovery_verified": ("true or false", lambda v: isinstance(v, bool),
-                          lambda v: lambda f: f.recovery_verified is v),
-    "charger_online": ("true or false", lambda v: isinstance(v, bool), lambda v: lambda f: f.charger_online is v),
-    "bot_failures_at_least": ("a whole number from 1", lambda v: _is_int(v) and v >= 1,
-                              lambda v: lambda f: f.bot_failures >= v),
-    "failed_sessions_at_least": ("a whole number from 1", lambda v: _is_int(v) and v >= 1,
-                                 lambda v: lambda f: f.failed_sessions_recent >= v),
+    **{name: ("true or false", lambda v: isinstance(v, bool), _flag(name)) for name in _FLAGS},
+    **{name: ("a whole number from 1", lambda v: _is_int(v) and v >= 1, _count(count))
+       for name, count in _COUNTS.items()},
     # a charger known to be online is not offline, however stale the minutes are
     "offline_minutes_at_least": ("a positive number of minutes", lambda v: _is_number(v) and v > 0,
                                  lambda v: lambda f: f.charger_online is not True and f.offline_minutes >= v),
     "nlu_confidence_below": ("a number between 0 and 1", lambda v: _is_number(v) and 0 < v <= 1,
                              lambda v: lambda f: f.nlu_confidence is not None and f.nlu_confidence < v),
 }
+CONDITION_NAMES = frozenset(_CONDITIONS)
 
 
 def parse_rules_file(path: Path) -> RuleSet:
@@ -96,10 +110,7 @@ class _Validator:
             raise RulesFileError([f"{self.name}: the rules file must be a mapping with a list of rules"])
         self._unknown_keys(data, _TOP_KEYS, "the rules file")
         sla = self._sla(data)
-        window = data.get("failed_sessions_window_minutes", 60)
-        if not _is_int(window) or window < 1:
-            self.error(data, f"failed_sessions_window_minutes: {window!r} must be a whole number of minutes",
-                       "failed_sessions_window_minutes")
+        window = self._window(data)
         rules: list[Rule] = []
         network: list[NetworkRule] = []
         seen: dict[str, int] = {}
@@ -118,6 +129,9 @@ class _Validator:
             if isinstance(built, NetworkRule):
                 network.append(built)
             elif built is not None:
+                if rules and rules[-1].catch_all:
+                    self.error(node, f"rule {name}: comes after the catch-all rule {rules[-1].name}, "
+                                     "which must be the last rule")
                 rules.append(built)
         if len(network) > 1:
             self.error(data, "only one rule may be network_wide", "rules")
@@ -127,6 +141,18 @@ class _Validator:
         rule_minutes.update({r.name: r.sla_minutes for r in network if r.sla_minutes is not None})
         return RuleSet(tuple(rules), SlaPolicy(sla, rule_minutes), window, network[0] if network else None,
                        self.name)
+
+    def _window(self, data: dict[str, Any]) -> int:
+        """How far back the history counts (`failed_sessions_window_minutes` is the older name)."""
+        key = "history_window_minutes" if "history_window_minutes" in data else "failed_sessions_window_minutes"
+        if "history_window_minutes" in data and "failed_sessions_window_minutes" in data:
+            self.error(data, "give history_window_minutes only (failed_sessions_window_minutes is its old name)",
+                       "failed_sessions_window_minutes")
+        window = data.get(key, 60)
+        if not _is_int(window) or window < 1:
+            self.error(data, f"{key}: {window!r} must be a whole number of minutes", key)
+            return 60
+        return int(window)
 
     def _unknown_keys(self, node: dict[str, Any], allowed: set[str], what: str) -> None:
         for key in node:
@@ -160,15 +186,16 @@ class _Validator:
         sla = node.get("sla_minutes")
         if sla is not None and (not _is_int(sla) or sla < 1):
             self.error(node, f"{what}: sla_minutes {sla!r} must be a whole number of minutes", "sla_minutes")
-        reason = node.get("reason", name.replace("_", " "))
-        if not isinstance(reason, str):
-            self.error(node, f"{what}: reason must be text", "reason")
-            reason = name
-        unknown = template_fields(reason) - _FACT_NAMES
-        if unknown:
-            self.error(node, f"{what}: reason names unknown facts {', '.join(sorted(unknown))}", "reason")
+        reason = self._template(node, "reason", what, name.replace("_", " "))
+        next_step = self._template(node, "next_step", what, "")
         if "network_wide" in node:
-            return self._network(node, name, str(tier), str(priority), sla, reason)
+            return self._network(node, name, str(tier), str(priority), sla, reason, next_step)
+        catch_all = node.get("catch_all", False)
+        if not isinstance(catch_all, bool):
+            self.error(node, f"{what}: catch_all must be true or false", "catch_all")
+            catch_all = False
+        if catch_all and ("when" in node or "any" in node):
+            self.error(node, f"{what}: a catch_all rule takes what no other rule took; it has no when/any")
         when = self._conditions(node.get("when"), node, "when", what)
         branches: list[tuple[Predicate, ...]] = []
         raw_any = node.get("any")
@@ -177,14 +204,30 @@ class _Validator:
                 self.error(node, f"{what}: any must be a list of condition mappings", "any")
             else:
                 branches = [self._conditions(b, node, "any", what) for b in raw_any]
-        if "when" not in node and "any" not in node:
-            self.error(node, f"{what}: needs a condition (when, any or network_wide)")
+        if "when" not in node and "any" not in node and not catch_all:
+            self.error(node, f"{what}: needs a condition (when, any or network_wide) or catch_all: true")
         offline = _offline_threshold(node)
         problem = node.get("problem", name)
         if not isinstance(problem, str) or not problem:
             self.error(node, f"{what}: problem must be a name", "problem")
         return Rule(name, str(tier), str(priority), str(problem), reason, tuple(when), tuple(branches),
-                    sla, offline)
+                    sla, offline, next_step, catch_all)
+
+    def _template(self, node: dict[str, Any], key: str, what: str, default: str) -> str:
+        """A reason or next_step text whose {placeholders} are all facts."""
+        text = node.get(key, default)
+        if not isinstance(text, str):
+            self.error(node, f"{what}: {key} must be text", key)
+            return default
+        try:
+            unknown = template_fields(text) - FACT_NAMES
+        except ValueError as exc:
+            self.error(node, f"{what}: {key}: {exc} (write {{{{ and }}}} for literal braces)", key)
+            return default
+        if unknown:
+            self.error(node, f"{what}: {key} names unknown facts {', '.join(sorted(unknown))}", key)
+            return default
+        return text
 
     def _conditions(self, raw: Any, parent: Any, key: str, what: str) -> tuple[Predicate, ...]:
         if raw is None:
@@ -205,7 +248,7 @@ class _Validator:
         return tuple(predicates)
 
     def _network(self, node: dict[str, Any], name: str, tier: str, priority: str, sla: Any,
-                 reason: str) -> NetworkRule | None:
+                 reason: str, next_step: str) -> NetworkRule | None:
         raw = node["network_wide"]
         what = f"rule {name}: network_wide"
         if not isinstance(raw, dict):
@@ -221,10 +264,10 @@ class _Validator:
             if not _is_int(value) or value < 1:
                 self.error(raw, f"{what}: {key}: {value!r} must be a whole number from 1", key)
             numbers[key] = value
-        if any(k in node for k in ("when", "any")):
-            self.error(node, f"rule {name}: network_wide cannot be combined with when/any")
+        if any(k in node for k in ("when", "any", "catch_all")):
+            self.error(node, f"rule {name}: network_wide cannot be combined with when/any/catch_all")
         return NetworkRule(name, tier, priority, intents or (), numbers["chargers_at_least"],
-                           numbers["sites_at_least"], numbers["window_minutes"], reason, sla)
+                           numbers["sites_at_least"], numbers["window_minutes"], reason, sla, next_step)
 
 
 def _offline_threshold(node: dict[str, Any]) -> float | None:

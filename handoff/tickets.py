@@ -63,6 +63,7 @@ class TicketDraft:
     suggested_next_step: str = ""
     conversation_id: str | None = None
     problem: str | None = None  # what deduplication compares; default: the rule, else the intent
+    routing: dict[str, Any] | None = None  # the rule that fired and the facts it saw (handoff.rules.RuleHit.routing)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def open_ticket(session: Session, draft: TicketDraft, *, now: datetime, sla: Sla
         summary=draft.summary, charger_snapshot=jsonable(draft.charger_snapshot),
         actions=jsonable(draft.actions), transcript=jsonable(draft.transcript), notes=[],
         suggested_next_step=draft.suggested_next_step, conversation_id=draft.conversation_id,
+        routing=jsonable(draft.routing),
     )
     session.add(ticket)
     session.flush()
@@ -161,6 +163,8 @@ def _merge(ticket: Ticket, draft: TicketDraft, now: datetime, sla: SlaPolicy) ->
         ticket.sla_due = min(as_utc(ticket.sla_due), sla.due(draft.priority, now, draft.rule))
         if draft.suggested_next_step:
             ticket.suggested_next_step = draft.suggested_next_step
+        if draft.routing is not None:
+            ticket.routing = jsonable(draft.routing)
     if draft.charger_snapshot is not None:
         ticket.charger_snapshot = jsonable(draft.charger_snapshot)
     ticket.notes = [*ticket.notes, {"text": note, "at": iso(now)}]

@@ -71,7 +71,7 @@ def test_a_charger_offline_past_the_threshold_gets_a_tier2_ticket_without_a_call
     session.commit()
     rules = load_rules(None)
     refs = sweep_offline(session, NOW, rules)
-    assert [(r.tier, r.priority, r.created) for r in refs] == [("tier2", "P3", True)]
+    assert [(r.tier, r.priority, r.created) for r in refs] == [("tier2", "P2", True)]
     ticket = get_ticket(session, refs[0].id)
     assert ticket is not None
     assert (ticket.charger_id, ticket.channel, ticket.rule, ticket.site_id) == (

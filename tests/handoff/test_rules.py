@@ -27,9 +27,14 @@ def test_a_driver_asking_for_a_person_gets_a_tier1_agent(rules: RuleSet) -> None
     assert hit_of(rules, intent="request_human", driver_asked_human=True) == ("driver_asked_for_human", "tier1", "P3")
 
 
-def test_the_bot_failing_twice_goes_to_tier1_but_once_does_not(rules: RuleSet) -> None:
-    assert hit_of(rules, intent="start_failure", bot_failures=2) == ("bot_failed_twice", "tier1", "P3")
-    assert hit_of(rules, intent="start_failure", bot_failures=1) is None
+def test_the_bot_failing_mid_turn_goes_to_tier1_at_p2(rules: RuleSet) -> None:
+    assert hit_of(rules, intent="start_failure", bot_failures=1) == ("bot_failure", "tier1", "P2")
+    assert hit_of(rules, intent="start_failure", bot_failures=0) is None
+
+
+def test_a_bot_that_made_no_progress_hands_over_as_no_progress_not_as_a_plain_request(rules: RuleSet) -> None:
+    assert hit_of(rules, intent="out_of_scope", no_progress=True, driver_asked_human=True) == (
+        "no_progress", "tier1", "P3")
 
 
 def test_three_failed_sessions_on_one_charger_go_to_tier2(rules: RuleSet) -> None:
@@ -45,7 +50,7 @@ def test_repeated_failures_outrank_a_request_for_a_person(rules: RuleSet) -> Non
 
 def test_a_charger_offline_for_half_an_hour_goes_to_tier2_then_to_field_engineering(rules: RuleSet) -> None:
     assert hit_of(rules, charger_online=False, offline_minutes=29) is None
-    assert hit_of(rules, charger_online=False, offline_minutes=30) == ("charger_offline", "tier2", "P3")
+    assert hit_of(rules, charger_online=False, offline_minutes=30) == ("charger_offline", "tier2", "P2")
     assert hit_of(rules, charger_online=False, offline_minutes=151) == (
         "charger_offline_unresolved", "field_engineering", "P2")
 
@@ -72,9 +77,66 @@ def test_other_error_codes_are_not_a_safety_matter(rules: RuleSet) -> None:
     assert hit_of(rules, intent="error_message", error_codes=("ConnectorLockFailure",)) is None
 
 
-def test_recovery_attempted_but_not_verified_goes_to_tier2(rules: RuleSet) -> None:
-    assert hit_of(rules, recovery_attempted=True, recovery_verified=False) == ("recovery_not_verified", "tier2", "P2")
+def test_a_driver_needing_an_offline_charger_goes_to_tier2_at_once(rules: RuleSet) -> None:
+    assert hit_of(rules, intent="start_failure", charger_online=False, offline_minutes=2) == (
+        "charger_offline", "tier2", "P2")
+
+
+def test_a_charger_that_keeps_dropping_offline_goes_to_tier2(rules: RuleSet) -> None:
+    assert hit_of(rules, intent="start_failure", charger_online=True, offline_spells_recent=3) == (
+        "unstable_connection", "tier2", "P2")
+    assert hit_of(rules, intent="start_failure", charger_online=True, offline_spells_recent=2) is None
+
+
+def test_failed_and_rejected_attempts_count_together(rules: RuleSet) -> None:
+    assert hit_of(rules, intent="auth_failed", failed_sessions_recent=1, rejected_sessions_recent=2) == (
+        "repeated_failed_sessions", "tier2", "P2")
+
+
+def test_a_restart_that_left_the_fault_goes_to_field_engineering(rules: RuleSet) -> None:
+    assert hit_of(rules, recovery_attempted=True, recovery_verified=False) == (
+        "recovery_failed", "field_engineering", "P2")
     assert hit_of(rules, recovery_attempted=True, recovery_verified=True) is None
+
+
+@pytest.mark.parametrize(("facts", "expected"), [
+    ({"reset_cannot_fix": True, "error_codes": ("InternalError",)}, ("hardware_fault", "field_engineering", "P2")),
+    ({"reset_cannot_fix": True, "safety_alarm": True}, ("safety_hazard", "field_engineering", "P1")),
+    ({"recovery_attempted": True, "recovery_verified": True, "recovery_helped": False},
+     ("recovery_did_not_help", "tier2", "P2")),
+    ({"recovery_refused": True, "refusal_reason": "outside hours"}, ("recovery_not_allowed", "tier2", "P2")),
+    ({"charger_unreachable": True}, ("charger_unreachable", "tier2", "P2")),
+    ({"cable_release_failed": True, "charger_unreachable": True}, ("cable_stuck", "tier2", "P2")),
+    ({"intent": "start_failure", "no_live_data": True}, ("no_live_data", "tier2", "P3")),
+    ({"intent": "auth_failed", "card_refused": True}, ("card_problem", "tier1", "P3")),
+])
+def test_what_the_bot_did_and_how_it_went_picks_the_rule(rules: RuleSet, facts: dict, expected: tuple) -> None:
+    assert hit_of(rules, **facts) == expected
+
+
+def test_a_ticket_no_rule_takes_goes_to_the_catch_all(rules: RuleSet) -> None:
+    assert rules.evaluate(TurnFacts(intent="pricing_info")) is None  # the bot handles it
+    hit = rules.route(TurnFacts(intent="pricing_info", charger_id="CP-1042"))
+    assert (hit.rule, hit.tier, hit.priority, hit.sla_minutes) == ("unmatched", "tier1", "P3", 240)
+    assert hit.facts["intent"] == "pricing_info"
+
+
+def test_without_a_catch_all_the_code_routes_to_tier1_and_warns(tmp_path: Path,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "rules.yml"
+    path.write_text("rules:\n  - name: a\n    when: {intent: x}\n    tier: tier2\n    priority: P1\n")
+    with caplog.at_level("WARNING", logger="handoff.rules"):
+        hit = load_rules(path).route(TurnFacts(intent="y"))
+    assert (hit.rule, hit.tier, hit.priority) == ("unrouted", "tier1", "P3")
+    assert "no escalation rule took this ticket" in caplog.text
+
+
+def test_the_rule_says_what_to_do_next_with_the_facts_filled_in(rules: RuleSet) -> None:
+    hit = rules.evaluate(TurnFacts(charger_id="CP-1042", safety=True))
+    assert hit is not None and hit.next_step == (
+        "Call the driver back now; isolate CP-1042 on site; dispatch field engineering.")
+    assert rules.evaluate(TurnFacts(charger_id="CP-1042", intent="report_damage", charger_online=False,
+                                    offline_minutes=45)).also_fired == ("physical_damage",)  # type: ignore[union-attr]
 
 
 def test_damage_goes_to_field_engineering_at_p3_and_billing_to_tier1(rules: RuleSet) -> None:
