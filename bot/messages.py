@@ -36,9 +36,10 @@ class InboundMessage:
 class Choice:
     """An option offered to the driver: a button in chat, a spoken option on voice."""
 
-    title: str  # what is shown or spoken
+    title: str  # what is shown (and spoken, unless `spoken` is given)
     payload: str  # what comes back in InboundMessage.button when chosen
     dtmf: str | None = None  # the key that picks it on voice
+    spoken: str | None = None  # the title for the ear, read as "For <spoken>, press <dtmf>."; falls back to `title`
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,13 @@ class Reply:
     """One thing the bot says; renderers keep what their channel can show."""
 
     text: str
-    voice_text: str | None = None  # written for the ear; falls back to `text`
+    voice_text: str | None = None  # written for the ear, without the choices (the renderer reads those); else `text`
     choices: tuple[Choice, ...] = ()
     links: tuple[tuple[str, str], ...] = ()  # (title, url)
     image_url: str | None = None
     handoff: Handoff | None = None
     end_conversation: bool = False
+    sms_text: str | None = None  # written for SMS (short, plain); falls back to `text`
 
 
 @dataclass(frozen=True)

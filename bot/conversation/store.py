@@ -272,11 +272,12 @@ def _reply_from(text: str, payload: dict[str, Any]) -> Reply:
     handoff = payload.get("handoff")
     return Reply(
         text=text, voice_text=payload.get("voice_text"),
-        choices=tuple(Choice(c["title"], c["payload"], c.get("dtmf")) for c in payload.get("choices", ())),
+        choices=tuple(Choice(c["title"], c["payload"], c.get("dtmf"), c.get("spoken"))
+                      for c in payload.get("choices", ())),
         links=tuple((str(a), str(b)) for a, b in payload.get("links", ())), image_url=payload.get("image_url"),
         handoff=Handoff(handoff["ticket_id"], handoff["tier"], handoff["summary"], handoff["priority"])
         if handoff else None,
-        end_conversation=bool(payload.get("end_conversation")))
+        end_conversation=bool(payload.get("end_conversation")), sms_text=payload.get("sms_text"))
 
 
 def _inbound_payload(message: InboundMessage) -> dict[str, Any]:
@@ -296,8 +297,11 @@ def _reply_payload(reply: Reply) -> dict[str, Any]:
     payload: dict[str, Any] = {}
     if reply.voice_text:
         payload["voice_text"] = reply.voice_text
+    if reply.sms_text:
+        payload["sms_text"] = reply.sms_text
     if reply.choices:
-        payload["choices"] = [{"title": c.title, "payload": c.payload, "dtmf": c.dtmf} for c in reply.choices]
+        payload["choices"] = [{"title": c.title, "payload": c.payload, "dtmf": c.dtmf}
+                              | ({"spoken": c.spoken} if c.spoken else {}) for c in reply.choices]
     if reply.links:
         payload["links"] = [list(link) for link in reply.links]
     if reply.image_url:
