@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from bot.messages import Reply
+from bot.messages import Choice, Reply
 
 GATHER_TIMEOUT_S = 6
 HOLD_PAUSE_S = 2
@@ -23,11 +23,20 @@ class VoiceSettings:
     hints: Sequence[str] = ()
 
 
-def spoken(reply: Reply) -> str:
-    """What to say for one reply: its text for the ear, choices read as options."""
+def spoken(reply: Reply, *, with_keys: bool = True) -> str:
+    """What to say for one reply: its text for the ear, then (when listening) each choice once with its key."""
     text = reply.voice_text or reply.text
-    options = [f"For {c.title}, press {c.dtmf}." for c in reply.choices if c.dtmf]
-    return " ".join([text, *options]) if options else text
+    keys = keypad_options(reply.choices) if with_keys else ""
+    return f"{text} {keys}" if keys else text
+
+
+def keypad_options(choices: Sequence[Choice]) -> str:
+    """Read the choices that have a key: "Press 1 for yes, 2 for no." or "For <choice>, press <key>." each."""
+    keyed = [c for c in choices if c.dtmf]
+    by_payload = {c.payload: c for c in keyed}
+    if len(keyed) == 2 and set(by_payload) == {"yes", "no"}:
+        return f"Press {by_payload['yes'].dtmf} for yes, {by_payload['no'].dtmf} for no."
+    return " ".join(f"For {c.spoken or c.title}, press {c.dtmf}." for c in keyed)
 
 
 def render_voice(replies: Iterable[Reply], *, action_url: str, settings: VoiceSettings,
@@ -37,13 +46,13 @@ def render_voice(replies: Iterable[Reply], *, action_url: str, settings: VoiceSe
     response = VoiceResponse()
     handoff = next((r.handoff for r in replies if r.handoff), None)
     ends = any(r.end_conversation for r in replies)
-    if handoff is not None:
+    if handoff is not None:  # no keys read: nothing listens for them after a transfer or a hang-up
         for reply in replies:
-            response.say(spoken(reply), language=settings.language)
+            response.say(spoken(reply, with_keys=False), language=settings.language)
         _transfer(response, settings, whisper_url, after_transfer_url)
     elif ends:
         for reply in replies:
-            response.say(spoken(reply), language=settings.language)
+            response.say(spoken(reply, with_keys=False), language=settings.language)
         response.hangup()
     else:
         gather = _gather(response, action_url, settings)

@@ -34,6 +34,15 @@ INTENT_TITLES = {
     "billing_dispute": "Wrong charge", "report_damage": "Something is broken",
     "safety_hazard": "Danger (smoke, sparks)",
 }
+INTENT_SPOKEN = {  # the titles above as the phone reads them: "For <this>, press 1."
+    "start_failure": "a charger that won't start", "auth_failed": "a card or app that was refused",
+    "payment_failed": "a failed payment", "how_to_pay": "how to pay", "pricing_info": "prices",
+    "how_to_start": "how to start", "connector_help": "which plug to use", "cable_stuck": "a stuck cable",
+    "error_message": "an error on the screen", "slow_charging": "slow charging",
+    "charging_stopped": "charging that stopped", "charger_unavailable": "a charger that shows unavailable",
+    "check_status": "whether a charger is working", "billing_dispute": "a wrong charge",
+    "report_damage": "something broken at the charger", "safety_hazard": "danger, like smoke or sparks",
+}
 
 
 def run(turn: Turn) -> None:
@@ -253,12 +262,11 @@ def _clarify(turn: Turn) -> None:
         return
     if state.clarifications == 1:
         guesses = [i for i, _ in turn.understood.ranking if i in INTENT_TITLES][:3]
-        choices = tuple(Choice(title=INTENT_TITLES[i], payload=f"intent:{i}", dtmf=str(n + 1))
-                        for n, i in enumerate(guesses)) or smalltalk.PROBLEM_CHOICES
+        choices = tuple(Choice(title=INTENT_TITLES[i], payload=f"intent:{i}", dtmf=str(n + 1),
+                               spoken=INTENT_SPOKEN[i]) for n, i in enumerate(guesses)) or smalltalk.PROBLEM_CHOICES
         state.ask("clarify", [c.payload for c in choices])
-        spoken = "; ".join(f"press {c.dtmf} for {c.title}" for c in choices)
-        turn.say("Sorry, I'm not sure I understood. Is it one of these?", f"Sorry, I didn't catch that. {spoken}.",
-                 choices=choices)
+        turn.say("Sorry, I'm not sure I understood. Is it one of these?",
+                 "Sorry, I didn't catch that. Is it one of these?", choices=choices)
         return
     state.ask("clarify")
     turn.say("Sorry, I still didn't get that. Could you put it another way, for example \"the charger won't "
@@ -268,5 +276,5 @@ def _clarify(turn: Turn) -> None:
 def _offer_human(turn: Turn) -> None:
     turn.state.ask("offer_human", ["yes", "no"])
     turn.say("I'm sorry I'm not getting this right. Would you like me to pass you to a colleague?",
-             "Sorry, I'm not getting this right. Shall I pass you to a colleague? Press 1 for yes, 2 for no.",
+             "Sorry, I'm not getting this right. Shall I pass you to a colleague?",
              choices=YES_NO)

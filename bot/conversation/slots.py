@@ -41,8 +41,10 @@ def resolve_charger(fleet: Fleet, reference: str) -> ChargerLookup:
 
 
 def charger_choices(candidates: tuple[tuple[str, str], ...]) -> tuple[Choice, ...]:
-    """Buttons (and keypad digits) for a list of chargers."""
-    return tuple(Choice(title=f"{label} ({cid})", payload=f"charger:{cid}", dtmf=str(i + 1))
+    """Buttons (and keypad digits) for a list of chargers; spoken by label, with the id only for twins."""
+    labels = [label for _, label in candidates]
+    return tuple(Choice(title=f"{label} ({cid})", payload=f"charger:{cid}", dtmf=str(i + 1),
+                        spoken=label if label and labels.count(label) == 1 else f"{label or 'charger'} {cid}")
                  for i, (cid, label) in enumerate(candidates))
 
 
@@ -102,9 +104,9 @@ def need_charger(turn: Turn) -> bool:
     voice = "Which charger are you at? Please say the number on the front of the charger, or key it in."
     if state.previous_charger:
         label = turn.label(state.previous_charger)
-        choices = (Choice(title=f"{label} again", payload=f"charger:{state.previous_charger}", dtmf="1"),)
+        choices = (Choice(title=f"{label} again", payload=f"charger:{state.previous_charger}", dtmf="1",
+                          spoken=f"{label}, the one you used last time"),)
         text += f" Last time you used {label}."
-        voice += f" Last time you used {label}; press 1 if it is that one."
     state.ask("charger", [c.payload for c in choices])
     turn.say(text, voice, choices=choices)
     return False
@@ -113,10 +115,8 @@ def need_charger(turn: Turn) -> bool:
 def ask_charger_choice(turn: Turn, candidates: tuple[tuple[str, str], ...]) -> None:
     """Several chargers match: let the driver pick one."""
     choices = charger_choices(candidates)
-    spoken = "; ".join(f"press {c.dtmf} for {c.title.split(' (')[0]}" for c in choices)
     turn.state.ask("charger", [c.payload for c in choices])
-    turn.say("More than one charger matches. Which one is it?", f"More than one charger matches. {spoken}.",
-             choices=choices)
+    turn.say("More than one charger matches. Which one is it?", choices=choices)
 
 
 def connectors_of(snapshot: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -176,9 +176,10 @@ def need_connector(turn: Turn, snapshot: dict[str, Any] | None, *, prefer: int |
         state.connector_id = prefer
         return True
     choices = tuple(Choice(title=f"Connector {c['id']} ({c.get('type', 'plug')})", payload=f"connector:{c['id']}",
-                           dtmf=str(c["id"])) for c in connectors)
-    spoken = "; ".join(f"press {c.dtmf} for the {c.title.split('(')[1].rstrip(')')}" for c in choices)
+                           dtmf=str(c["id"]),
+                           spoken=f"connector {c['id']}, the {c['type']}" if c.get("type") else f"connector {c['id']}")
+                    for c in connectors)
     state.ask("connector", [c.payload for c in choices])
     turn.say(f"{turn.label()} has {len(connectors)} connectors. Which one are you using?",
-             f"Which connector are you using? {spoken}.", choices=choices)
+             "Which connector are you using?", choices=choices)
     return False

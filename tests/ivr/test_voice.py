@@ -24,6 +24,50 @@ def test_a_question_is_asked_inside_a_gather_with_keypad_options() -> None:
     )
 
 
+def test_each_choice_is_read_once_by_its_spoken_title_and_key() -> None:
+    reply = Reply(text="Station 12 has 2 connectors. Which one are you using?",
+                  voice_text="Which connector are you using?",
+                  choices=(Choice("Connector 1 (CCS2)", "connector:1", dtmf="1", spoken="connector 1, the CCS2"),
+                           Choice("Connector 2 (CHAdeMO)", "connector:2", dtmf="2", spoken="connector 2, the CHAdeMO")))
+    assert render_voice([reply], action_url=ACTION, settings=SETTINGS) == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>' + GATHER +
+        '<Say language="en-GB">Which connector are you using? For connector 1, the CCS2, press 1. '
+        "For connector 2, the CHAdeMO, press 2.</Say>"
+        "</Gather></Response>"
+    )
+
+
+def test_a_yes_no_question_is_read_with_its_keys_once() -> None:
+    reply = Reply(text="Shall I restart it?", choices=(Choice("Yes, it works", "yes", dtmf="1"),
+                                                       Choice("No", "no", dtmf="2")))
+    assert render_voice([reply], action_url=ACTION, settings=SETTINGS) == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>' + GATHER +
+        '<Say language="en-GB">Shall I restart it? Press 1 for yes, 2 for no.</Say>'
+        "</Gather></Response>"
+    )
+
+
+def test_choices_without_a_key_are_left_to_the_screen() -> None:
+    reply = Reply(text="Which one?", choices=(Choice("Station 12", "charger:CP-1042"),))
+    assert render_voice([reply], action_url=ACTION, settings=SETTINGS) == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>' + GATHER +
+        '<Say language="en-GB">Which one?</Say></Gather></Response>'
+    )
+
+
+def test_no_keys_are_read_when_the_call_is_transferred() -> None:
+    question = Reply(text="Which plug?", choices=(Choice("CCS2", "connector:1", dtmf="1"),))
+    handoff = Reply(text="I'm passing you to a colleague.", handoff=Handoff("T-000009", "tier2", "Faulted"))
+    assert render_voice([question, handoff], action_url=ACTION, settings=SETTINGS) == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>'
+        '<Say language="en-GB">Which plug?</Say>'
+        "<Say language=\"en-GB\">I'm passing you to a colleague.</Say>"
+        '<Say language="en-GB">Please hold. A colleague will be with you shortly.</Say>'
+        '<Enqueue method="POST">support</Enqueue>'
+        "</Response>"
+    )
+
+
 def test_a_handoff_without_an_agent_phone_enqueues_after_speaking() -> None:
     reply = Reply(text="I'm passing you to a colleague.", handoff=Handoff("T-000007", "tier2", "Faulted charger"))
     twiml = render_voice([reply], action_url=ACTION, settings=SETTINGS,

@@ -52,7 +52,7 @@ def after_action(turn: Turn, pending: dict[str, Any], outcome: actions.Outcome) 
         turn.say(f"Done: I restarted {label} and it now reports ready. Please try again: plug in, then tap your "
                  "card or start in the app. Did it work?",
                  f"Done. I restarted {label} and it reports ready again. Please try again now, then tell me: "
-                 "did it work? Press 1 for yes, 2 for no.", choices=WORKED)
+                 "did it work?", choices=WORKED)
         return
     if outcome.kind == "refused":
         hand_off(turn, tier="tier2", priority="P2", rule="recovery_not_allowed",

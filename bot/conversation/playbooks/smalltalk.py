@@ -7,10 +7,10 @@ from bot.conversation.turn import Turn
 from bot.messages import Choice
 
 PROBLEM_CHOICES = (
-    Choice(title="Charger won't start", payload="intent:start_failure", dtmf="1"),
-    Choice(title="Card or app refused", payload="intent:auth_failed", dtmf="2"),
-    Choice(title="Cable stuck", payload="intent:cable_stuck", dtmf="3"),
-    Choice(title="Something else", payload="intent:request_human", dtmf="4"),
+    Choice(title="Charger won't start", payload="intent:start_failure", dtmf="1", spoken="a charger that won't start"),
+    Choice(title="Card or app refused", payload="intent:auth_failed", dtmf="2", spoken="a card or app that was refused"),
+    Choice(title="Cable stuck", payload="intent:cable_stuck", dtmf="3", spoken="a stuck cable"),
+    Choice(title="Something else", payload="intent:request_human", dtmf="4", spoken="something else"),
 )
 
 
