@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 
 from twilio.twiml.messaging_response import MessagingResponse
@@ -14,6 +15,7 @@ _GSM = set("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&
            "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
 _GSM_EXT = set("^{}\\[~]|€")
 MAX_SEGMENTS = 2
+_SENTENCE_END = re.compile(r"([.!?])(?:\s|$)")
 WHATSAPP_MAX = 1500
 _SAFER = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u2026": "..."}
 
@@ -37,12 +39,16 @@ def segments(text: str) -> int:
 def sms_text(replies: Iterable[Reply], *, more_link: str | None = None, max_segments: int = MAX_SEGMENTS) -> str:
     """Join replies into one SMS body of at most `max_segments`, linking to the web chat when cut.
 
-    When it must be cut, the last reply (the bot's question and its choices) is kept whole and the
-    explanation before it is shortened: the driver can always answer.
+    Each reply contributes its `sms_text` (written for SMS, e.g. a guide's short variant) or else its text.
+    When the body must be cut, the replies from the first one written for SMS on are kept whole, and what
+    comes before them is shortened to whole sentences or left out; without such a reply, the last one (the
+    bot's question and its choices) is kept whole and the explanation before it is shortened: the driver
+    can always answer.
     """
+    replies = list(replies)
     parts = []
     for reply in replies:
-        part = reply.text
+        part = reply.sms_text or reply.text
         if reply.choices:
             part += " Reply " + ", ".join(f"{n} for {c.title}" for n, c in enumerate(reply.choices, 1)) + "."
         parts.append(gsm_safe(part))
@@ -50,11 +56,32 @@ def sms_text(replies: Iterable[Reply], *, more_link: str | None = None, max_segm
     if segments(text) <= max_segments:
         return text
     suffix = f"... More: {more_link}" if more_link else "..."
+    written = next((n for n, reply in enumerate(replies) if reply.sms_text), None)
+    if written:  # a reply written for SMS, after something that may be shortened
+        kept = _keep_whole_from(parts, written, suffix, more_link, max_segments)
+        if kept is not None:
+            return kept
     if len(parts) > 1:
         tail = f"{suffix}\n{parts[-1]}"
         if segments(tail) <= max_segments:
             return _cut("\n".join(parts[:-1]), tail, max_segments)
     return _cut(text, suffix, max_segments)
+
+
+def _keep_whole_from(parts: list[str], first: int, suffix: str, more_link: str | None,
+                     max_segments: int) -> str | None:
+    """`parts[first:]` whole, after the whole sentences of the rest that fit (or none); None if they cannot fit."""
+    head, tail = "\n".join(parts[:first]), "\n".join(parts[first:])
+    cut_tail = f"{suffix}\n{tail}"
+    if segments(cut_tail) <= max_segments:
+        room = _longest_fitting_prefix(head, cut_tail, max_segments)
+        ends = [m.end(1) for m in _SENTENCE_END.finditer(head) if m.end(1) <= room]
+        if ends:
+            return head[:ends[-1]] + cut_tail
+    if segments(tail) > max_segments:
+        return None
+    linked = f"{tail}\nMore: {more_link}" if more_link else tail
+    return linked if segments(linked) <= max_segments else tail
 
 
 def _cut(text: str, tail: str, max_segments: int) -> str:

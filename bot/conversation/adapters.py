@@ -73,12 +73,13 @@ class BridgePolicy:
 
 @dataclass(frozen=True)
 class RenderedText:
-    """A guide rendered for reading and for the ear."""
+    """A guide rendered for reading, for the ear and for SMS."""
 
     text: str
     voice_text: str
     image_url: str | None
     link: tuple[str, str] | None
+    sms_text: str | None = None
 
 
 class KnowledgeAdapter:
@@ -114,8 +115,9 @@ class KnowledgeAdapter:
         for guide in self.kb.for_intent(intent, {k: str(v) for k, v in entities.items()}):
             chat = guide.render("chat", context)
             voice = guide.render("voice", context)
+            sms = guide.render("sms", context)
             link = (guide.title, chat.link_path) if chat.link_path else None
-            found.append(RenderedText(chat.text, voice.text, chat.image_url, link))
+            found.append(RenderedText(chat.text, voice.text, chat.image_url, link, sms.text))
         return found
 
     def error_code(self, code: str) -> Any:

@@ -121,7 +121,10 @@ def explain_fault(fault: Fault, style: str = "chat") -> str:
     if exp is None:
         code = f" (code {fault.code})" if fault.code else ""
         return f"Connector {fault.connector_id} is {STATUS_WORDS.get(fault.status, 'reporting a fault')}{code}."
-    driver_text = exp.driver_text
-    if hasattr(driver_text, "for_style"):
-        driver_text = driver_text.for_style(style)
-    return f"Connector {fault.connector_id} reports {exp.title} ({exp.code}): {driver_text}"
+    return f"Connector {fault.connector_id} reports {exp.title} ({exp.code}): {driver_words(exp, style)}"
+
+
+def driver_words(explanation: Any, style: str = "chat") -> str:
+    """An error explanation's words for the driver, written for `style` (chat, sms or voice) where it has variants."""
+    text = explanation.driver_text
+    return str(text.for_style(style)) if hasattr(text, "for_style") else str(text)

@@ -96,6 +96,8 @@ class GuideText(Protocol):
     @property
     def voice_text(self) -> str: ...
     @property
+    def sms_text(self) -> str | None: ...
+    @property
     def image_url(self) -> str | None: ...
     @property
     def link(self) -> tuple[str, str] | None: ...
@@ -106,7 +108,7 @@ class Knowledge(Protocol):
 
     def guides(self, session: Session, intent: str, entities: Mapping[str, Any],
                charger_id: str | None) -> Sequence[GuideText]:
-        """The guides for this intent, rendered for chat and for the ear, adapted to the charger."""
+        """The guides for this intent, rendered for chat, SMS and the ear, adapted to the charger."""
 
     def error_code(self, code: str) -> ErrorExplanationLike | None:
         """Explain one OCPP or vendor error code, or None when unknown."""

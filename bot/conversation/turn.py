@@ -80,9 +80,10 @@ class Turn:
             yield session
 
     def say(self, text: str, voice: str | None = None, *, choices: tuple[Choice, ...] = (),
-            links: tuple[tuple[str, str], ...] = (), image_url: str | None = None) -> None:
-        """Add one reply."""
-        self.replies.append(Reply(text=text, voice_text=voice, choices=choices, links=links, image_url=image_url))
+            links: tuple[tuple[str, str], ...] = (), image_url: str | None = None, sms: str | None = None) -> None:
+        """Add one reply (`voice` and `sms`: the same written for the ear and for SMS, where they differ)."""
+        self.replies.append(Reply(text=text, voice_text=voice, choices=choices, links=links, image_url=image_url,
+                                  sms_text=sms))
 
     def entity(self, name: str) -> Any:
         """The value of one entity in this message, or None."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.conversation.describe import active_session, describe, explain_fault, faults
+from bot.conversation.describe import active_session, describe, driver_words, explain_fault, faults
 from bot.conversation.escalate import hand_off, open_ticket, summary_line
 from bot.conversation.playbooks import guides, recovery
 from bot.conversation.slots import connectors_of, need_charger, need_connector
@@ -61,7 +61,7 @@ def run(turn: Turn) -> None:
     text, voice = describe(turn, snap, connector_id=turn.state.connector_id if found else None)
     turn.say(text, voice)
     if found:
-        turn.say(explain_fault(found[0]), explain_fault(found[0], "voice"))
+        turn.say(explain_fault(found[0]), explain_fault(found[0], "voice"), sms=explain_fault(found[0], "sms"))
         recovery.recover(turn, found[0])
         return
     HEALTHY[intent](turn, snap)
@@ -113,8 +113,9 @@ def _error_message(turn: Turn, snap: dict[str, Any]) -> None:
     shown = turn.state.slots.get("error_text") or turn.entity("error_text")
     exp = turn.deps.knowledge.error_code(str(shown)) if shown else None
     if exp is not None:
-        driver_text = exp.driver_text.for_style("chat") if hasattr(exp.driver_text, "for_style") else exp.driver_text
-        turn.say(f"The charger doesn't report a fault right now. \"{shown}\" means {exp.title}: {driver_text}")
+        lead = f"The charger doesn't report a fault right now. \"{shown}\" means {exp.title}:"
+        turn.say(f"{lead} {driver_words(exp)}", f"{lead} {driver_words(exp, 'voice')}",
+                 sms=f"{lead} {driver_words(exp, 'sms')}")
     else:
         turn.say("The charger doesn't report a fault right now, so the message was probably temporary. "
                  "Please unplug, plug in again and restart the session.")

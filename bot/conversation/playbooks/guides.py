@@ -29,7 +29,7 @@ def say_guides(turn: Turn, intent: str, *, limit: int = 1) -> bool:
         found = turn.deps.knowledge.guides(session, intent, entities, turn.state.charger_id)
     for guide in found[:limit]:
         links = (guide.link,) if guide.link else ()
-        turn.say(guide.text, guide.voice_text, links=links, image_url=guide.image_url)
+        turn.say(guide.text, guide.voice_text, links=links, image_url=guide.image_url, sms=guide.sms_text)
     if not found and intent in FALLBACK:
         turn.say(FALLBACK[intent])
     return bool(found)

@@ -1,4 +1,4 @@
-from bot.channels.sms import render_sms, render_whatsapp, segments, sms_text
+from bot.channels.sms import render_sms, render_whatsapp, segments, sms_text, whatsapp_bodies
 from bot.messages import Choice, Reply
 
 
@@ -67,3 +67,45 @@ def test_cut_answers_fit_and_keep_as_much_as_fits_whatever_the_alphabet() -> Non
         while end < len(text) and text[end] == " ":  # the spaces the cut dropped
             end += 1
         assert segments(text[: end + 1] + suffix) > 2, n  # one more character would not have fitted
+
+
+def test_a_reply_written_for_sms_is_sent_in_its_sms_words() -> None:
+    guide = Reply(text="How to start:\n- Plug the cable into the car.\n- Tap your card on the reader.",
+                  sms_text="Plug in the car first, then tap your card on the reader.", links=(("Guide", "/kb/x"),))
+    assert render_sms([guide]) == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response><Message>'
+        "Plug in the car first, then tap your card on the reader.</Message></Response>"
+    )
+
+
+def test_a_cut_answer_shortens_the_explanation_before_a_reply_written_for_sms() -> None:
+    explanation = Reply(text=" ".join(f"Detail {n} about what the charger reports." for n in range(1, 12)))
+    guide = Reply(text="(the long chat guide)", sms_text="Plug in first, then tap your card. Screen shows Charging.")
+    closing = Reply(text="Still not starting? Tell me.")
+    text = sms_text([explanation, guide, closing], more_link="https://cl.example/chat")
+    assert segments(text) <= 2
+    assert text.startswith("Detail 1 about what the charger reports.")
+    assert text.endswith("... More: https://cl.example/chat\n"
+                         "Plug in first, then tap your card. Screen shows Charging.\nStill not starting? Tell me.")
+
+
+def test_an_explanation_with_no_room_for_a_whole_sentence_is_left_out() -> None:
+    explanation = Reply(text="I'm looking at Station 8: it is online, and connector 1 (Type 2) is free and ready.")
+    guide = Reply(text="(chat)", sms_text=" ".join(f"Step {n} of the guide." for n in range(1, 12)))
+    closing = Reply(text="Still not starting? Tell me.")
+    text = sms_text([explanation, guide, closing], more_link="https://cl.example/chat")
+    assert text == guide.sms_text + "\nStill not starting? Tell me.\nMore: https://cl.example/chat"
+
+
+def test_a_reply_written_for_sms_is_cut_only_when_nothing_else_makes_room() -> None:
+    guide = Reply(text="(chat)", sms_text=" ".join(f"Step {n} of the guide." for n in range(1, 20)))
+    question = Reply(text="Did that work?", choices=(Choice("Yes", "yes"), Choice("No", "no")))
+    text = sms_text([guide, question], more_link="https://cl.example/chat")
+    assert segments(text) <= 2
+    assert text.startswith("Step 1 of the guide.")
+    assert text.endswith("... More: https://cl.example/chat\nDid that work? Reply 1 for Yes, 2 for No.")
+
+
+def test_whatsapp_keeps_the_fuller_chat_text() -> None:
+    guide = Reply(text="How to start:\n- Plug in.\n- Tap your card.", sms_text="Plug in, then tap your card.")
+    assert whatsapp_bodies([guide], public_url="https://cl.example") == ["How to start:\n- Plug in.\n- Tap your card."]

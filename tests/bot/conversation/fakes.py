@@ -164,6 +164,7 @@ class Guide:
     voice_text: str
     image_url: str | None = None
     link: tuple[str, str] | None = None
+    sms_text: str | None = None
 
 
 @dataclass(frozen=True)

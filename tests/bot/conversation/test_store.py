@@ -173,3 +173,13 @@ def test_idle_conversations_are_closed_by_the_sweep_with_their_outcome(fleet_run
     clock.advance(minutes=1)
     again = engine.handle(message("station 8", "m4", clock))  # the driver comes back: a new conversation
     assert again.conversation_id != left.conversation_id
+
+
+def test_a_stored_reply_keeps_its_sms_words_and_spoken_choices() -> None:
+    from bot.conversation.store import _reply_from, _reply_payload
+    from bot.messages import Choice, Reply
+
+    reply = Reply(text="Which connector?", voice_text="Which connector are you using?", sms_text="Which plug?",
+                  choices=(Choice("Connector 1 (CCS2)", "connector:1", "1", spoken="connector 1, the CCS2"),
+                           Choice("Connector 2", "connector:2", "2")))
+    assert _reply_from(reply.text, _reply_payload(reply)) == reply
