@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -126,48 +126,25 @@ class KnowledgeAdapter:
 
 
 class RulesAdapter:
-    """`handoff.rules.RuleSet` fed from the engine's facts, and `handoff.history` for recent failures."""
+    """`handoff.rules.RuleSet` fed from the engine's facts, and `handoff.history` for the charger's history."""
 
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
 
-    def recent_failures(self, session: Session, charger_id: str, now: datetime) -> int:
-        """Failed sessions on the charger within the ruleset's window (`failed_sessions_window_minutes`)."""
-        from handoff.history import recent_failures
+    def history(self, session: Session, charger_id: str, now: datetime) -> dict[str, int]:
+        """Failed and rejected sessions and offline spells within the ruleset's `history_window_minutes`."""
+        from handoff.history import charger_history
 
-        return recent_failures(session, charger_id, now, self.rules.failed_sessions_window_minutes)
+        return charger_history(session, charger_id, now, self.rules.history_window_minutes)
 
-    def evaluate(self, facts: Mapping[str, Any]) -> Any:
-        """Translate the facts into `TurnFacts` and evaluate the matrix."""
-        from handoff.rules import TurnFacts
+    def route(self, facts: Mapping[str, Any]) -> Any:
+        """Where a ticket with these facts goes (`RuleSet.route`)."""
+        from handoff.rules import FACT_NAMES, TurnFacts
 
-        snap = facts.get("snapshot") or {}
-        codes = tuple(sorted({str(c.get("error_code")) for c in snap.get("connectors") or []
-                              if c.get("error_code") not in (None, "", "NoError")}))
-        actions = facts.get("actions") or []
-        recoveries = [a for a in actions if a.get("action") in ("Reset", "ChangeAvailability", "UnlockConnector")]
-        failed = facts.get("failed_sessions_recent")
-        if failed is None:  # no history read for this turn: what the snapshot's recent sessions show
-            failed = sum(1 for s in snap.get("recent_sessions") or [] if s.get("outcome") in
-                         ("failed", "start_failed"))
-        return self.rules.evaluate(TurnFacts(
-            intent=facts.get("intent"), nlu_confidence=facts.get("nlu_confidence"), safety=bool(facts.get("safety")),
-            error_codes=codes, driver_asked_human=facts.get("intent") == "request_human",
-            recovery_attempted=bool(recoveries), recovery_verified=any(a.get("verified") for a in recoveries),
-            charger_id=facts.get("charger_id"), charger_online=snap.get("online") if snap else None,
-            offline_minutes=_minutes_since(snap.get("offline_since")), failed_sessions_recent=int(failed),
-            site_id=snap.get("site_id")))
-
-
-def _minutes_since(value: Any) -> float:
-    if not value:
-        return 0.0
-    try:
-        then = datetime.fromisoformat(str(value))
-    except ValueError:
-        return 0.0
-    then = then if then.tzinfo else then.replace(tzinfo=UTC)
-    return max(0.0, (datetime.now(UTC) - then).total_seconds() / 60)
+        unknown = set(facts) - FACT_NAMES
+        if unknown:  # a playbook reporting a fact no rule can read is a bug worth seeing
+            log.warning("facts the rules do not know were ignored: %s", ", ".join(sorted(unknown)))
+        return self.rules.route(TurnFacts.from_mapping(facts))
 
 
 class TicketsAdapter:

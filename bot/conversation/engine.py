@@ -95,10 +95,9 @@ class ConversationEngine:
         if any(r.handoff is not None for r in said):
             return tuple(said)
         try:
-            ok = hand_off(turn, tier="tier1", priority="P2", rule="bot_failure",
+            ok = hand_off(turn, facts={"bot_failures": 1},
                           summary=summary_line(turn, f"the bot failed mid-turn ({type(exc).__name__}); "
                                                      f"driver said \"{turn.text}\""),
-                          next_step="read the transcript and contact the driver",
                           intro="Sorry, something went wrong on my side.")
         except Exception:
             log.exception("fail-open ticket failed conversation=%s", recorded.conversation_id)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from bot.conversation.describe import active_session
+from bot.conversation.describe import NO_ERROR, active_session
 from bot.conversation.turn import Turn
 from bot.logs import mask_phone
 from bot.messages import Handoff, Reply
@@ -17,21 +19,26 @@ TIER_WORDS = {"tier1": "our support team", "tier2": "our technical team",
               "field_engineering": "our field engineers", "platform_ops": "our operations team"}
 
 
-def recent_failures(turn: Turn) -> int | None:
-    """Failed sessions on the conversation's charger within the rules' window (read once per turn)."""
+def charger_history(turn: Turn) -> dict[str, int]:
+    """The conversation's charger's recent history within the rules' window (read once per turn; {} if unknown)."""
     charger_id = turn.state.charger_id
     if charger_id is None or turn.deps.rules is None:
-        return None
-    key = f"failures:{charger_id}"
+        return {}
+    key = f"history:{charger_id}"
     if key not in turn.memo:
         try:
             with turn.db() as session:
-                turn.memo[key] = turn.deps.rules.recent_failures(session, charger_id, turn.now)
-        except Exception:  # history is advice; the rules fall back to the snapshot's sessions
-            log.exception("recent failures unavailable conversation=%s charger=%s", turn.conversation_id,
+                turn.memo[key] = dict(turn.deps.rules.history(session, charger_id, turn.now))
+        except Exception:  # history is advice; the rules judge the rest of the facts without it
+            log.exception("charger history unavailable conversation=%s charger=%s", turn.conversation_id,
                           charger_id)
-            turn.memo[key] = None
-    return turn.memo[key]
+            turn.memo[key] = {}
+    return dict(turn.memo[key])
+
+
+def recent_failures(turn: Turn) -> int | None:
+    """Failed sessions on the conversation's charger within the rules' window, or None when unknown."""
+    return charger_history(turn).get("failed_sessions_recent")
 
 
 def known_incident(turn: Turn, intent: str | None = None, *, fresh: bool = False) -> str | None:
@@ -58,44 +65,78 @@ def known_incident(turn: Turn, intent: str | None = None, *, fresh: bool = False
     return turn.memo[key]
 
 
-def facts(turn: Turn, **extra: Any) -> dict[str, Any]:
-    """What the escalation rules look at for this turn."""
-    snap = turn.snapshot() if turn.state.charger_id else None
+def facts(turn: Turn, reported: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The facts the escalation rules judge: what the state and the charger show, then what the playbook reported.
+
+    Names are those of `handoff.rules.TurnFacts` (documented at the top of default_rules.yml).
+    """
+    state = turn.state
+    snap = _snapshot(turn)
+    resets = [a for a in state.actions if a.get("action") == "Reset"]
+    answered = [a for a in resets if a.get("result") not in ("Unreachable", "Refused")]
     data: dict[str, Any] = {
-        "intent": turn.state.intent or turn.understood.intent,
+        "intent": state.intent or turn.understood.intent,
         "nlu_confidence": turn.understood.confidence,
-        "channel": turn.message.channel,
-        "charger_id": turn.state.charger_id,
-        "connector_id": turn.state.connector_id,
-        "site_type": (snap or {}).get("site_type"),
-        "online": (snap or {}).get("online"),
-        "actions": list(turn.state.actions),
-        "clarifications": turn.state.clarifications,
-        "safety": bool(turn.state.safety_chargers),
-        "snapshot": snap or {},
-        "failed_sessions_recent": recent_failures(turn),
+        "charger_id": state.charger_id,
+        "site_id": (snap or {}).get("site_id"),
+        "charger_online": bool(snap.get("online")) if snap is not None else None,
+        "error_codes": sorted({str(c.get("error_code")) for c in (snap or {}).get("connectors") or []
+                               if c.get("error_code") not in NO_ERROR}),
+        "offline_minutes": _offline_minutes(snap, turn.now),
+        **charger_history(turn),
+        "safety": bool(state.safety_chargers) or turn.understood.intent == "safety_hazard",
+        "driver_asked_human": turn.understood.intent == "request_human",
+        # the bot offered a person because it was stuck (unclear turns, a question asked again and again)
+        "no_progress": state.awaiting == "offer_human" or state.clarifications >= 2,
+        "recovery_attempted": bool(answered),
+        "recovery_verified": any(a.get("verified") for a in answered),
+        "recovery_refused": any(a.get("result") == "Refused" for a in resets),
+        "charger_unreachable": any(a.get("result") == "Unreachable" for a in state.actions),
     }
-    data.update(extra)
+    data.update(reported or {})
     return data
 
 
-def open_ticket(turn: Turn, *, tier: str, priority: str, rule: str, summary: str, next_step: str,
-                consult_rules: bool = True) -> Any | None:
-    """Open a pre-filled ticket (deduplicated by the handoff package); None if that fails."""
-    state = turn.state
-    if consult_rules and turn.deps.rules is not None:
-        try:
-            hit = turn.deps.rules.evaluate(facts(turn, proposed_tier=tier, proposed_priority=priority))
-        except Exception:  # the rules are advice here; a bad rule must not cost the driver the ticket
-            log.exception("escalation rules failed conversation=%s", turn.conversation_id)
-            hit = None
-        if hit is not None and _rank(hit.priority) < _rank(priority):
-            tier, priority, rule = hit.tier, hit.priority, hit.rule
-    snap = None
+def _snapshot(turn: Turn) -> dict[str, Any] | None:
+    """The charger's live state for the ticket and the rules; None when there is none (or it cannot be read)."""
+    if not turn.state.charger_id:
+        return None
     try:
-        snap = turn.snapshot() if state.charger_id else None
+        return turn.snapshot()
     except Exception:
         log.exception("no snapshot for ticket conversation=%s", turn.conversation_id)
+        return None
+
+
+def _offline_minutes(snap: dict[str, Any] | None, now: datetime) -> float:
+    if not snap or snap.get("online") or not snap.get("offline_since"):
+        return 0.0
+    try:
+        since = datetime.fromisoformat(str(snap["offline_since"]))
+    except ValueError:
+        return 0.0
+    since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    return max(0.0, (now - since).total_seconds() / 60)
+
+
+def route(turn: Turn, reported: Mapping[str, Any] | None = None) -> Any:
+    """Where the rules send a ticket with these facts; `unrouted` (tier1, P3) when they cannot say."""
+    seen = facts(turn, reported)
+    if turn.deps.rules is not None:
+        try:
+            return turn.deps.rules.route(seen)
+        except Exception:  # a broken rule must not cost the driver the ticket
+            log.exception("escalation rules failed conversation=%s", turn.conversation_id)
+    from handoff.rules import TurnFacts, unrouted
+
+    return unrouted(TurnFacts.from_mapping(seen))
+
+
+def open_ticket(turn: Turn, *, facts: Mapping[str, Any] | None = None, summary: str) -> Any | None:
+    """Open a pre-filled ticket routed by the rules on these facts (deduplicated by handoff); None if that fails."""
+    state = turn.state
+    hit = route(turn, facts)
+    snap = _snapshot(turn)
     failures = recent_failures(turn)
     if failures:
         summary += (f" {failures} failed session{'s' if failures != 1 else ''} on this charger recently "
@@ -105,10 +146,10 @@ def open_ticket(turn: Turn, *, tier: str, priority: str, rule: str, summary: str
         "charger_id": state.charger_id, "connector_id": state.connector_id,
         "site_id": (snap or {}).get("site_id"), "site_type": (snap or {}).get("site_type"),
         "intent": state.intent or turn.understood.intent, "nlu_confidence": state.last_nlu_confidence,
-        "tier": tier, "priority": priority, "rule": rule, "summary": summary,
-        "charger_snapshot": snap or {}, "actions": list(state.actions),
-        "transcript": _transcript(turn), "suggested_next_step": next_step,
-        "conversation_id": turn.conversation_id,
+        "tier": hit.tier, "priority": hit.priority, "rule": hit.rule, "problem": hit.problem or hit.rule,
+        "summary": summary, "charger_snapshot": snap or {}, "actions": list(state.actions),
+        "transcript": _transcript(turn), "suggested_next_step": hit.next_step,
+        "conversation_id": turn.conversation_id, "routing": hit.routing,
     }
     try:
         with turn.db() as session:
@@ -118,8 +159,8 @@ def open_ticket(turn: Turn, *, tier: str, priority: str, rule: str, summary: str
                       mask_phone(turn.message.contact))
         return None
     state.ticket_id = ref.id
-    log.info("ticket opened conversation=%s ticket=%s tier=%s priority=%s", turn.conversation_id, ref.id,
-             ref.tier, ref.priority)
+    log.info("ticket opened conversation=%s ticket=%s rule=%s tier=%s priority=%s", turn.conversation_id, ref.id,
+             hit.rule, ref.tier, ref.priority)
     known_incident(turn, state.intent or turn.understood.intent, fresh=True)  # after the ticket exists, so the incident links it too
     return ref
 
@@ -134,15 +175,11 @@ def _transcript(turn: Turn) -> list[dict[str, Any]]:
     return rows
 
 
-def _rank(priority: str) -> int:
-    return int(priority[1:]) if priority[1:].isdigit() else 9
-
-
-def hand_off(turn: Turn, *, tier: str, priority: str, rule: str, summary: str, next_step: str,
-             intro: str = "") -> bool:
-    """Open the ticket and add the handoff reply; an apology with a way out if no ticket could be made."""
-    ref = open_ticket(turn, tier=tier, priority=priority, rule=rule, summary=summary, next_step=next_step)
-    who = TIER_WORDS.get(ref.tier if ref else tier, "a colleague")
+def hand_off(turn: Turn, *, facts: Mapping[str, Any] | None = None, summary: str, intro: str = "") -> bool:
+    """Open the ticket the rules route on these facts and add the handoff reply; an apology with a way out if
+    no ticket could be made."""
+    ref = open_ticket(turn, facts=facts, summary=summary)
+    who = TIER_WORDS.get(ref.tier, "a colleague") if ref is not None else "a colleague"
     lead = f"{intro} " if intro else ""
     if ref is not None and known_incident(turn):
         lead += f"{KNOWN_PROBLEM} "

@@ -115,19 +115,31 @@ class Knowledge(Protocol):
 
 
 class RuleHitLike(Protocol):
-    rule: str
-    tier: str
-    priority: str
+    """Where the rules send a ticket (`handoff.rules.RuleHit`)."""
+
+    @property
+    def rule(self) -> str: ...
+    @property
+    def tier(self) -> str: ...
+    @property
+    def priority(self) -> str: ...
+    @property
+    def problem(self) -> str: ...
+    @property
+    def next_step(self) -> str: ...
+    @property
+    def routing(self) -> dict[str, Any]: ...
 
 
 class Rules(Protocol):
-    """The escalation matrix (`handoff.rules`) and the history it judges (`handoff.history`)."""
+    """The escalation matrix (`handoff.rules`) and the charger history it judges (`handoff.history`)."""
 
-    def evaluate(self, facts: Mapping[str, Any]) -> RuleHitLike | None:
-        """The rule that fires for these facts, or None."""
+    def route(self, facts: Mapping[str, Any]) -> RuleHitLike:
+        """Where a ticket with these facts goes: the rule that fires, else the catch-all, else `unrouted`."""
 
-    def recent_failures(self, session: Session, charger_id: str, now: datetime) -> int:
-        """Failed sessions on this charger within the rules' window (OCPP history and driver reports)."""
+    def history(self, session: Session, charger_id: str, now: datetime) -> Mapping[str, int]:
+        """The charger's recent history within the rules' window: failed_sessions_recent,
+        rejected_sessions_recent, offline_spells_recent."""
 
 
 class TicketRefLike(Protocol):

@@ -37,9 +37,8 @@ def run(turn: Turn) -> None:
     if snap is None or not snap.get("online"):
         if snap is not None:
             turn.say(*describe(turn, snap))
-        hand_off(turn, tier="tier1", priority="P3", rule="auth_failed_no_live_data",
-                 summary=summary_line(turn, "card/app authorisation failed; no live data"),
-                 next_step="check the driver's token and the charger's connectivity")
+        hand_off(turn, facts={"card_refused": True, "no_live_data": snap is None},
+                 summary=summary_line(turn, "card/app authorisation failed; no live data"))
         return
     attempt = _latest_attempt(snap)
     if attempt is None:

@@ -58,9 +58,7 @@ def _file(turn: Turn) -> None:
     session_note = _matching_session(turn)
     problem = (f"billing dispute: charged {state.slots['amount']} for a session on {state.slots['date']}"
                f"{session_note}")
-    ref = open_ticket(turn, tier="tier1", priority="P3", rule="billing_dispute",
-                      summary=summary_line(turn, problem),
-                      next_step="check the session record against the charge and refund the difference if wrong")
+    ref = open_ticket(turn, summary=summary_line(turn, problem))
     if ref is None:
         turn.say("Thank you. I couldn't file it just now; please contact our support line about the charge.")
     else:

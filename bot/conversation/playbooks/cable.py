@@ -21,9 +21,8 @@ def run(turn: Turn) -> None:
     snap = turn.snapshot()
     if snap is None or not snap.get("online"):
         turn.say(f"I can't reach {turn.label()} to release the cable. {CAR_SIDE}")
-        hand_off(turn, tier="tier2", priority="P2", rule="cable_stuck_unreachable",
-                 summary=summary_line(turn, "cable stuck; charger not reachable"),
-                 next_step="release the connector on site or guide the driver through the manual release")
+        hand_off(turn, facts={"cable_release_failed": True, "no_live_data": snap is None},
+                 summary=summary_line(turn, "cable stuck; charger not reachable"))
         return
     if not need_connector(turn, snap, prefer=_busy_connector(snap)):
         return
@@ -70,9 +69,7 @@ def after_action(turn: Turn, pending: dict[str, Any], outcome: actions.Outcome) 
 def _failed(turn: Turn, outcome: actions.Outcome, problem: str) -> None:
     turn.say(f"I couldn't release it remotely. {CAR_SIDE}")
     reason = f" ({outcome.reason})" if outcome.reason else ""
-    hand_off(turn, tier="tier2", priority="P2", rule="cable_stuck",
-             summary=summary_line(turn, f"cable stuck; {problem}{reason}"),
-             next_step="try a manual release on site or call the driver through the car-side release")
+    hand_off(turn, facts={"cable_release_failed": True}, summary=summary_line(turn, f"cable stuck; {problem}{reason}"))
 
 
 def _busy_connector(snap: dict[str, Any]) -> int | None:

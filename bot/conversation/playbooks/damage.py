@@ -14,9 +14,7 @@ def run(turn: Turn) -> None:
     if not need_charger(turn):
         return
     description = turn.state.slots.get("damage_text") or turn.text
-    ref = open_ticket(turn, tier="field_engineering", priority="P3", rule="damage_report",
-                      summary=summary_line(turn, f"damage reported: \"{description}\""),
-                      next_step="inspect and repair on the next site visit")
+    ref = open_ticket(turn, summary=summary_line(turn, f"damage reported: \"{description}\""))
     if ref is None:
         turn.say("Thank you. I couldn't log it just now; please call our support line so we can fix it.")
     else:

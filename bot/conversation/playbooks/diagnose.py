@@ -32,24 +32,20 @@ def run(turn: Turn) -> None:
     if snap is None:
         turn.say(f"I can't see live data for {label} right now.")
         if intent != "check_status":
-            hand_off(turn, tier="tier2", priority="P3", rule="no_live_data",
-                     summary=summary_line(turn, f"{intent}; no live data for the charger"),
-                     next_step="check whether the charger is connected to the central system")
+            hand_off(turn, facts={"no_live_data": True},
+                     summary=summary_line(turn, f"{intent}; no live data for the charger"))
         return
     if not snap.get("online"):
         text, voice = describe(turn, snap)
         turn.say(text, voice)
         if intent == "check_status":
-            ref = open_ticket(turn, tier="tier2", priority="P2", rule="charger_offline",
-                              summary=summary_line(turn, "driver asked about an offline charger"),
-                              next_step="check connectivity and power at the site")
+            ref = open_ticket(turn, facts={"charger_online": False},
+                              summary=summary_line(turn, "driver asked about an offline charger"))
             note = f" I've reported it (ticket {ref.id})." if ref else ""
             turn.say(f"Please use another charger for now.{note}")
             turn.state.intent = None
             return
-        hand_off(turn, tier="tier2", priority="P2", rule="charger_offline",
-                 summary=summary_line(turn, f"{intent}; charger offline"),
-                 next_step="check connectivity (modem, SIM) and power at the site; dispatch if it stays offline",
+        hand_off(turn, facts={"charger_online": False}, summary=summary_line(turn, f"{intent}; charger offline"),
                  intro="I can't fix a charger remotely while it is offline.")
         return
     found = faults(turn, snap)

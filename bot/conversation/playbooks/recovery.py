@@ -17,11 +17,9 @@ def recover(turn: Turn, fault: Fault) -> None:
     """Try the approved recovery for this fault, or hand off when no reset can help."""
     exp = fault.explanation
     if exp is not None and (exp.safety or not exp.reset_may_help):
-        tier = exp.escalate_to or "field_engineering"
-        hand_off(turn, tier=tier, priority="P1" if exp.safety else "P2", rule="fault_needs_technician",
+        hand_off(turn, facts={"reset_cannot_fix": True, "safety_alarm": bool(exp.safety)},
                  summary=summary_line(turn, f"fault {fault.code} on connector {fault.connector_id}, "
                                             "a remote reset cannot fix it"),
-                 next_step="send a technician; the fault code points to hardware",
                  intro="A remote restart won't fix this one.")
         return
     outcome = actions.attempt(
@@ -55,20 +53,17 @@ def after_action(turn: Turn, pending: dict[str, Any], outcome: actions.Outcome) 
                  "did it work?", choices=WORKED)
         return
     if outcome.kind == "refused":
-        hand_off(turn, tier="tier2", priority="P2", rule="recovery_not_allowed",
+        hand_off(turn, facts={"recovery_refused": True, "refusal_reason": outcome.reason},
                  summary=summary_line(turn, f"faulted; remote reset not allowed ({outcome.reason})"),
-                 next_step="review the fault and recover or dispatch",
                  intro=f"I'm not allowed to restart {label} right now ({outcome.reason}).")
         return
     if outcome.kind == "unreachable":
-        hand_off(turn, tier="tier2", priority="P2", rule="charger_unreachable",
+        hand_off(turn, facts={"charger_unreachable": True},
                  summary=summary_line(turn, "faulted and did not answer a remote reset"),
-                 next_step="check the charger's connectivity, then recover or dispatch",
                  intro=f"{label} did not answer my restart.")
         return
-    hand_off(turn, tier="field_engineering", priority="P2", rule="recovery_failed",
+    hand_off(turn, facts={"recovery_attempted": True, "recovery_verified": False},
              summary=summary_line(turn, "faulted; remote recovery attempted but not verified, fault persists"),
-             next_step="hardware fault likely: dispatch a technician",
              intro=f"I restarted {label}, but the fault is still there, so it needs a technician. "
                    "Please use another charger for now.")
 
@@ -79,9 +74,8 @@ def after_worked(turn: Turn, worked: bool) -> None:
         turn.state.intent = None
         turn.say("Great, glad it's charging now. Anything else I can help with?")
         return
-    hand_off(turn, tier="tier2", priority="P2", rule="remote_recovery_did_not_help",
+    hand_off(turn, facts={"recovery_helped": False},
              summary=summary_line(turn, "remote recovery attempted and verified, but the driver still cannot charge"),
-             next_step="check the session attempts and the car side; dispatch if the charger is at fault",
              intro="Sorry it still doesn't work.")
 
 

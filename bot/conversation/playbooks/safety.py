@@ -44,9 +44,7 @@ def run(turn: Turn) -> None:
             log.exception("safety lock failed conversation=%s charger=%s", turn.conversation_id, charger_id)
     if taken_out:
         turn.say(f"I've taken {turn.label()} out of service so nobody else starts a session on it.")
-    hand_off(turn, tier="field_engineering", priority="P1", rule="safety_report",
-             summary=summary_line(turn, f"SAFETY report: \"{turn.text}\""),
-             next_step="call the driver back now; isolate the charger on site; dispatch field engineering",
+    hand_off(turn, facts={"safety": True}, summary=summary_line(turn, f"SAFETY report: \"{turn.text}\""),
              intro="I'm alerting our field engineers right now.")
     state.intent = None
 

@@ -65,9 +65,7 @@ def request_human(turn: Turn) -> None:
     if turn.state.intent and turn.state.intent != "request_human":
         problem += f" while the bot worked on {turn.state.intent}"
     turn.state.intent = turn.state.intent or "request_human"
-    hand_off(turn, tier="tier1", priority="P3", rule="driver_request",
-             summary=summary_line(turn, problem), next_step="take over the conversation",
-             intro="Of course.")
+    hand_off(turn, facts={"driver_asked_human": True}, summary=summary_line(turn, problem), intro="Of course.")
 
 
 HANDLERS = {

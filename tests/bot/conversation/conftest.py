@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.conversation.adapters import RulesAdapter
 from bot.conversation.engine import ConversationEngine
 from bot.fleet import import_fleet, parse_fleet_file
 from bot.messages import InboundMessage, TurnResult
 from bot.runtime import Runtime, start_runtime
+from handoff.rules import load_rules
 from tests.bot.conversation.fakes import (
     FakeBridge,
     FakeKnowledge,
@@ -74,9 +76,16 @@ def parts(bridge: FakeBridge) -> dict:
 
 
 @pytest.fixture
-def engine(sqlite_runtime: Runtime, parts: dict) -> ConversationEngine:
+def rules_file() -> Path | None:
+    """The escalation rules the `engine` routes tickets with (None: the packaged default); override to change."""
+    return None
+
+
+@pytest.fixture
+def engine(sqlite_runtime: Runtime, parts: dict, rules_file: Path | None) -> ConversationEngine:
     return ConversationEngine(sqlite_runtime.sessions, parts["nlu"], parts["bridge"], parts["knowledge"],
-                              parts["policy"], None, parts["tickets"], clock=parts["clock"])
+                              parts["policy"], RulesAdapter(load_rules(rules_file)), parts["tickets"],
+                              clock=parts["clock"])
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def test_a_reset_that_did_not_help_the_driver_becomes_a_tier2_ticket(say, bridge
     say("yes")
     result = say("no")
     draft = parts["tickets"].drafts[0]
-    assert (draft["tier"], draft["rule"], draft["charger_id"]) == ("tier2", "remote_recovery_did_not_help", "CP-2001")
+    assert (draft["tier"], draft["rule"], draft["charger_id"]) == ("tier2", "recovery_did_not_help", "CP-2001")
     assert draft["actions"][0]["action"] == "Reset" and draft["actions"][0]["verified"] is True
     assert "remote recovery attempted" in draft["summary"]
     assert result.replies[-1].handoff is not None and result.replies[-1].handoff.ticket_id == "T-000001"
@@ -267,7 +267,7 @@ def test_still_not_starting_after_the_reset_counts_as_a_no(say, bridge, parts) -
     say("station 8 won't start")
     say("yes")
     result = say("it still won't start")
-    assert parts["tickets"].drafts[0]["rule"] == "remote_recovery_did_not_help"
+    assert parts["tickets"].drafts[0]["rule"] == "recovery_did_not_help"
     assert result.replies[-1].handoff is not None
 
 
