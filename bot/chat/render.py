@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from bot.messages import Reply
+from bot.channels.sms import sms_text
+from bot.messages import Handoff, Reply
+from ivr.voice import spoken
 
 
 def render_webchat(replies: Iterable[Reply]) -> list[dict[str, Any]]:
@@ -28,21 +30,27 @@ def render_webchat(replies: Iterable[Reply]) -> list[dict[str, Any]]:
 
 
 def render_terminal(replies: Iterable[Reply], channel: str) -> str:
-    """A plain-text view of what each channel would show or say."""
-    lines: list[str] = []
-    for reply in replies:
+    """A plain-text view of what each channel would show or say, through the channel's own renderer."""
+    replies = list(replies)
+    if channel in ("voice", "sms"):
         if channel == "voice":
-            lines.append(f"(says) {reply.voice_text or reply.text}")
-            for number, choice in enumerate(reply.choices, 1):
-                lines.append(f"  (press {choice.dtmf or number}) {choice.title}")
+            listening = not any(r.handoff or r.end_conversation for r in replies)  # as `render_voice` decides
+            lines = [f"(says) {spoken(reply, with_keys=listening)}" for reply in replies]
         else:
-            lines.append(reply.text)
-            for number, choice in enumerate(reply.choices, 1):
-                lines.append(f"  [{number}] {choice.title}")
-            if channel != "sms":
-                lines.extend(f"  -> {title}: {url}" for title, url in reply.links)
-                if reply.image_url:
-                    lines.append(f"  (image) {reply.image_url}")
+            lines = [sms_text(replies)] if replies else []
+        lines.extend(_handed(reply.handoff) for reply in replies if reply.handoff)
+        return "\n".join(lines)
+    lines = []
+    for reply in replies:
+        lines.append(reply.text)
+        lines.extend(f"  [{number}] {choice.title}" for number, choice in enumerate(reply.choices, 1))
+        lines.extend(f"  -> {title}: {url}" for title, url in reply.links)
+        if reply.image_url:
+            lines.append(f"  (image) {reply.image_url}")
         if reply.handoff:
-            lines.append(f"  == handed to {reply.handoff.tier}, ticket {reply.handoff.ticket_id} ==")
+            lines.append(_handed(reply.handoff))
     return "\n".join(lines)
+
+
+def _handed(handoff: Handoff) -> str:
+    return f"  == handed to {handoff.tier}, ticket {handoff.ticket_id} =="

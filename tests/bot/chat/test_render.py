@@ -21,7 +21,21 @@ def test_webchat_json_keeps_buttons_links_images_and_handoff() -> None:
 
 def test_terminal_voice_view_speaks_the_voice_text_and_keys() -> None:
     assert render_terminal(REPLIES[:1], "voice") == (
-        "(says) Station one two is online. Which plug?\n  (press 1) CCS2\n  (press 2) CHAdeMO"
+        "(says) Station one two is online. Which plug? For CCS2, press 1. For CHAdeMO, press 2."
+    )
+
+
+def test_terminal_voice_view_reads_no_keys_when_the_call_is_handed_over() -> None:
+    assert render_terminal([REPLIES[0], REPLIES[2]], "voice") == (
+        "(says) Station one two is online. Which plug?\n(says) A colleague takes over.\n"
+        "  == handed to tier2, ticket T-000001 =="
+    )
+
+
+def test_terminal_sms_view_is_the_sms_body() -> None:
+    guide = Reply(text="Plug in first.\n- Then tap your card.", sms_text="Plug in, then tap your card.")
+    assert render_terminal([guide, REPLIES[0]], "sms") == (
+        "Plug in, then tap your card.\nStation 12 is online. Which plug? Reply 1 for CCS2, 2 for CHAdeMO."
     )
 
 

@@ -33,5 +33,5 @@ def test_the_repl_stops_on_quit() -> None:
     lines = iter(["hello", "quit", "never read"])
     out: list[str] = []
     run_repl(TerminalChat(Echo(), "sms"), read=lambda prompt: next(lines), write=out.append)
-    assert out[1] == "got hello\n  [1] Station 12"
+    assert out[1] == "got hello Reply 1 for Station 12."
     assert len(out) == 2
