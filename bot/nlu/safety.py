@@ -27,6 +27,8 @@ _HAZARDS = [
     r"exposed (?:\w+ )?(?:parts?|cables?|conductors?|copper|terminals?)", r"copper (?:strands?|showing|exposed|wires?)",
     r"(?:see|seeing|visible|showing) (?:the |all the )?(?:wiring|wires|copper|insides)", r"wires everywhere",
     r"wiring (?:exposed|hanging|showing|out)", r"cut (?:the )?power", r"emergency",
+    r"(?:conductors?|wiring|wires|copper|insides) (?:are |is )?(?:showing|visible|sticking out|hanging out|poking out)",
+    r"bubbl(?:ing|ed|es)",
     r"smells? (?:like |of )?(?:burn\w*|plastic|electrical|fire|smoke)", r"(?:burning|electrical|plastic) smell",
     r"danger\w*", r"hazard\w*", r"explo(?:de|ded|des|ding|sions?)",
     r"jolt(?:ed|s)?", r"kill (?:the )?power", r"turn (?:the )?power off", r"glowing", r"(?:orange|red) glow", "\U0001f525+",
