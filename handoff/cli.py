@@ -17,7 +17,7 @@ T = TypeVar("T")
 
 
 @contextmanager
-def _database() -> Iterator[Session]:
+def database() -> Iterator[Session]:
     """A transaction on the configured database (migrated first in embedded mode)."""
     from bot.errors import ChargeLineError
     from bot.runtime import start_runtime
@@ -38,7 +38,7 @@ def _run(work: Callable[[Session], T]) -> T:
     from handoff.console.agents import AgentError
 
     try:
-        with _database() as session:
+        with database() as session:
             return work(session)
     except AgentError as exc:
         fail(str(exc))

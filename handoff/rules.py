@@ -100,15 +100,40 @@ class RuleHit:
     next_step: str = ""
     facts: dict[str, Any] = field(default_factory=dict)
     also_fired: tuple[str, ...] = ()  # other rules that fired but lost on urgency or file order
+    matched: tuple[str, ...] = ()  # the winning rule's conditions that held
+    source: str = ""  # the rules file
 
     @property
     def routing(self) -> dict[str, Any]:
         """What a ticket stores about its routing."""
-        return {"rule": self.rule, "tier": self.tier, "priority": self.priority, "reason": self.reason,
-                "also_fired": list(self.also_fired), "facts": self.facts}
+        return {"rule": self.rule, "tier": self.tier, "priority": self.priority, "sla_minutes": self.sla_minutes,
+                "reason": self.reason, "next_step": self.next_step, "matched": list(self.matched),
+                "also_fired": list(self.also_fired), "rules_file": self.source, "facts": self.facts}
 
 
 Predicate = Callable[[TurnFacts], bool]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition of a rule as the file wrote it (`offline_minutes_at_least: 30`) and its test."""
+
+    name: str
+    value: Any
+    test: Predicate
+
+    def __call__(self, facts: TurnFacts) -> bool:
+        return self.test(facts)
+
+    @property
+    def text(self) -> str:
+        """The condition as written in the file."""
+        value = self.value
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, list):
+            value = "[" + ", ".join(str(v) for v in value) + "]"
+        return f"{self.name}: {value}"
 
 
 @dataclass(frozen=True)
@@ -120,8 +145,8 @@ class Rule:
     priority: str
     problem: str
     reason: str
-    when: tuple[Predicate, ...] = ()
-    any: tuple[tuple[Predicate, ...], ...] = ()
+    when: tuple[Condition, ...] = ()
+    any: tuple[tuple[Condition, ...], ...] = ()
     sla_minutes: int | None = None
     offline_minutes: float | None = None  # the offline threshold, when the rule has one
     next_step: str = ""
@@ -134,6 +159,11 @@ class Rule:
         if not all(p(facts) for p in self.when):
             return False
         return not self.any or any(all(p(facts) for p in branch) for branch in self.any)
+
+    def matched(self, facts: TurnFacts) -> list[str]:
+        """The conditions that made the rule fire: all of `when`, and the first `any` branch that held."""
+        branch = next((b for b in self.any if all(p(facts) for p in b)), ())
+        return [c.text for c in (*self.when, *branch)] or (["catch_all: true"] if self.catch_all else [])
 
 
 @dataclass(frozen=True)
@@ -188,7 +218,7 @@ class RuleSet:
     def _hit(self, rule: Rule, facts: TurnFacts, also: tuple[str, ...]) -> RuleHit:
         return RuleHit(rule.name, rule.tier, rule.priority, self.sla.minutes_for(rule.priority, rule.name),
                        render(rule.reason, facts), rule.problem, render(rule.next_step, facts), facts.to_json(),
-                       also)
+                       also, tuple(rule.matched(facts)), self.source)
 
     @property
     def offline_threshold_minutes(self) -> float | None:

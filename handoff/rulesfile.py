@@ -9,13 +9,14 @@ from typing import Any
 from bot.yamlfile import line_of, read_yaml
 from handoff.models import PRIORITIES, TIERS
 from handoff.rules import (
+    FACT_NAMES,
+    Condition,
     NetworkRule,
     Predicate,
     Rule,
     RuleSet,
     RulesFileError,
     TurnFacts,
-    FACT_NAMES,
     template_fields,
 )
 from handoff.sla import DEFAULT_SLA_MINUTES, SlaPolicy
@@ -197,7 +198,7 @@ class _Validator:
         if catch_all and ("when" in node or "any" in node):
             self.error(node, f"{what}: a catch_all rule takes what no other rule took; it has no when/any")
         when = self._conditions(node.get("when"), node, "when", what)
-        branches: list[tuple[Predicate, ...]] = []
+        branches: list[tuple[Condition, ...]] = []
         raw_any = node.get("any")
         if raw_any is not None:
             if not isinstance(raw_any, list) or not raw_any:
@@ -229,7 +230,7 @@ class _Validator:
             return default
         return text
 
-    def _conditions(self, raw: Any, parent: Any, key: str, what: str) -> tuple[Predicate, ...]:
+    def _conditions(self, raw: Any, parent: Any, key: str, what: str) -> tuple[Condition, ...]:
         if raw is None:
             return ()
         if not isinstance(raw, dict) or not raw:
@@ -244,7 +245,7 @@ class _Validator:
             elif not spec[1](value):
                 self.error(raw, f"{what}: {condition}: {value!r} must be {spec[0]}", condition)
             else:
-                predicates.append(spec[2](value))
+                predicates.append(Condition(str(condition), value, spec[2](value)))
         return tuple(predicates)
 
     def _network(self, node: dict[str, Any], name: str, tier: str, priority: str, sla: Any,

@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "bot.chat.cli",  # chat
     "bot.channels.cli",  # telegram
     "handoff.cli",  # agents
+    "handoff.rules_cli",  # rules check/explain
     "handoff.report_cli",  # report
     "bot.demo.cli",  # demo
     "bot.evaluation.cli",  # eval dialogues

@@ -1,0 +1,151 @@
+"""The rules file alone routes the tickets the bot opens: an operator's edits show on the next ticket."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.conversation.adapters import RulesAdapter, TicketsAdapter
+from bot.conversation.engine import ConversationEngine
+from bot.db import transaction
+from bot.messages import InboundMessage, TurnResult
+from bot.runtime import Runtime
+from handoff.models import Ticket
+from handoff.rules import DEFAULT_RULES_FILE, load_rules
+from handoff.rules_cli import explain
+from ocpp_bridge.models import StatusEvent
+from tests.bot.conversation.conftest import T0, Clock
+from tests.bot.conversation.fakes import FakeBridge, FakeKnowledge, FakeNLU, FakePolicy, Result
+
+Driver = Callable[[str], TurnResult]
+
+
+def _edited(tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    """The packaged rules with some lines changed, as an operator would edit them."""
+    text = DEFAULT_RULES_FILE.read_text()
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path = tmp_path / "rules.yml"
+    path.write_text(text)
+    return path
+
+
+def _driver(sqlite_runtime: Runtime, bridge: FakeBridge, rules_path: Path | None) -> Driver:
+    rules = load_rules(rules_path)
+    clock = Clock()
+    engine = ConversationEngine(sqlite_runtime.sessions, FakeNLU(), bridge, FakeKnowledge(), FakePolicy(),
+                                RulesAdapter(rules), TicketsAdapter(rules), clock=clock)
+    ids = itertools.count()
+
+    def say(text: str) -> TurnResult:
+        return engine.handle(InboundMessage(channel="sms", contact="+4915100000042", text=text,
+                                            delivery_id=f"d-{next(ids)}", received_at=clock.now))
+    return say
+
+
+def _ticket(runtime: Runtime) -> Ticket:
+    with runtime.sessions() as session:
+        return session.scalars(select(Ticket)).one()
+
+
+def test_an_operator_can_send_damage_reports_to_tier2_with_their_own_sla_and_next_step(
+        sqlite_runtime: Runtime, bridge: FakeBridge, tmp_path: Path) -> None:
+    path = _edited(tmp_path, (
+        "  - name: physical_damage\n    when: {intent: report_damage}\n    tier: field_engineering\n    priority: P3\n",
+        "  - name: physical_damage\n    when: {intent: report_damage}\n    tier: tier2\n    priority: P3\n"
+        "    sla_minutes: 30\n",
+    ), ('    next_step: "inspect and repair on the next site visit"',
+        '    next_step: "Ask the site host at {site_id} for a photo of {charger_id}."'))
+    say = _driver(sqlite_runtime, bridge, path)
+    say("the screen is broken at station 8")
+    ticket = _ticket(sqlite_runtime)
+    assert (ticket.rule, ticket.tier, ticket.priority) == ("physical_damage", "tier2", "P3")
+    assert ticket.sla_due.replace(tzinfo=None) == (T0 + timedelta(minutes=30)).replace(tzinfo=None)
+    assert ticket.suggested_next_step == "Ask the site host at berlin-depot for a photo of CP-2001."
+
+
+def test_an_operator_can_lower_a_priority_the_playbook_used_to_fix(
+        sqlite_runtime: Runtime, bridge: FakeBridge, tmp_path: Path) -> None:
+    path = _edited(tmp_path, ("  - name: cable_stuck\n    when: {cable_release_failed: true}\n    tier: tier2\n"
+                              "    priority: P2\n",
+                              "  - name: cable_stuck\n    when: {cable_release_failed: true}\n    tier: tier1\n"
+                              "    priority: P4\n"))
+    bridge.scripts["UnlockConnector"] = lambda cid, params: Result("UnlockFailed", False)
+    result = _driver(sqlite_runtime, bridge, path)("my cable is stuck at station 8")
+    handoff = result.replies[-1].handoff
+    assert handoff is not None and (handoff.tier, handoff.priority) == ("tier1", "P4")
+    assert "I'm passing you to our support team now" in result.replies[-1].text
+    ticket = _ticket(sqlite_runtime)
+    assert (ticket.rule, ticket.tier, ticket.priority) == ("cable_stuck", "tier1", "P4")
+    assert ticket.sla_due.replace(tzinfo=None) == (T0 + timedelta(minutes=1440)).replace(tzinfo=None)
+
+
+def test_the_default_rules_route_a_damage_report_to_field_engineering(
+        sqlite_runtime: Runtime, bridge: FakeBridge) -> None:
+    _driver(sqlite_runtime, bridge, None)("the screen is broken at station 8")
+    ticket = _ticket(sqlite_runtime)
+    assert (ticket.rule, ticket.tier, ticket.priority) == ("physical_damage", "field_engineering", "P3")
+    assert ticket.suggested_next_step == "inspect and repair on the next site visit"
+
+
+def test_the_ticket_keeps_the_facts_the_rules_saw_for_rules_explain(
+        sqlite_runtime: Runtime, bridge: FakeBridge) -> None:
+    bridge.snapshots["CP-2001"]["connectors"][0].update(status="Faulted", error_code="GroundFailure")
+    _driver(sqlite_runtime, bridge, None)("station 8 won't start")
+    ticket = _ticket(sqlite_runtime)
+    assert (ticket.rule, ticket.tier, ticket.priority) == ("safety_hazard", "field_engineering", "P1")
+    text = explain(ticket.ref, ticket.rule, ticket.tier, ticket.priority, ticket.routing).splitlines()
+    assert text[0] == f"{ticket.ref}: rule safety_hazard -> field_engineering P1"
+    assert "fired on: error_codes: [HighTemperature, GroundFailure, OverCurrentFailure]" in text
+    assert "also fired (less urgent or later in the file): hardware_fault" in text
+    assert "  error_codes: GroundFailure" in text
+    assert "  reset_cannot_fix: true" in text
+    assert "  intent: start_failure" in text
+
+
+def test_a_charger_that_keeps_dropping_offline_sends_the_driver_to_tier2(
+        sqlite_runtime: Runtime, bridge: FakeBridge) -> None:
+    with transaction(sqlite_runtime.sessions) as session:
+        for minutes_ago in (50, 38, 26, 14):
+            session.add(StatusEvent(charger_id="CP-2001", kind="offline", info="connection lost",
+                                    at=T0 - timedelta(minutes=minutes_ago)))
+        session.add(StatusEvent(charger_id="CP-2001", kind="offline", at=T0 - timedelta(minutes=90)))  # too old
+    say = _driver(sqlite_runtime, bridge, None)
+    say("station 8 won't start")
+    result = say("I want to talk to a person")
+    assert result.replies[-1].handoff is not None and result.replies[-1].handoff.tier == "tier2"
+    ticket = _ticket(sqlite_runtime)
+    assert (ticket.rule, ticket.priority) == ("unstable_connection", "P2")
+    assert ticket.routing is not None and ticket.routing["facts"]["offline_spells_recent"] == 4
+    assert ticket.summary.startswith("Driver on sms at Station 8 (CP-2001): driver asked for a person")
+
+
+def test_a_yes_to_the_offer_of_a_person_after_unclear_turns_is_no_progress(
+        sqlite_runtime: Runtime, bridge: FakeBridge) -> None:
+    say = _driver(sqlite_runtime, bridge, None)
+    for text in ("blorp", "flib flob", "zzz"):
+        say(text)
+    result = say("yes")
+    assert result.replies[-1].handoff is not None
+    ticket = _ticket(sqlite_runtime)
+    assert (ticket.rule, ticket.tier, ticket.priority) == ("no_progress", "tier1", "P3")
+
+
+def test_a_ticket_no_rule_takes_still_opens_and_is_logged(
+        sqlite_runtime: Runtime, bridge: FakeBridge, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "rules.yml"
+    path.write_text("rules:\n  - name: safety_hazard\n    when: {safety: true}\n    tier: field_engineering\n"
+                    "    priority: P1\n")
+    with caplog.at_level(logging.WARNING, logger="handoff.rules"):
+        result = _driver(sqlite_runtime, bridge, path)("I want to talk to a person")
+    assert result.replies[-1].handoff is not None
+    ticket = _ticket(sqlite_runtime)
+    assert (ticket.rule, ticket.tier, ticket.priority) == ("unrouted", "tier1", "P3")
+    assert "no escalation rule took this ticket" in caplog.text
