@@ -54,6 +54,7 @@ class Reply:
     handoff: Handoff | None = None
     end_conversation: bool = False
     sms_text: str | None = None  # written for SMS (short, plain); falls back to `text`
+    key_in: str | None = None  # voice: what the caller may key in instead of saying it ("the number")
 
 
 @dataclass(frozen=True)

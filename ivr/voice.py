@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from bot.messages import Choice, Reply
 
 GATHER_TIMEOUT_S = 6
 HOLD_PAUSE_S = 2
+_PARENS = re.compile(r"\s*\(([^)]*)\)")
 
 
 @dataclass(frozen=True)
@@ -24,10 +26,13 @@ class VoiceSettings:
 
 
 def spoken(reply: Reply, *, with_keys: bool = True) -> str:
-    """What to say for one reply: its text for the ear, then (when listening) each choice once with its key."""
-    text = reply.voice_text or reply.text
-    keys = keypad_options(reply.choices) if with_keys else ""
-    return f"{text} {keys}" if keys else text
+    """What to say for one reply: its text for the ear, then (when listening) what to key in and each choice once."""
+    said = [reply.voice_text or reply.text]
+    if with_keys and reply.key_in:
+        said.append(f"Or key in {reply.key_in}, then press hash.")
+    if with_keys and reply.choices:
+        said.append(keypad_options(reply.choices))
+    return " ".join(s for s in said if s)
 
 
 def keypad_options(choices: Sequence[Choice]) -> str:
@@ -36,7 +41,12 @@ def keypad_options(choices: Sequence[Choice]) -> str:
     by_payload = {c.payload: c for c in keyed}
     if len(keyed) == 2 and set(by_payload) == {"yes", "no"}:
         return f"Press {by_payload['yes'].dtmf} for yes, {by_payload['no'].dtmf} for no."
-    return " ".join(f"For {c.spoken or c.title}, press {c.dtmf}." for c in keyed)
+    return " ".join(f"For {_title_for_the_ear(c)}, press {c.dtmf}." for c in keyed)
+
+
+def _title_for_the_ear(choice: Choice) -> str:
+    # without a spoken title, "Connector 1 (CCS2)" is read as "Connector 1, CCS2"
+    return choice.spoken or _PARENS.sub(r", \1", choice.title)
 
 
 def render_voice(replies: Iterable[Reply], *, action_url: str, settings: VoiceSettings,

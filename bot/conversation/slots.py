@@ -101,14 +101,14 @@ def need_charger(turn: Turn) -> bool:
         return False
     choices: tuple[Choice, ...] = ()
     text = "Which charger are you at? Its number or name is on the front, for example \"Station 12\" or \"CP-1042\"."
-    voice = "Which charger are you at? Please say the number on the front of the charger, or key it in."
+    voice = "Which charger are you at? Please say the number on the front of the charger."
     if state.previous_charger:
         label = turn.label(state.previous_charger)
         choices = (Choice(title=f"{label} again", payload=f"charger:{state.previous_charger}", dtmf="1",
                           spoken=f"{label}, the one you used last time"),)
         text += f" Last time you used {label}."
     state.ask("charger", [c.payload for c in choices])
-    turn.say(text, voice, choices=choices)
+    turn.say(text, voice, choices=choices, key_in="the number")
     return False
 
 

@@ -277,7 +277,8 @@ def _reply_from(text: str, payload: dict[str, Any]) -> Reply:
         links=tuple((str(a), str(b)) for a, b in payload.get("links", ())), image_url=payload.get("image_url"),
         handoff=Handoff(handoff["ticket_id"], handoff["tier"], handoff["summary"], handoff["priority"])
         if handoff else None,
-        end_conversation=bool(payload.get("end_conversation")), sms_text=payload.get("sms_text"))
+        end_conversation=bool(payload.get("end_conversation")), sms_text=payload.get("sms_text"),
+        key_in=payload.get("key_in"))
 
 
 def _inbound_payload(message: InboundMessage) -> dict[str, Any]:
@@ -299,6 +300,8 @@ def _reply_payload(reply: Reply) -> dict[str, Any]:
         payload["voice_text"] = reply.voice_text
     if reply.sms_text:
         payload["sms_text"] = reply.sms_text
+    if reply.key_in:
+        payload["key_in"] = reply.key_in
     if reply.choices:
         payload["choices"] = [{"title": c.title, "payload": c.payload, "dtmf": c.dtmf}
                               | ({"spoken": c.spoken} if c.spoken else {}) for c in reply.choices]

@@ -80,10 +80,11 @@ class Turn:
             yield session
 
     def say(self, text: str, voice: str | None = None, *, choices: tuple[Choice, ...] = (),
-            links: tuple[tuple[str, str], ...] = (), image_url: str | None = None, sms: str | None = None) -> None:
+            links: tuple[tuple[str, str], ...] = (), image_url: str | None = None, sms: str | None = None,
+            key_in: str | None = None) -> None:
         """Add one reply (`voice` and `sms`: the same written for the ear and for SMS, where they differ)."""
         self.replies.append(Reply(text=text, voice_text=voice, choices=choices, links=links, image_url=image_url,
-                                  sms_text=sms))
+                                  sms_text=sms, key_in=key_in))
 
     def entity(self, name: str) -> Any:
         """The value of one entity in this message, or None."""

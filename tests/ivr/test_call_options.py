@@ -38,6 +38,14 @@ def dialogue(runtime: Runtime, bridge: FakeBridge) -> TwilioClient:
     return twilio_for(runtime, engine=engine)
 
 
+def test_the_charger_question_offers_the_keypad_once(dialogue: TwilioClient) -> None:
+    call = Call(dialogue)
+    call.start()
+    assert call.say("the charger won't start") == [
+        "Which charger are you at? Please say the number on the front of the charger. "
+        "Or key in the number, then press hash."]
+
+
 def test_the_connector_question_names_each_connector_once(dialogue: TwilioClient) -> None:
     call = Call(dialogue)
     call.start()

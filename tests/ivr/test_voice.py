@@ -47,6 +47,25 @@ def test_a_yes_no_question_is_read_with_its_keys_once() -> None:
     )
 
 
+def test_a_title_without_a_spoken_form_is_read_without_its_brackets() -> None:
+    reply = Reply(text="Which one?", choices=(Choice("Station 12 (CP-1042)", "charger:CP-1042", dtmf="1"),))
+    assert render_voice([reply], action_url=ACTION, settings=SETTINGS) == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>' + GATHER +
+        '<Say language="en-GB">Which one? For Station 12, CP-1042, press 1.</Say></Gather></Response>'
+    )
+
+
+def test_what_may_be_keyed_in_is_said_before_the_options() -> None:
+    reply = Reply(text="Which charger?", voice_text="Which charger are you at? Please say the number on the front.",
+                  key_in="the number",
+                  choices=(Choice("Station 12 again", "charger:CP-1042", dtmf="1", spoken="Station 12, like last time"),))
+    assert render_voice([reply], action_url=ACTION, settings=SETTINGS) == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response>' + GATHER +
+        '<Say language="en-GB">Which charger are you at? Please say the number on the front. '
+        "Or key in the number, then press hash. For Station 12, like last time, press 1.</Say></Gather></Response>"
+    )
+
+
 def test_choices_without_a_key_are_left_to_the_screen() -> None:
     reply = Reply(text="Which one?", choices=(Choice("Station 12", "charger:CP-1042"),))
     assert render_voice([reply], action_url=ACTION, settings=SETTINGS) == (

@@ -180,6 +180,7 @@ def test_a_stored_reply_keeps_its_sms_words_and_spoken_choices() -> None:
     from bot.messages import Choice, Reply
 
     reply = Reply(text="Which connector?", voice_text="Which connector are you using?", sms_text="Which plug?",
+                  key_in="the connector number",
                   choices=(Choice("Connector 1 (CCS2)", "connector:1", "1", spoken="connector 1, the CCS2"),
                            Choice("Connector 2", "connector:2", "2")))
     assert _reply_from(reply.text, _reply_payload(reply)) == reply
