@@ -56,10 +56,10 @@ CHANNELS = [("sms", 34), ("webchat", 30), ("voice", 24), ("whatsapp", 6), ("tele
 # contacts per hour of the day (UTC): quiet at night, peaks at commute and lunch
 HOURS = [1, 1, 1, 1, 1, 2, 4, 7, 8, 7, 6, 7, 8, 7, 6, 6, 7, 9, 9, 7, 5, 4, 3, 2]
 TICKETS = {  # outcome -> (tier, priority, rule, hours to resolve (min, max))
-    "reset_failed": ("tier2", "P2", "remote_recovery_failed", (0.3, 3.0)),
+    "reset_failed": ("tier2", "P2", "recovery_did_not_help", (0.3, 3.0)),
     "hardware": ("field_engineering", "P2", "hardware_fault", (4.0, 30.0)),
-    "billing": ("tier1", "P3", None, (1.0, 6.0)),
-    "human": ("tier1", "P3", "driver_request", (0.1, 4.5)),
+    "billing": ("tier1", "P3", "billing_dispute", (1.0, 6.0)),
+    "human": ("tier1", "P3", "driver_asked_for_human", (0.1, 4.5)),
     "safety": ("field_engineering", "P1", "safety_hazard", (0.1, 0.4)),
 }
 

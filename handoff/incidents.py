@@ -73,7 +73,8 @@ def check_network_incident(session: Session, now: datetime, rules: RuleSet | Non
             link_contact(session, incident, channel=report.channel, contact=report.contact, now=now,
                          charger_id=report.charger_id, site_id=report.site_id,
                          conversation_id=report.conversation_id)
-    _summarise(session, incident, rule.reason, now)
+    next_step = f" Next step: {rule.next_step}" if rule.next_step else ""
+    _summarise(session, incident, rule.reason, now, next_step)
     return incident
 
 
@@ -124,12 +125,12 @@ def link_contact(session: Session, incident: Incident, *, channel: str, contact:
     return row
 
 
-def _summarise(session: Session, incident: Incident, reason: str, now: datetime) -> None:
+def _summarise(session: Session, incident: Incident, reason: str, now: datetime, next_step: str = "") -> None:
     contacts = list(session.scalars(select(IncidentContact).where(IncidentContact.incident_id == incident.id)))
     chargers = {c.charger_id for c in contacts if c.charger_id}
     sites = {c.site_id for c in contacts if c.site_id}
     incident.summary = (f"{reason} {len(contacts)} contacts so far, {len(chargers)} chargers "
-                        f"across {len(sites)} sites.")
+                        f"across {len(sites)} sites.{next_step}")
     incident.updated_at = now
 
 

@@ -41,6 +41,8 @@ def test_five_chargers_on_two_sites_within_15_minutes_open_one_incident(session:
     assert data["id"].startswith("INC-") and len(data["tickets"]) == 5 and len(data["contacts"]) == 5
     assert {c["contact"] for c in data["contacts"]} >= {"+49******500", "+49******504"}
     assert "5 chargers across 2 sites" in data["summary"]
+    assert data["summary"].endswith("Next step: Check the payment provider and the authorisation backend; "
+                                    "post a status update.")  # the rule's next_step
     assert active_incident(session, KIND, NOW + timedelta(minutes=13)) == incident
 
 
