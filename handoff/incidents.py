@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.conversation.models import Conversation, ConversationMessage
@@ -45,7 +45,9 @@ def check_network_incident(session: Session, now: datetime, rules: RuleSet | Non
     now = as_utc(now)
     since = now - timedelta(minutes=rule.window_minutes)
     recent = list(session.scalars(
-        select(Ticket).where(Ticket.intent.in_(rule.intents), Ticket.updated_at >= since,
+        # a ticket the rule itself routed (a driver caught in the outage) belongs to it whatever its intent
+        select(Ticket).where(or_(Ticket.intent.in_(rule.intents), Ticket.rule == rule.name),
+                             Ticket.updated_at >= since,
                              Ticket.status.in_(("open", "in_progress")))
     ))
     lock_problem(session, "network", rule.name)  # two workers checking at once must not open two incidents

@@ -52,6 +52,7 @@ class TurnFacts:
     rejected_sessions_recent: int = 0
     offline_spells_recent: int = 0
     # what the driver said
+    network_incident: bool = False  # the driver's problem is part of an open network-wide incident
     safety: bool = False
     driver_asked_human: bool = False
     card_refused: bool = False
@@ -180,6 +181,16 @@ class NetworkRule:
     reason: str
     sla_minutes: int | None = None
     next_step: str = ""
+    position: int = 0  # how many ordinary rules come before it in the file (for ties)
+    problem: str = ""
+
+    def fires(self, facts: TurnFacts) -> bool:
+        """For one ticket: whether the driver's problem is part of the open incident this rule opened."""
+        return facts.network_incident
+
+    def matched(self, facts: TurnFacts) -> list[str]:
+        """The condition that made it fire for a ticket."""
+        return ["network_incident: true"]
 
 
 @dataclass(frozen=True)
@@ -199,7 +210,10 @@ class RuleSet:
 
     def evaluate(self, facts: TurnFacts) -> RuleHit | None:
         """Return the most urgent rule that fires (file order breaks ties), or None: the bot handles it."""
-        fired = [rule for rule in self.rules if rule.fires(facts)]
+        candidates: list[Rule | NetworkRule] = list(self.rules)
+        if self.network is not None:
+            candidates.insert(self.network.position, self.network)
+        fired = [rule for rule in candidates if rule.fires(facts)]
         if not fired:
             return None
         best = min(fired, key=lambda r: PRIORITIES.index(r.priority))  # min keeps the first of equals
@@ -215,9 +229,10 @@ class RuleSet:
             return self._hit(fallback, facts, ())
         return unrouted(facts, self.sla)
 
-    def _hit(self, rule: Rule, facts: TurnFacts, also: tuple[str, ...]) -> RuleHit:
+    def _hit(self, rule: Rule | NetworkRule, facts: TurnFacts, also: tuple[str, ...]) -> RuleHit:
         return RuleHit(rule.name, rule.tier, rule.priority, self.sla.minutes_for(rule.priority, rule.name),
-                       render(rule.reason, facts), rule.problem, render(rule.next_step, facts), facts.to_json(),
+                       render(rule.reason, facts), rule.problem or rule.name, render(rule.next_step, facts),
+                       facts.to_json(),
                        also, tuple(rule.matched(facts)), self.source)
 
     @property

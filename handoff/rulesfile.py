@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ _RULE_KEYS = {"name", "when", "any", "network_wide", "catch_all", "tier", "prior
               "reason", "next_step"}
 _NETWORK_KEYS = {"intents", "chargers_at_least", "sites_at_least", "window_minutes"}
 # true/false conditions: the fact of the same name must be exactly that
-_FLAGS = ("charger_online", "no_live_data", "safety", "driver_asked_human", "card_refused", "safety_alarm",
+_FLAGS = ("charger_online", "no_live_data", "network_incident", "safety", "driver_asked_human", "card_refused", "safety_alarm",
           "reset_cannot_fix", "recovery_attempted", "recovery_verified", "recovery_helped", "recovery_refused",
           "charger_unreachable", "cable_release_failed", "no_progress")
 # `<name>_at_least: N` conditions and the count they compare
@@ -128,7 +129,7 @@ class _Validator:
             seen.setdefault(name, getattr(node, "line", 0))
             built = self._rule(node, name)
             if isinstance(built, NetworkRule):
-                network.append(built)
+                network.append(replace(built, position=len(rules)))
             elif built is not None:
                 if rules and rules[-1].catch_all:
                     self.error(node, f"rule {name}: comes after the catch-all rule {rules[-1].name}, "

@@ -15,6 +15,7 @@ from bot.messages import Handoff, Reply
 log = logging.getLogger(__name__)
 
 KNOWN_PROBLEM = "This looks like a known problem across our network, and our team is already working on it."
+CARD_INTENTS = frozenset({"payment_failed", "auth_failed"})
 TIER_WORDS = {"tier1": "our support team", "tier2": "our technical team",
               "field_engineering": "our field engineers", "platform_ops": "our operations team"}
 
@@ -65,6 +66,21 @@ def known_incident(turn: Turn, intent: str | None = None, *, fresh: bool = False
     return turn.memo[key]
 
 
+def _problems(turn: Turn) -> list[str]:
+    """The problems this conversation is about: the one worked on, this message's, the last one finished."""
+    state = turn.state
+    return list(dict.fromkeys(i for i in (state.intent, turn.understood.intent, state.topic) if i))
+
+
+def _incident(turn: Turn, *, fresh: bool = False) -> str | None:
+    """The open network-wide incident any of the conversation's problems belongs to (the rule says which count)."""
+    for intent in _problems(turn):
+        ref = known_incident(turn, intent, fresh=fresh)
+        if ref is not None:
+            return ref
+    return None
+
+
 def facts(turn: Turn, reported: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The facts the escalation rules judge: what the state and the charger show, then what the playbook reported.
 
@@ -72,6 +88,7 @@ def facts(turn: Turn, reported: Mapping[str, Any] | None = None) -> dict[str, An
     """
     state = turn.state
     snap = _snapshot(turn)
+    problems = set(_problems(turn))
     resets = [a for a in state.actions if a.get("action") == "Reset"]
     answered = [a for a in resets if a.get("result") not in ("Unreachable", "Refused")]
     data: dict[str, Any] = {
@@ -84,8 +101,11 @@ def facts(turn: Turn, reported: Mapping[str, Any] | None = None) -> dict[str, An
                                if c.get("error_code") not in NO_ERROR}),
         "offline_minutes": _offline_minutes(snap, turn.now),
         **charger_history(turn),
+        "network_incident": _incident(turn) is not None,
         "safety": bool(state.safety_chargers) or turn.understood.intent == "safety_hazard",
         "driver_asked_human": turn.understood.intent == "request_human",
+        # a ticket about a refused card or payment is one the bot could not resolve
+        "card_refused": bool(problems & CARD_INTENTS),
         # the bot offered a person because it was stuck (unclear turns, a question asked again and again)
         "no_progress": state.awaiting == "offer_human" or state.clarifications >= 2,
         "recovery_attempted": bool(answered),
@@ -161,7 +181,7 @@ def open_ticket(turn: Turn, *, facts: Mapping[str, Any] | None = None, summary: 
     state.ticket_id = ref.id
     log.info("ticket opened conversation=%s ticket=%s rule=%s tier=%s priority=%s", turn.conversation_id, ref.id,
              hit.rule, ref.tier, ref.priority)
-    known_incident(turn, state.intent or turn.understood.intent, fresh=True)  # after the ticket exists, so the incident links it too
+    _incident(turn, fresh=True)  # after the ticket exists, so the incident links it too
     return ref
 
 
@@ -181,7 +201,7 @@ def hand_off(turn: Turn, *, facts: Mapping[str, Any] | None = None, summary: str
     ref = open_ticket(turn, facts=facts, summary=summary)
     who = TIER_WORDS.get(ref.tier, "a colleague") if ref is not None else "a colleague"
     lead = f"{intro} " if intro else ""
-    if ref is not None and known_incident(turn):
+    if ref is not None and _incident(turn):
         lead += f"{KNOWN_PROBLEM} "
     if ref is None:
         turn.say(f"{lead}I'm sorry, I could not create a support ticket just now. Please call our support line "

@@ -144,11 +144,15 @@ def test_damage_goes_to_field_engineering_at_p3_and_billing_to_tier1(rules: Rule
     assert hit_of(rules, intent="billing_dispute") == ("billing_dispute", "tier1", "P3")
 
 
-def test_the_network_rule_is_read_but_not_judged_per_turn(rules: RuleSet) -> None:
+def test_the_network_rule_routes_only_drivers_caught_in_its_incident(rules: RuleSet) -> None:
     assert rules.network is not None
     assert (rules.network.chargers_at_least, rules.network.sites_at_least, rules.network.window_minutes) == (5, 2, 15)
     assert (rules.network.tier, rules.network.priority) == ("platform_ops", "P1")
     assert hit_of(rules, intent="payment_failed") is None
+    assert hit_of(rules, intent="payment_failed", network_incident=True, driver_asked_human=True) == (
+        "network_payment_outage", "platform_ops", "P1")
+    hit = rules.evaluate(TurnFacts(intent="payment_failed", network_incident=True, safety=True))
+    assert hit is not None and hit.rule == "safety_hazard"  # both P1: the safety rule comes first in the file
 
 
 def test_thresholds_and_slas_come_from_the_file(tmp_path: Path) -> None:

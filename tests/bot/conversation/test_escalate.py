@@ -149,3 +149,26 @@ def test_a_ticket_no_rule_takes_still_opens_and_is_logged(
     ticket = _ticket(sqlite_runtime)
     assert (ticket.rule, ticket.tier, ticket.priority) == ("unrouted", "tier1", "P3")
     assert "no escalation rule took this ticket" in caplog.text
+
+
+def test_a_ticket_from_a_driver_caught_in_a_network_outage_goes_to_platform_ops(
+        sqlite_runtime: Runtime, bridge: FakeBridge, tmp_path: Path) -> None:
+    path = _edited(tmp_path, ("chargers_at_least: 5", "chargers_at_least: 1"), ("sites_at_least: 2", "sites_at_least: 1"))
+    say = _driver(sqlite_runtime, bridge, path)
+    say("my card declined at station 8")
+    result = say("I want to talk to a person")
+    handoff = result.replies[-1].handoff
+    assert handoff is not None and (handoff.tier, handoff.priority) == ("platform_ops", "P1")
+    assert "This looks like a known problem across our network" in result.replies[-1].text
+    ticket = _ticket(sqlite_runtime)
+    assert (ticket.rule, ticket.tier, ticket.priority) == ("network_payment_outage", "platform_ops", "P1")
+    assert ticket.incident_id is not None
+
+
+def test_a_card_refusal_the_bot_could_not_resolve_is_a_card_problem(
+        sqlite_runtime: Runtime, bridge: FakeBridge) -> None:
+    say = _driver(sqlite_runtime, bridge, None)
+    say("my card was rejected at station 8")
+    say("I want to talk to a person")
+    ticket = _ticket(sqlite_runtime)
+    assert (ticket.rule, ticket.tier, ticket.priority) == ("card_problem", "tier1", "P3")
