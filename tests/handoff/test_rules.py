@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from handoff.rules import RuleSet, RulesFileError, TurnFacts, load_rules
+from handoff.rules import DEFAULT_RULES_FILE, RuleSet, RulesFileError, TurnFacts, load_rules
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +210,23 @@ def test_a_bad_rules_file_names_the_line(tmp_path: Path, text: str, line: int, w
 def test_a_missing_rules_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(RulesFileError, match="cannot read"):
         load_rules(tmp_path / "nope.yml")
+
+
+def test_the_default_files_top_comment_documents_every_fact_and_condition() -> None:
+    from handoff.rules import FACT_NAMES
+    from handoff.rulesfile import CONDITION_NAMES
+
+    comment = "\n".join(line for line in DEFAULT_RULES_FILE.read_text().splitlines() if line.startswith("#"))
+    assert sorted(n for n in FACT_NAMES if n not in comment) == []
+    assert sorted(n for n in CONDITION_NAMES if n not in comment) == []
+
+
+def test_the_default_file_uses_the_vocabulary_of_the_dialogue_docs(rules: RuleSet) -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "dialogues.md").read_text()
+    rows = [line.split("|") for line in docs.splitlines() if line.startswith("| `") and line.count("|") == 4]
+    table = {row[1].strip(" `"): row[2].strip() for row in rows if re.fullmatch(r"\w+, P\d", row[2].strip())}
+    assert len(table) == 19
+    assert rules.network is not None
+    defaults = {r.name: f"{r.tier}, {r.priority}" for r in rules.rules if not r.catch_all}
+    defaults[rules.network.name] = f"{rules.network.tier}, {rules.network.priority}"
+    assert defaults == table
