@@ -40,10 +40,9 @@ def sms_text(replies: Iterable[Reply], *, more_link: str | None = None, max_segm
     """Join replies into one SMS body of at most `max_segments`, linking to the web chat when cut.
 
     Each reply contributes its `sms_text` (written for SMS, e.g. a guide's short variant) or else its text.
-    When the body must be cut, the replies from the first one written for SMS on are kept whole, and what
-    comes before them is shortened to whole sentences or left out; without such a reply, the last one (the
-    bot's question and its choices) is kept whole and the explanation before it is shortened: the driver
-    can always answer.
+    When the body must be cut, the last reply (the bot's question and its choices) is kept whole and the
+    explanation before it is shortened: the driver can always answer. If a reply was written for SMS, whole
+    sentences are kept by what matters most instead (`_by_priority`), so its words are not cut mid-way.
     """
     replies = list(replies)
     parts = []
@@ -55,12 +54,11 @@ def sms_text(replies: Iterable[Reply], *, more_link: str | None = None, max_segm
     text = "\n".join(parts)
     if segments(text) <= max_segments:
         return text
+    if any(reply.sms_text for reply in replies):
+        chosen = _by_priority(replies, parts, more_link, max_segments)
+        if chosen is not None:
+            return chosen
     suffix = f"... More: {more_link}" if more_link else "..."
-    written = next((n for n, reply in enumerate(replies) if reply.sms_text), None)
-    if written:  # a reply written for SMS, after something that may be shortened
-        kept = _keep_whole_from(parts, written, suffix, more_link, max_segments)
-        if kept is not None:
-            return kept
     if len(parts) > 1:
         tail = f"{suffix}\n{parts[-1]}"
         if segments(tail) <= max_segments:
@@ -68,20 +66,38 @@ def sms_text(replies: Iterable[Reply], *, more_link: str | None = None, max_segm
     return _cut(text, suffix, max_segments)
 
 
-def _keep_whole_from(parts: list[str], first: int, suffix: str, more_link: str | None,
-                     max_segments: int) -> str | None:
-    """`parts[first:]` whole, after the whole sentences of the rest that fit (or none); None if they cannot fit."""
-    head, tail = "\n".join(parts[:first]), "\n".join(parts[first:])
-    cut_tail = f"{suffix}\n{tail}"
-    if segments(cut_tail) <= max_segments:
-        room = _longest_fitting_prefix(head, cut_tail, max_segments)
-        ends = [m.end(1) for m in _SENTENCE_END.finditer(head) if m.end(1) <= room]
-        if ends:
-            return head[:ends[-1]] + cut_tail
-    if segments(tail) > max_segments:
-        return None
-    linked = f"{tail}\nMore: {more_link}" if more_link else tail
-    return linked if segments(linked) <= max_segments else tail
+def _by_priority(replies: list[Reply], parts: list[str], more_link: str | None, max_segments: int) -> str | None:
+    """Keep whole sentences by rank while they fit: the closing question (whole), the opening sentence (what the
+    bot saw or knows), the sentences of the replies written for SMS, then the other sentences in order.
+
+    A reply loses only its last sentences, never one in the middle; a link to the web chat ends the body (room
+    kept for it where it can be). None (cut as before) if the question does not fit or nothing else does.
+    """
+    units = [[part] if reply.choices else _sentences(part) for reply, part in zip(replies, parts)]
+    last = len(parts) - 1
+    question = {(last, 0)} if replies[last].choices else set()
+    order = [*question, (0, 0)]
+    order += [(n, i) for n, reply in enumerate(replies) if reply.sms_text for i in range(len(units[n]))]
+    order += [(n, i) for n, sentences in enumerate(units) for i in range(len(sentences))]
+    for link in dict.fromkeys((f"\nMore: {more_link}" if more_link else "", "")):
+        kept: set[tuple[int, int]] = set()
+        for n, i in dict.fromkeys(order):
+            if (i == 0 or (n, i - 1) in kept) and segments(_joined(units, kept | {(n, i)}) + link) <= max_segments:
+                kept.add((n, i))
+        if question <= kept and kept - question:
+            return _joined(units, kept) + link
+    return None
+
+
+def _sentences(text: str) -> list[str]:
+    ends = [m.end(1) for m in _SENTENCE_END.finditer(text)]
+    bounds = [0, *(e for e in ends if e < len(text.rstrip())), len(text)]
+    return [text[a:b].strip() for a, b in zip(bounds, bounds[1:]) if text[a:b].strip()]
+
+
+def _joined(units: list[list[str]], kept: set[tuple[int, int]]) -> str:
+    replies = (" ".join(s for i, s in enumerate(sentences) if (n, i) in kept) for n, sentences in enumerate(units))
+    return "\n".join(r for r in replies if r)
 
 
 def _cut(text: str, tail: str, max_segments: int) -> str:

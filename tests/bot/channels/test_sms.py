@@ -78,34 +78,70 @@ def test_a_reply_written_for_sms_is_sent_in_its_sms_words() -> None:
     )
 
 
-def test_a_cut_answer_shortens_the_explanation_before_a_reply_written_for_sms() -> None:
-    explanation = Reply(text=" ".join(f"Detail {n} about what the charger reports." for n in range(1, 12)))
-    guide = Reply(text="(the long chat guide)", sms_text="Plug in first, then tap your card. Screen shows Charging.")
-    closing = Reply(text="Still not starting? Tell me.")
-    text = sms_text([explanation, guide, closing], more_link="https://cl.example/chat")
-    assert segments(text) <= 2
-    assert text.startswith("Detail 1 about what the charger reports.")
-    assert text.endswith("... More: https://cl.example/chat\n"
-                         "Plug in first, then tap your card. Screen shows Charging.\nStill not starting? Tell me.")
+GUIDE = Reply(text="(the chat guide, with its list and picture)",
+              sms_text="Plug in first, then authorise (card, app, QR or contactless), then wait up to a minute. "
+                       "If you authorised first and took longer than a minute to plug in, start again.")
 
 
-def test_an_explanation_with_no_room_for_a_whole_sentence_is_left_out() -> None:
-    explanation = Reply(text="I'm looking at Station 8: it is online, and connector 1 (Type 2) is free and ready.")
-    guide = Reply(text="(chat)", sms_text=" ".join(f"Step {n} of the guide." for n in range(1, 12)))
-    closing = Reply(text="Still not starting? Tell me.")
-    text = sms_text([explanation, guide, closing], more_link="https://cl.example/chat")
-    assert text == guide.sms_text + "\nStill not starting? Tell me.\nMore: https://cl.example/chat"
+def test_a_reply_written_for_sms_stays_whole_beside_the_opening_sentence() -> None:
+    seen = Reply(text="I'm looking at Station 7: it is online, and connector 1 (CCS2) is free and ready.")
+    intro = Reply(text="The charger itself looks fine, so it is most likely the start sequence. Here is how it works:")
+    closing = Reply(text="If it still doesn't start after that, tell me and I'll pass you to a colleague.")
+    text = sms_text([seen, intro, GUIDE, closing], more_link="https://cl.example/chat?charger=CP-3007")
+    assert text == (f"{seen.text}\n{GUIDE.sms_text}\nMore: https://cl.example/chat?charger=CP-3007")
+    assert segments(text) == 2
 
 
-def test_a_reply_written_for_sms_is_cut_only_when_nothing_else_makes_room() -> None:
+def test_when_both_cannot_fit_the_guide_loses_its_last_sentences_not_the_opening_news() -> None:
+    outage = Reply(text="There is a known problem with card payments across our network right now, and our team is "
+                        "already working on it. Until it is fixed, you can start with a charging card or the app.")
+    guide = Reply(text="(chat)", sms_text="Card declined? Check there is room for the hold (often 30-50, released "
+                                          "after), approve it in your banking app if asked, or try another card or "
+                                          "Apple/Google Pay. Nothing is taken for a declined payment.")
+    assert sms_text([outage, guide], more_link="https://cl.example/chat") == (
+        "There is a known problem with card payments across our network right now, and our team is already "
+        "working on it.\nCard declined? Check there is room for the hold (often 30-50, released after), approve it "
+        "in your banking app if asked, or try another card or Apple/Google Pay.\nMore: https://cl.example/chat")
+
+
+def test_the_question_stays_whole_before_anything_written_for_sms() -> None:
+    seen = Reply(text="I'm looking at Station 7: it is online, and connector 1 (CCS2) is reporting a fault.")
+    fault = Reply(text="(chat)", sms_text="Connector 1 reports The charger has an internal error (InternalError): The "
+                                          "charger has an internal error, not caused by you. A restart often fixes "
+                                          "it; reply and we try. Or use another charger.")
+    question = Reply(text="I can restart Station 7 remotely; it takes about a minute. Shall I do it?",
+                     choices=(Choice("Yes", "yes"), Choice("No", "no")))
+    assert sms_text([seen, fault, question], more_link="https://cl.example/chat") == (
+        f"{seen.text}\n{question.text} Reply 1 for Yes, 2 for No.\nMore: https://cl.example/chat")
+
+
+def test_nothing_is_cut_inside_a_sentence_of_a_reply_written_for_sms() -> None:
     guide = Reply(text="(chat)", sms_text=" ".join(f"Step {n} of the guide." for n in range(1, 20)))
     question = Reply(text="Did that work?", choices=(Choice("Yes", "yes"), Choice("No", "no")))
     text = sms_text([guide, question], more_link="https://cl.example/chat")
-    assert segments(text) <= 2
-    assert text.startswith("Step 1 of the guide.")
-    assert text.endswith("... More: https://cl.example/chat\nDid that work? Reply 1 for Yes, 2 for No.")
+    steps, asked, more = text.split("\n")
+    assert segments(text) <= 2 and guide.sms_text.startswith(steps) and steps.endswith("of the guide.")
+    assert (asked, more) == ("Did that work? Reply 1 for Yes, 2 for No.", "More: https://cl.example/chat")
 
 
 def test_whatsapp_keeps_the_fuller_chat_text() -> None:
     guide = Reply(text="How to start:\n- Plug in.\n- Tap your card.", sms_text="Plug in, then tap your card.")
     assert whatsapp_bodies([guide], public_url="https://cl.example") == ["How to start:\n- Plug in.\n- Tap your card."]
+
+
+def test_bodies_with_replies_written_for_sms_always_fit_and_keep_the_question() -> None:
+    import random
+
+    rng = random.Random(11)
+
+    def sentences(count: int) -> str:
+        return " ".join("".join(rng.choice("abcde fgh") for _ in range(rng.randint(5, 140))).strip() + "."
+                        for _ in range(count))
+
+    for n in range(200):
+        replies = [Reply(text=sentences(rng.randint(1, 4)), sms_text=sentences(rng.randint(1, 3)) if k % 2 else None)
+                   for k in range(rng.randint(2, 4))]
+        question = Reply(text="Shall I do it?", choices=(Choice("Yes", "yes"), Choice("No", "no")))
+        body = sms_text([*replies, question], more_link="https://cl.example/chat" if n % 2 else None)
+        assert segments(body) <= 2, n
+        assert "Shall I do it? Reply 1 for Yes, 2 for No." in body, n
