@@ -22,7 +22,7 @@ _HAZARDS = [
     r"(?:electric(?:al)? )?shock(?:ed|s|ing)?", r"electrocut\w*", r"zapp?(?:ed|s)?", r"tingl\w*",
     r"exposed (?:\w+ )?wir\w*", r"bare wir\w*", r"live wir\w*", r"wires? (?:hanging|sticking|exposed|showing)",
     r"wa?te?r (?:in|inside|into|pouring|leaking|dripping|coming|getting)\w*", r"flood\w*",
-    r"wet (?:inside|socket|plug)", r"puddle\w*",
+    r"wet (?:inside|socket|plug)", r"puddle\w*", r"(?:full of|filled with) water",
     r"blew up", r"blown up", r"blowing up", r"live (?:cable|cables|wire|wires|parts?|conductors?|terminals?)",
     r"exposed (?:\w+ )?(?:parts?|cables?|conductors?|copper|terminals?)", r"copper (?:strands?|showing|exposed|wires?)",
     r"(?:see|seeing|visible|showing) (?:the |all the )?(?:wiring|wires|copper|insides)", r"wires everywhere",
