@@ -16,16 +16,18 @@ FAILED_OUTCOMES = ("failed", "start_failed")  # a rejected id tag is the driver'
 FAILURE_INTENTS = ("start_failure", "auth_failed", "charging_stopped")
 # a driver who calls about a failure the charger also recorded is one failure, not two
 SAME_EVENT = timedelta(minutes=10)
+CLOCK_SLACK = timedelta(minutes=1)  # a charger's own start time may be a little before the status we stamped
 
 
 def recent_failures(session: Session, charger_id: str, now: datetime, window_minutes: int) -> int:
     """Count failed sessions on a charger in the window: OCPP history and driver reports, each event once."""
     now = as_utc(now)
     since = now - timedelta(minutes=window_minutes)
-    recorded = sorted(as_utc(at) for at in session.scalars(
+    recorded = sorted([*(as_utc(at) for at in session.scalars(
         select(ChargingSession.started_at).where(
             ChargingSession.charger_id == charger_id, ChargingSession.outcome.in_(FAILED_OUTCOMES),
-            ChargingSession.started_at >= since, ChargingSession.started_at <= now)))
+            ChargingSession.started_at >= since, ChargingSession.started_at <= now))),
+        *abandoned_starts(session, charger_id, since, now)])
     reports = _driver_reports(session, charger_id, since, now)
     unmatched = list(recorded)
     extra = 0
@@ -36,6 +38,33 @@ def recent_failures(session: Session, charger_id: str, now: datetime, window_min
         else:
             unmatched.remove(match)
     return len(recorded) + extra
+
+
+def abandoned_starts(session: Session, charger_id: str, since: datetime, now: datetime) -> list[datetime]:
+    """Starts the charger never began: a connector went Preparing and back to Available with no session between.
+
+    The charger reports these only through its statuses (no StartTransaction, no failed session row), e.g.
+    when the car does not answer the charger; a rejected card or a failed remote start has its own row.
+    """
+    events = session.execute(
+        select(StatusEvent.connector_id, StatusEvent.status, StatusEvent.at).where(
+            StatusEvent.charger_id == charger_id, StatusEvent.kind == "status", StatusEvent.at >= since,
+            StatusEvent.at <= now).order_by(StatusEvent.at, StatusEvent.id))
+    attempts = list(session.scalars(select(ChargingSession.started_at).where(
+        ChargingSession.charger_id == charger_id, ChargingSession.started_at >= since,
+        ChargingSession.started_at <= now)))
+    began = [as_utc(at) for at in attempts]
+    preparing: dict[int | None, datetime] = {}
+    found = []
+    for connector_id, status, at in events:
+        at = as_utc(at)
+        if status == "Preparing":
+            preparing.setdefault(connector_id, at)
+        elif connector_id in preparing:
+            start = preparing.pop(connector_id)
+            if status == "Available" and not any(start - CLOCK_SLACK <= b <= at for b in began):
+                found.append(start)
+    return found
 
 
 def recent_rejections(session: Session, charger_id: str, now: datetime, window_minutes: int) -> int:

@@ -7,11 +7,11 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from bot.conversation.models import Conversation, ConversationMessage
-from handoff.history import recent_failures
+from handoff.history import charger_history, recent_failures
 from handoff.offline import sweep_offline
 from handoff.rules import load_rules
 from handoff.tickets import get_ticket, list_tickets
-from ocpp_bridge.models import ChargerState, ChargingSession
+from ocpp_bridge.models import ChargerState, ChargingSession, StatusEvent
 from tests.handoff.conftest import NOW
 
 
@@ -92,3 +92,34 @@ def test_still_offline_later_the_same_ticket_moves_to_field_engineering(session:
     ticket = get_ticket(session, first.id)
     assert ticket is not None and ticket.rule == "charger_offline_unresolved"
     assert ticket.suggested_next_step.startswith("Send a technician")
+
+
+def status(session: Session, charger_id: str, minutes_ago: float, value: str, connector_id: int = 1) -> None:
+    session.add(StatusEvent(charger_id=charger_id, kind="status", connector_id=connector_id, status=value,
+                            at=NOW - timedelta(minutes=minutes_ago)))
+
+
+def test_starts_the_charger_never_began_count_as_failures(session: Session) -> None:
+    for minutes in (40, 25, 10):  # plugged in, the car did not answer, back to Available: no session at all
+        status(session, "CP-B1", minutes, "Preparing")
+        status(session, "CP-B1", minutes - 1, "Available")
+    status(session, "CP-B1", 8, "Preparing", connector_id=2)  # a session began: not a failure
+    failed_session(session, "CP-B1", 7.9, outcome="completed")
+    status(session, "CP-B1", 7, "Charging", connector_id=2)
+    status(session, "CP-B1", 6, "Preparing", connector_id=2)  # a rejected card has its own row, counted apart
+    failed_session(session, "CP-B1", 5.5, outcome="rejected")
+    status(session, "CP-B1", 5, "Available", connector_id=2)
+    session.commit()
+    assert recent_failures(session, "CP-B1", NOW, 60) == 3
+    assert charger_history(session, "CP-B1", NOW, 60) == {
+        "failed_sessions_recent": 3, "rejected_sessions_recent": 1, "offline_spells_recent": 0}
+
+
+def test_offline_spells_are_the_disconnections_within_the_window(session: Session) -> None:
+    for minutes in (50, 30, 10, 70):
+        session.add(StatusEvent(charger_id="CP-B2", kind="offline", info="connection lost",
+                                at=NOW - timedelta(minutes=minutes)))
+    session.add(StatusEvent(charger_id="CP-B2", kind="online", at=NOW - timedelta(minutes=5)))
+    session.commit()
+    assert charger_history(session, "CP-B2", NOW, 60)["offline_spells_recent"] == 3
+    assert charger_history(session, "CP-B2", NOW, 20)["offline_spells_recent"] == 1
