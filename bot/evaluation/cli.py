@@ -69,11 +69,15 @@ def run_corpus(dialogues: list[Any], *, jobs: int, quiet: bool) -> dict[str, Any
     from bot.nlu import load_engine
 
     settings = settings_or_exit()
-    logging.getLogger().setLevel(logging.CRITICAL)  # the report is the output; engine logs would bury it
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.CRITICAL)  # the report is the output; engine logs would bury it
     try:
         nlu = load_engine(settings, train_if_missing=True)
     except NLUUnavailable as exc:
         fail(str(exc).splitlines())
+    finally:
+        root.setLevel(level)
     started = time.monotonic()
 
     tty = sys.stderr.isatty()
@@ -84,8 +88,12 @@ def run_corpus(dialogues: list[Any], *, jobs: int, quiet: bool) -> dict[str, Any
         line = f"played {done}/{total} ({time.monotonic() - started:.0f} s)"
         click.echo(f"\r{line} {run.dialogue.id[:40]:<40}" if tty else line, nl=not tty or done == total, err=True)
 
-    with Player(settings, nlu, jobs=jobs) as player:
-        runs = player.play_all(dialogues, progress)
+    root.setLevel(logging.CRITICAL)
+    try:
+        with Player(settings, nlu, jobs=jobs) as player:
+            runs = player.play_all(dialogues, progress)
+    finally:
+        root.setLevel(level)
     return summarise([judge(r) for r in runs], time.monotonic() - started)
 
 
