@@ -137,14 +137,22 @@ class RulesAdapter:
 
         return charger_history(session, charger_id, now, self.rules.history_window_minutes)
 
+    def evaluate(self, facts: Mapping[str, Any]) -> Any:
+        """The rule that fires on these facts, or None (`RuleSet.evaluate`)."""
+        return self.rules.evaluate(_turn_facts(facts))
+
     def route(self, facts: Mapping[str, Any]) -> Any:
         """Where a ticket with these facts goes (`RuleSet.route`)."""
-        from handoff.rules import FACT_NAMES, TurnFacts
+        return self.rules.route(_turn_facts(facts))
 
-        unknown = set(facts) - FACT_NAMES
-        if unknown:  # a playbook reporting a fact no rule can read is a bug worth seeing
-            log.warning("facts the rules do not know were ignored: %s", ", ".join(sorted(unknown)))
-        return self.rules.route(TurnFacts.from_mapping(facts))
+
+def _turn_facts(facts: Mapping[str, Any]) -> Any:
+    from handoff.rules import FACT_NAMES, TurnFacts
+
+    unknown = set(facts) - FACT_NAMES
+    if unknown:  # a playbook reporting a fact no rule can read is a bug worth seeing
+        log.warning("facts the rules do not know were ignored: %s", ", ".join(sorted(unknown)))
+    return TurnFacts.from_mapping(facts)
 
 
 class TicketsAdapter:

@@ -81,10 +81,11 @@ def _incident(turn: Turn, *, fresh: bool = False) -> str | None:
     return None
 
 
-def facts(turn: Turn, reported: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def facts(turn: Turn, reported: Mapping[str, Any] | None = None, *, ticket: bool = False) -> dict[str, Any]:
     """The facts the escalation rules judge: what the state and the charger show, then what the playbook reported.
 
-    Names are those of `handoff.rules.TurnFacts` (documented at the top of default_rules.yml).
+    Names are those of `handoff.rules.TurnFacts` (documented at the top of default_rules.yml); `ticket`: the bot
+    is opening a ticket, so a card or payment problem in the conversation is one it could not resolve.
     """
     state = turn.state
     snap = _snapshot(turn)
@@ -104,8 +105,7 @@ def facts(turn: Turn, reported: Mapping[str, Any] | None = None) -> dict[str, An
         "network_incident": _incident(turn) is not None,
         "safety": bool(state.safety_chargers) or turn.understood.intent == "safety_hazard",
         "driver_asked_human": turn.understood.intent == "request_human",
-        # a ticket about a refused card or payment is one the bot could not resolve
-        "card_refused": bool(problems & CARD_INTENTS),
+        "card_refused": ticket and bool(problems & CARD_INTENTS),
         # the bot offered a person because it was stuck (unclear turns, a question asked again and again)
         "no_progress": state.awaiting == "offer_human" or state.clarifications >= 2,
         "recovery_attempted": bool(answered),
@@ -139,9 +139,28 @@ def _offline_minutes(snap: dict[str, Any] | None, now: datetime) -> float:
     return max(0.0, (now - since).total_seconds() / 60)
 
 
+def escalation_due(turn: Turn, reported: Mapping[str, Any] | None = None) -> Any | None:
+    """The rule that fires on this turn's facts (a charger's history of trouble, say), or None: the bot goes on."""
+    if turn.deps.rules is None:
+        return None
+    try:
+        return turn.deps.rules.evaluate(facts(turn, reported))
+    except Exception:  # a broken rule must not stop the bot helping
+        log.exception("escalation rules failed conversation=%s", turn.conversation_id)
+        return None
+
+
+def hand_off_if_due(turn: Turn, *, summary: str, intro: str = "") -> bool:
+    """Hand off when a rule fires on this turn's facts; False: no rule fired and the bot goes on."""
+    if escalation_due(turn) is None:
+        return False
+    hand_off(turn, summary=summary, intro=intro)
+    return True
+
+
 def route(turn: Turn, reported: Mapping[str, Any] | None = None) -> Any:
     """Where the rules send a ticket with these facts; `unrouted` (tier1, P3) when they cannot say."""
-    seen = facts(turn, reported)
+    seen = facts(turn, reported, ticket=True)
     if turn.deps.rules is not None:
         try:
             return turn.deps.rules.route(seen)

@@ -134,6 +134,9 @@ class RuleHitLike(Protocol):
 class Rules(Protocol):
     """The escalation matrix (`handoff.rules`) and the charger history it judges (`handoff.history`)."""
 
+    def evaluate(self, facts: Mapping[str, Any]) -> RuleHitLike | None:
+        """The most urgent rule that fires on these facts, or None: the bot goes on handling it."""
+
     def route(self, facts: Mapping[str, Any]) -> RuleHitLike:
         """Where a ticket with these facts goes: the rule that fires, else the catch-all, else `unrouted`."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.conversation.describe import describe
-from bot.conversation.escalate import hand_off, known_incident, summary_line
+from bot.conversation.escalate import hand_off, hand_off_if_due, known_incident, summary_line
 from bot.conversation.playbooks import guides
 from bot.conversation.slots import need_charger
 from bot.conversation.turn import Turn
@@ -57,7 +57,10 @@ def run(turn: Turn) -> None:
         guides.say_guides(turn, "how_to_start")
     else:
         turn.say(f"I checked {turn.label()}{seen}. " + ADVICE.get(verdict, ADVICE["Invalid"]))
-    turn.state.intent = None
+    summary = summary_line(turn, f"card/app authorisation {verdict}; the charger has had trouble recently")
+    if not hand_off_if_due(turn, summary=summary, intro="There has been more trouble at this charger recently, "
+                                                        "so a colleague should look at it."):
+        turn.state.intent = None
 
 
 def _latest_attempt(snap: dict[str, Any]) -> dict[str, Any] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.conversation.describe import active_session, describe, driver_words, explain_fault, faults
-from bot.conversation.escalate import hand_off, open_ticket, summary_line
+from bot.conversation.escalate import escalation_due, hand_off, hand_off_if_due, open_ticket, summary_line
 from bot.conversation.playbooks import guides, recovery
 from bot.conversation.slots import connectors_of, need_charger, need_connector
 from bot.conversation.turn import Turn
@@ -60,7 +60,25 @@ def run(turn: Turn) -> None:
         turn.say(explain_fault(found[0]), explain_fault(found[0], "voice"), sms=explain_fault(found[0], "sms"))
         recovery.recover(turn, found[0])
         return
+    if _troubled(turn, intent):
+        return
     HEALTHY[intent](turn, snap)
+
+
+def _troubled(turn: Turn, intent: str) -> bool:
+    """The charger looks fine, but a rule fires on its history (repeated failed starts, an unstable connection)."""
+    summary = summary_line(turn, f"{intent}; the charger looks fine now but has had trouble recently")
+    if intent != "check_status":
+        return hand_off_if_due(turn, summary=summary,
+                               intro="It has had trouble recently, though, so a colleague should look at it.")
+    if escalation_due(turn) is None:
+        return False
+    ref = open_ticket(turn, summary=summary)
+    note = f" I've reported it (ticket {ref.id})." if ref else ""
+    turn.say(f"It has had trouble recently, though, so it may not work for you.{note} If you can, use another "
+             "charger.")
+    turn.state.intent = None
+    return True
 
 
 def _start_failure(turn: Turn, snap: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from bot.runtime import Runtime
 from handoff.models import Ticket
 from handoff.rules import DEFAULT_RULES_FILE, load_rules
 from handoff.rules_cli import explain
-from ocpp_bridge.models import StatusEvent
+from ocpp_bridge.models import ChargingSession, StatusEvent
 from tests.bot.conversation.conftest import T0, Clock
 from tests.bot.conversation.fakes import FakeBridge, FakeKnowledge, FakeNLU, FakePolicy, Result
 
@@ -110,21 +110,45 @@ def test_the_ticket_keeps_the_facts_the_rules_saw_for_rules_explain(
     assert "  intent: start_failure" in text
 
 
-def test_a_charger_that_keeps_dropping_offline_sends_the_driver_to_tier2(
+def _dropped_offline(runtime: Runtime, charger_id: str, minutes_ago: list[int]) -> None:
+    with transaction(runtime.sessions) as session:
+        for ago in minutes_ago:
+            session.add(StatusEvent(charger_id=charger_id, kind="offline", info="connection lost",
+                                    at=T0 - timedelta(minutes=ago)))
+
+
+def test_a_charger_that_keeps_dropping_offline_sends_the_driver_to_tier2_at_once(
         sqlite_runtime: Runtime, bridge: FakeBridge) -> None:
-    with transaction(sqlite_runtime.sessions) as session:
-        for minutes_ago in (50, 38, 26, 14):
-            session.add(StatusEvent(charger_id="CP-2001", kind="offline", info="connection lost",
-                                    at=T0 - timedelta(minutes=minutes_ago)))
-        session.add(StatusEvent(charger_id="CP-2001", kind="offline", at=T0 - timedelta(minutes=90)))  # too old
-    say = _driver(sqlite_runtime, bridge, None)
-    say("station 8 won't start")
-    result = say("I want to talk to a person")
+    _dropped_offline(sqlite_runtime, "CP-2001", [50, 38, 26, 14, 90])  # the last one is outside the hour
+    result = _driver(sqlite_runtime, bridge, None)("station 8 won't start")
+    said = "\n".join(r.text for r in result.replies)
+    assert "It has had trouble recently, though, so a colleague should look at it." in said
+    assert "start sequence" not in said  # no guide for a charger whose history says it is the charger
     assert result.replies[-1].handoff is not None and result.replies[-1].handoff.tier == "tier2"
     ticket = _ticket(sqlite_runtime)
     assert (ticket.rule, ticket.priority) == ("unstable_connection", "P2")
     assert ticket.routing is not None and ticket.routing["facts"]["offline_spells_recent"] == 4
-    assert ticket.summary.startswith("Driver on sms at Station 8 (CP-2001): driver asked for a person")
+    assert ticket.summary.startswith("Driver on sms at Station 8 (CP-2001): start_failure; the charger looks fine "
+                                     "now but has had trouble recently.")
+
+
+def test_two_dropouts_are_no_reason_for_a_ticket(sqlite_runtime: Runtime, bridge: FakeBridge) -> None:
+    _dropped_offline(sqlite_runtime, "CP-2001", [50, 14])
+    result = _driver(sqlite_runtime, bridge, None)("station 8 won't start")
+    assert "start sequence" in "\n".join(r.text for r in result.replies)
+    assert all(r.handoff is None for r in result.replies)
+
+
+def test_asking_whether_a_troubled_charger_works_reports_it_instead_of_saying_yes(
+        sqlite_runtime: Runtime, bridge: FakeBridge) -> None:
+    _dropped_offline(sqlite_runtime, "CP-2001", [50, 38, 26])
+    result = _driver(sqlite_runtime, bridge, None)("is station 8 working?")
+    said = "\n".join(r.text for r in result.replies)
+    assert "You can use it now" not in said
+    assert "It has had trouble recently, though, so it may not work for you. I've reported it (ticket T-000001)." \
+        in said
+    assert all(r.handoff is None for r in result.replies)
+    assert _ticket(sqlite_runtime).rule == "unstable_connection"
 
 
 def test_a_yes_to_the_offer_of_a_person_after_unclear_turns_is_no_progress(
@@ -172,3 +196,23 @@ def test_a_card_refusal_the_bot_could_not_resolve_is_a_card_problem(
     say("I want to talk to a person")
     ticket = _ticket(sqlite_runtime)
     assert (ticket.rule, ticket.tier, ticket.priority) == ("card_problem", "tier1", "P3")
+
+
+def _rejected(runtime: Runtime, charger_id: str, minutes_ago: list[int]) -> None:
+    with transaction(runtime.sessions) as session:
+        for ago in minutes_ago:
+            session.add(ChargingSession(charger_id=charger_id, connector_id=1, outcome="rejected", reason="Blocked",
+                                        started_at=T0 - timedelta(minutes=ago)))
+
+
+@pytest.mark.parametrize(("attempts", "ticket"), [([3], None), ([3, 9, 20], "repeated_failed_sessions")])
+def test_a_card_refused_three_times_at_one_charger_goes_to_tier2_once_does_not(
+        sqlite_runtime: Runtime, bridge: FakeBridge, attempts: list[int], ticket: str | None) -> None:
+    _rejected(sqlite_runtime, "CP-2001", attempts)
+    bridge.snapshots["CP-2001"]["recent_sessions"] = [
+        {"id": 3, "id_tag": "0BAD****01", "outcome": "rejected", "reason": "Blocked"}]
+    result = _driver(sqlite_runtime, bridge, None)("my card was rejected at station 8")
+    assert "our system reports it as blocked" in result.replies[0].text
+    with sqlite_runtime.sessions() as session:
+        assert [t.rule for t in session.scalars(select(Ticket))] == ([ticket] if ticket else [])
+    assert (result.replies[-1].handoff is not None) == (ticket is not None)
