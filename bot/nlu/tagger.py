@@ -8,6 +8,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
 
+import numpy as np
+
 from bot.nlu.loader import Example
 
 _TOKEN = re.compile(r"\w+(?:[-*.'/]\w+)*|[^\w\s]")
@@ -25,15 +27,23 @@ def _shape(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1\1", shape)
 
 
-def _features(words: list[str], i: int, prev_tag: str) -> list[str]:
+def _static_features(words: list[str], i: int) -> list[str]:
+    """The features of token i that do not depend on the previous tag."""
     w = words[i].lower()
     p1 = words[i - 1].lower() if i > 0 else "<s>"
     p2 = words[i - 2].lower() if i > 1 else "<s>"
     n1 = words[i + 1].lower() if i + 1 < len(words) else "</s>"
     n2 = words[i + 2].lower() if i + 2 < len(words) else "</s>"
     return ["b", "w=" + w, "s3=" + w[-3:], "p3=" + w[:3], "sh=" + _shape(words[i]), "p1=" + p1, "p2=" + p2,
-            "n1=" + n1, "n2=" + n2, "t=" + prev_tag, "t+w=" + prev_tag + w, "p1+w=" + p1 + " " + w,
-            "w+n1=" + w + " " + n1]
+            "n1=" + n1, "n2=" + n2, "p1+w=" + p1 + " " + w, "w+n1=" + w + " " + n1]
+
+
+def _tag_features(word: str, prev_tag: str) -> list[str]:
+    return ["t=" + prev_tag, "t+w=" + prev_tag + word.lower()]
+
+
+def _features(words: list[str], i: int, prev_tag: str) -> list[str]:
+    return _static_features(words, i) + _tag_features(words[i], prev_tag)
 
 
 def bio_labels(example: Example, tokens: list[Token]) -> list[str]:
@@ -52,16 +62,46 @@ class Tagger:
     def __init__(self, weights: dict[str, dict[str, float]], labels: Sequence[str]) -> None:
         self.weights = weights
         self.labels = list(labels)
+        self._table: tuple[dict[str, int], np.ndarray, np.ndarray] | None = None  # built on first use
+        self._outside: int | None = None
 
     def tag(self, text: str) -> list[tuple[str, int, int]]:
-        """Return (entity, start, end) spans found in text."""
+        """Return (entity, start, end) spans found in text (the same tags `_best` picks, token by token)."""
         tokens = tokenise(text)
+        if not tokens:
+            return []
         words = [t[0] for t in tokens]
+        rows, weight, present = self._table or self._compile()
+        blank = len(weight) - 1
+        # the tag-independent features of all tokens in one gather; only the two tag features stay in the loop
+        static = np.array([[rows.get(f, blank) for f in _static_features(words, i)] for i in range(len(words))])
+        base, seen = weight[static].sum(axis=1), present[static].any(axis=1)
+        outside = self._outside
         tags, prev = [], "O"
-        for i in range(len(tokens)):
-            prev = self._best(_features(words, i, prev))
+        for i, word in enumerate(words):
+            t1, t2 = (rows.get(f, blank) for f in _tag_features(word, prev))
+            scores = base[i] + weight[t1] + weight[t2]
+            known = seen[i] | present[t1] | present[t2]
+            top = scores[outside] if outside is not None and known[outside] else 0.0
+            scores = np.where(known, scores, -np.inf)
+            best = int(scores.argmax())
+            prev = self.labels[best] if scores[best] > top else "O"
             tags.append(prev)
         return _spans(tokens, tags)
+
+    def _compile(self) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+        """Turn the weights into a dense (feature x label) table once; the last row stands for unknown features."""
+        column = {label: j for j, label in enumerate(self.labels)}
+        rows = {feat: i for i, feat in enumerate(self.weights)}
+        weight = np.zeros((len(rows) + 1, len(self.labels)))
+        present = np.zeros(weight.shape, dtype=bool)
+        for feat, i in rows.items():
+            for label, value in self.weights[feat].items():
+                weight[i, column[label]] = value
+                present[i, column[label]] = True
+        self._outside = column.get("O")
+        self._table = (rows, weight, present)
+        return self._table
 
     def _best(self, feats: list[str]) -> str:
         scores: dict[str, float] = {}
