@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.conversation.describe import NO_ERROR, active_session
+from bot.conversation.describe import NO_ERROR, active_session, is_faulted
 from bot.conversation.turn import Turn
 from bot.logs import mask_phone
 from bot.messages import Handoff, Reply
@@ -109,7 +109,8 @@ def facts(turn: Turn, reported: Mapping[str, Any] | None = None, *, ticket: bool
         # the bot offered a person because it was stuck (unclear turns, a question asked again and again)
         "no_progress": state.awaiting == "offer_human" or state.clarifications >= 2,
         "recovery_attempted": bool(answered),
-        "recovery_verified": any(a.get("verified") for a in answered),
+        # the charger confirmed the restart and shows no fault now
+        "recovery_verified": any(a.get("verified") for a in answered) and not _faulted(snap),
         "recovery_refused": any(a.get("result") == "Refused" for a in resets),
         "charger_unreachable": any(a.get("result") == "Unreachable" for a in state.actions),
     }
@@ -126,6 +127,10 @@ def _snapshot(turn: Turn) -> dict[str, Any] | None:
     except Exception:
         log.exception("no snapshot for ticket conversation=%s", turn.conversation_id)
         return None
+
+
+def _faulted(snap: dict[str, Any] | None) -> bool:
+    return snap is not None and any(is_faulted(c) for c in snap.get("connectors") or [])
 
 
 def _offline_minutes(snap: dict[str, Any] | None, now: datetime) -> float:
@@ -226,11 +231,16 @@ def hand_off(turn: Turn, *, facts: Mapping[str, Any] | None = None, summary: str
         turn.say(f"{lead}I'm sorry, I could not create a support ticket just now. Please call our support line "
                  "and mention what you told me; a colleague will help.")
         return False
-    turn.replies.append(Reply(
-        text=f"{lead}I'm passing you to {who} now (ticket {ref.id}); they can see everything you told me "
-             "and what I checked, so you won't have to repeat it.",
-        voice_text=f"{lead}I'm passing you to {who} now. They can see everything you told me.",
-        handoff=Handoff(ticket_id=ref.id, tier=ref.tier, summary=summary, priority=ref.priority)))
+    if ref.id == turn.state.handed_off:  # the same case again: say so instead of repeating the handoff
+        text = (f"{lead}I've added this to your case with {who} (ticket {ref.id}); they will get back to you "
+                "here shortly.")
+        voice = f"{lead}I've added this to your case. {who[0].upper()}{who[1:]} will get back to you shortly."
+    else:
+        text = (f"{lead}I'm passing you to {who} now (ticket {ref.id}); they can see everything you told me "
+                "and what I checked, so you won't have to repeat it.")
+        voice = f"{lead}I'm passing you to {who} now. They can see everything you told me."
+    turn.replies.append(Reply(text=text, voice_text=voice, handoff=Handoff(
+        ticket_id=ref.id, tier=ref.tier, summary=summary, priority=ref.priority)))
     turn.state.settle()
     turn.state.intent = None
     turn.state.handed_off = ref.id
