@@ -80,6 +80,8 @@ class RenderedText:
     image_url: str | None
     link: tuple[str, str] | None
     sms_text: str | None = None
+    id: str = ""
+    tags: tuple[str, ...] = ()
 
 
 class KnowledgeAdapter:
@@ -117,7 +119,8 @@ class KnowledgeAdapter:
             voice = guide.render("voice", context)
             sms = guide.render("sms", context)
             link = (guide.title, chat.link_path) if chat.link_path else None
-            found.append(RenderedText(chat.text, voice.text, chat.image_url, link, sms.text))
+            found.append(RenderedText(chat.text, voice.text, chat.image_url, link, sms.text, guide.id,
+                                      tuple(guide.tags)))
         return found
 
     def error_code(self, code: str) -> Any:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.conversation import actions
+from bot.conversation import actions, progress
+from bot.conversation.context import Cues, clauses, read_cues
+from bot.conversation.describe import faults
 from bot.conversation.playbooks import PLAYBOOKS, PROBLEMS, billing, recovery, smalltalk
 from bot.conversation.slots import (
     apply_hint,
@@ -21,6 +23,10 @@ from bot.messages import Choice
 log = logging.getLogger(__name__)
 
 MAX_CLARIFICATIONS = 2
+NEW_PROBLEM_CONFIDENCE = 0.6  # below this, a message after a handover is read as waiting, not a new problem
+SECOND_PROBLEM_CONFIDENCE = 0.6  # a clause of the message must be this clear to count as a second problem
+VAGUE_CONFIDENCE = 0.5  # a knowledge answer this unsure, with a known charger, is a vague complaint
+KNOWLEDGE_INTENTS = frozenset({"how_to_pay", "pricing_info", "how_to_start", "connector_help", "payment_failed"})
 # after "did it work?", a message like these means no
 STILL_BROKEN = frozenset({"start_failure", "charger_unavailable", "error_message", "charging_stopped"})  # clarifying questions for low-confidence NLU before offering a human
 YES_NO = actions.YES_NO
@@ -46,35 +52,49 @@ INTENT_SPOKEN = {  # the titles above as the phone reads them: "For <this>, pres
 
 
 def run(turn: Turn) -> None:
-    """Process one message into `turn.replies`, updating `turn.state`."""
+    """Process one message into `turn.replies`, updating `turn.state`; never the same answer twice."""
     understand(turn)
     apply_hint(turn)
+    _route(turn)
+    _second_problem(turn)
+    progress.guard(turn)
+
+
+def _route(turn: Turn) -> None:
     state, seen = turn.state, turn.understood
+    typed = bool(turn.message.text) and not turn.message.button
+    turn.cues = read_cues(turn.text) if typed else Cues()
+    state.lacks = sorted(set(state.lacks) | turn.cues.lacks)
     for name in SLOT_ENTITIES:
         if turn.entity(name) is not None:
             state.slots[name] = str(turn.entity(name))
     if seen.intent == "safety_hazard":  # beats every open question
         PLAYBOOKS["safety_hazard"].run(turn)
         return
+    if turn.cues.frustrated and not state.awaiting == "confirm":
+        progress.no_progress(turn, "the driver is frustrated with the bot's answers")
+        return
     if seen.intent == "request_human":
         smalltalk.request_human(turn)
+        return
+    if state.handed_off and not _new_problem(turn) and not state.awaiting:
+        progress.waiting(turn)  # a colleague has it: "how long?", "ok", "still nothing" all get the wait
         return
     if _correction(turn):
         return
     if state.awaiting and _continue(turn):
+        return
+    if _follow_up(turn):
+        return
+    if _vague(turn):
         return
     if seen.intent == "out_of_scope":
         _clarify(turn)
         return
     state.clarifications = 0
     if seen.intent in PROBLEMS:
+        _keep_second_problem(turn, seen.intent)
         start_problem(turn, seen.intent)
-        return
-    if state.handed_off and seen.intent in ("affirm", "deny", "inform", "thanks"):
-        # waiting for the colleague: small talk must not restart the dialogue
-        turn.say(f"A colleague has your case (ticket {state.handed_off}) and will get back to you here shortly. "
-                 "If anything becomes dangerous, step away from the charger and tell me at once.",
-                 "A colleague has your case and will get back to you shortly.")
         return
     if seen.intent == "inform":
         found = named_charger(turn)
@@ -87,6 +107,74 @@ def run(turn: Turn) -> None:
             _resume(turn)
             return
     smalltalk.run(turn)
+
+
+def _new_problem(turn: Turn) -> bool:
+    """After a handover, only a clear new problem (not "it still doesn't work") starts the dialogue again."""
+    seen = turn.understood
+    if seen.intent not in PROBLEMS or seen.confidence < NEW_PROBLEM_CONFIDENCE:
+        return False
+    repeated = turn.cues.again or turn.cues.did_that
+    return not (repeated and seen.intent in STILL_BROKEN | {turn.state.topic})
+
+
+def _follow_up(turn: Turn) -> bool:
+    """"I did that", "still", "again" about the problem just answered: take the next step, never the same answer."""
+    state, cues, seen = turn.state, turn.cues, turn.understood
+    topic = state.intent or state.topic
+    if not (cues.did_that or cues.again) or topic is None or not (state.told or state.actions or state.ticket_id):
+        return False
+    if seen.intent in PROBLEMS and seen.intent != topic and seen.intent not in STILL_BROKEN \
+            and seen.confidence >= NEW_PROBLEM_CONFIDENCE:
+        return False  # "I did that and now the cable is stuck": a new problem
+    state.intent = topic
+    if state.charger_id:
+        snap = turn.snapshot(fresh=True)
+        if snap is not None and snap.get("online") and faults(turn, snap) and state.charger_id not in \
+                state.safety_chargers and not any(a.get("action") == "Reset" for a in state.actions):
+            PLAYBOOKS["start_failure"].run(turn)  # the charger now reports a fault: recover it
+            return True
+    progress.no_progress(turn, f"the driver says {topic.replace('_', ' ')} persists after the bot's advice "
+                               f"(\"{turn.text}\")")
+    return True
+
+
+def _vague(turn: Turn) -> bool:
+    """"It doesn't work" with a known charger: diagnose its live state instead of guessing a guide."""
+    state, seen = turn.state, turn.understood
+    if not state.charger_id or seen.intent in ("safety_hazard", "request_human", "greet", "goodbye", "thanks",
+                                               "affirm", "deny"):
+        return False
+    guessed = seen.intent in KNOWLEDGE_INTENTS | {"out_of_scope"} and seen.confidence < VAGUE_CONFIDENCE
+    if not (turn.cues.vague or guessed):
+        return False
+    turn.memo["vague"] = True
+    start_problem(turn, "start_failure")
+    return True
+
+
+def _keep_second_problem(turn: Turn, first: str) -> None:
+    """A second problem in the same message ("card refused and now the cable is stuck") waits its turn."""
+    if not turn.message.text or turn.message.button:
+        return
+    for clause in clauses(turn.text)[1:] + clauses(turn.text)[:1]:
+        parsed = turn.deps.nlu.parse(clause)
+        other = str(parsed.intent)
+        if other in PROBLEMS and other != first and other != "safety_hazard" \
+                and float(parsed.confidence) >= SECOND_PROBLEM_CONFIDENCE:
+            turn.state.pending_problem = other
+            return
+
+
+def _second_problem(turn: Turn) -> None:
+    """Take up the kept second problem once the first is done (not while a question is open)."""
+    state = turn.state
+    pending = state.pending_problem
+    if not pending or state.awaiting or state.intent or state.handed_off:
+        return
+    state.pending_problem = None
+    turn.say(f"Now your other point: {INTENT_TITLES.get(pending, pending).lower()}.")
+    start_problem(turn, pending)
 
 
 def understand(turn: Turn) -> None:
@@ -188,6 +276,12 @@ def _continue(turn: Turn) -> bool:
     if awaiting == "connector":
         snap = turn.snapshot()
         number = named_connector(turn, snap)
+        offered = [int(c.split(":", 1)[1]) for c in state.choices if c.startswith("connector:")]
+        if number is None and offered and seen.intent in ("affirm", "deny"):
+            # "is that the one you're using?": yes is the first option, no the other one (if only one is left)
+            number = offered[0] if seen.intent == "affirm" else (offered[1] if len(offered) == 2 else None)
+        if number is None and turn.cues.other_connector and state.connector_id is None and len(offered) == 2:
+            number = offered[1]
         if number is not None:
             state.connector_id = number
             state.settle()

@@ -163,6 +163,19 @@ def hand_off_if_due(turn: Turn, *, summary: str, intro: str = "") -> bool:
     return True
 
 
+def history_words(turn: Turn) -> str:
+    """What the charger's recent history shows, in a driver's words ("" when nothing stands out)."""
+    seen = charger_history(turn)
+    failed = int(seen.get("failed_sessions_recent") or 0) + int(seen.get("rejected_sessions_recent") or 0)
+    spells = int(seen.get("offline_spells_recent") or 0)
+    parts = []
+    if failed >= 2:
+        parts.append(f"{failed} charging attempts failed on it recently")
+    if spells >= 2:
+        parts.append(f"it dropped its connection {spells} times recently")
+    return " and ".join(parts)
+
+
 def route(turn: Turn, reported: Mapping[str, Any] | None = None) -> Any:
     """Where the rules send a ticket with these facts; `unrouted` (tier1, P3) when they cannot say."""
     seen = facts(turn, reported, ticket=True)
@@ -203,6 +216,7 @@ def open_ticket(turn: Turn, *, facts: Mapping[str, Any] | None = None, summary: 
                       mask_phone(turn.message.contact))
         return None
     state.ticket_id = ref.id
+    state.ticket_sla = getattr(hit, "sla_minutes", None)
     log.info("ticket opened conversation=%s ticket=%s rule=%s tier=%s priority=%s", turn.conversation_id, ref.id,
              hit.rule, ref.tier, ref.priority)
     _incident(turn, fresh=True)  # after the ticket exists, so the incident links it too

@@ -100,8 +100,14 @@ def need_charger(turn: Turn) -> bool:
         ask_charger_choice(turn, found.candidates)
         return False
     choices: tuple[Choice, ...] = ()
-    text = "Which charger are you at? Its number or name is on the front, for example \"Station 12\" or \"CP-1042\"."
-    voice = "Which charger are you at? Please say the number on the front of the charger."
+    if state.awaiting == "charger":  # asked before without a usable answer: say it differently
+        text = ("I still need to know which charger it is. Look for the label on its front or screen, for example "
+                "\"Station 12\", and send me just that.")
+        voice = "I still need the charger's number. It is written on the front of the charger."
+    else:
+        text = ("Which charger are you at? Its number or name is on the front, for example \"Station 12\" or "
+                "\"CP-1042\".")
+        voice = "Which charger are you at? Please say the number on the front of the charger."
     if state.previous_charger:
         label = turn.label(state.previous_charger)
         choices = (Choice(title=f"{label} again", payload=f"charger:{state.previous_charger}", dtmf="1",
@@ -179,7 +185,46 @@ def need_connector(turn: Turn, snapshot: dict[str, Any] | None, *, prefer: int |
                            dtmf=str(c["id"]),
                            spoken=f"connector {c['id']}, the {c['type']}" if c.get("type") else f"connector {c['id']}")
                     for c in connectors)
+    again = state.awaiting == "connector"
     state.ask("connector", [c.payload for c in choices])
-    turn.say(f"{turn.label()} has {len(connectors)} connectors. Which one are you using?",
-             "Which connector are you using?", choices=choices)
+    if again:  # asked before without an answer we could use: say it differently
+        named = " or ".join(c.title.lower() for c in choices)
+        turn.say(f"Sorry, I need the plug you're using on {turn.label()}: {named}?",
+                 "Sorry, which plug is in your car?", choices=choices)
+    else:
+        turn.say(f"{turn.label()} has {len(connectors)} connectors. Which one are you using?",
+                 "Which connector are you using?", choices=choices)
     return False
+
+
+def ask_about_fault(turn: Turn, snapshot: dict[str, Any] | None, connector_id: int) -> bool:
+    """One connector of several is faulted: lead with it and ask whether it is the driver's; True if known."""
+    state = turn.state
+    state.connector_id = named_connector(turn, snapshot)
+    if state.connector_id is not None:
+        return True
+    connectors = connectors_of(snapshot)
+    faulted = [c for c in connectors if int(c["id"]) == connector_id]
+    others = [c for c in connectors if int(c["id"]) != connector_id]
+    if not faulted or not others:
+        return need_connector(turn, snapshot)
+    choices = (Choice(title=f"Yes, {_plug(faulted[0])}", payload=f"connector:{connector_id}", dtmf="1",
+                      spoken=f"yes, {_plug(faulted[0], spoken=True)}"),
+               *(Choice(title=f"No, {_plug(c)}", payload=f"connector:{c['id']}", dtmf=str(n),
+                        spoken=f"no, {_plug(c, spoken=True)}") for n, c in enumerate(others, 2)))
+    state.ask("connector", [c.payload for c in choices])
+    lead = f"{_upper_first(_plug(faulted[0]))} on {turn.label()} reports a fault."
+    heard = f"{_upper_first(_plug(faulted[0], spoken=True))}, on {turn.label()} reports a fault."
+    turn.say(f"{lead} Is that the one you're using?", f"{heard} Is that the one you are using?", choices=choices)
+    return False
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _plug(connector: dict[str, Any], *, spoken: bool = False) -> str:
+    kind = connector.get("type")
+    if not kind:
+        return f"connector {connector['id']}"
+    return f"connector {connector['id']}, the {kind}" if spoken else f"connector {connector['id']} ({kind})"

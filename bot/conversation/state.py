@@ -26,6 +26,12 @@ class DialogueState:
     handed_off: str | None = None  # the ticket a human now holds (set by a handoff)
     previous_charger: str | None = None  # from the driver's last conversation
     last_nlu_confidence: float | None = None
+    told: list[str] = field(default_factory=list)  # guides already given (never given twice)
+    lacks: list[str] = field(default_factory=list)  # payment means the driver said they do not have
+    sent: list[str] = field(default_factory=list)  # digests of answers already sent (never sent twice)
+    pending_problem: str | None = None  # a second problem from the same message, for after the first
+    ticket_sla: int | None = None  # minutes within which the team on the latest ticket answers (its SLA)
+    waits: int = 0  # messages answered while the driver waits for a colleague
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> DialogueState:

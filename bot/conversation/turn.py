@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.conversation.context import Cues
 from bot.conversation.directory import ChargerDirectory
 from bot.conversation.ports import NLU, Bridge, Knowledge, Policy, Rules, Tickets
 from bot.conversation.state import DialogueState
@@ -60,6 +61,7 @@ class Turn:
         self.now = now
         self.replies: list[Reply] = []
         self.understood = Understanding("out_of_scope", 0.0)
+        self.cues = Cues()  # how the wording relates to what came before ("again", "I did that", ...)
         self._snapshots: dict[str, dict[str, Any] | None] = {}
         self.memo: dict[str, Any] = {}  # facts read once per turn (recent failures, the network incident)
 

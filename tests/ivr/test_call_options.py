@@ -50,7 +50,8 @@ def test_the_connector_question_names_each_connector_once(dialogue: TwilioClient
     call = Call(dialogue)
     call.start()
     assert call.say("station 12 won't start") == [
-        "Which connector are you using? For connector 1, the CCS2, press 1. For connector 2, the CHAdeMO, press 2."]
+        "Connector 1, the CCS2, on Station 12 reports a fault. Is that the one you are using? "
+        "For yes, connector 1, the CCS2, press 1. For no, connector 2, the CHAdeMO, press 2."]
 
 
 def test_the_restart_question_reads_yes_and_no_once(dialogue: TwilioClient) -> None:

@@ -5,9 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from bot.conversation.describe import active_session, describe, driver_words, explain_fault, faults
-from bot.conversation.escalate import escalation_due, hand_off, hand_off_if_due, open_ticket, summary_line
-from bot.conversation.playbooks import guides, recovery
-from bot.conversation.slots import connectors_of, need_charger, need_connector
+from bot.conversation.escalate import (
+    escalation_due,
+    hand_off,
+    hand_off_if_due,
+    history_words,
+    open_ticket,
+    summary_line,
+)
+from bot.conversation import progress
+from bot.conversation.playbooks import guides, recovery, smalltalk
+from bot.conversation.slots import ask_about_fault, connectors_of, need_charger
 from bot.conversation.turn import Turn
 
 STOP_REASONS = {
@@ -50,8 +58,8 @@ def run(turn: Turn) -> None:
         return
     found = faults(turn, snap)
     if found and len({f.connector_id for f in found}) < len(connectors_of(snap)):
-        # only some connectors are faulted: which one the driver uses matters
-        if not need_connector(turn, snap):
+        # only some connectors are faulted: lead with the fault, and ask whether that is the driver's plug
+        if turn.state.connector_id is None and not ask_about_fault(turn, snap, found[0].connector_id):
             return
         found = [f for f in found if f.connector_id == turn.state.connector_id]
     text, voice = describe(turn, snap, connector_id=turn.state.connector_id if found else None)
@@ -69,8 +77,9 @@ def _troubled(turn: Turn, intent: str) -> bool:
     """The charger looks fine, but a rule fires on its history (repeated failed starts, an unstable connection)."""
     summary = summary_line(turn, f"{intent}; the charger looks fine now but has had trouble recently")
     if intent != "check_status":
-        return hand_off_if_due(turn, summary=summary,
-                               intro="It has had trouble recently, though, so a colleague should look at it.")
+        seen = history_words(turn) or "it has had trouble recently"
+        return hand_off_if_due(turn, summary=summary, intro=f"But {seen}, so a colleague should look at it. "
+                                                           "Please use another charger for now.")
     if escalation_due(turn) is None:
         return False
     ref = open_ticket(turn, summary=summary)
@@ -82,10 +91,22 @@ def _troubled(turn: Turn, intent: str) -> bool:
 
 
 def _start_failure(turn: Turn, snap: dict[str, Any]) -> None:
-    turn.say("The charger itself looks fine, so it is most likely the start sequence. Here is how it works:")
-    guides.say_guides(turn, "how_to_start")
-    turn.say("If it still doesn't start after that, tell me and I'll pass you to a colleague.")
+    if turn.memo.get("vague"):
+        # "it doesn't work" on a charger that looks fine: ask what happens rather than guess a guide
+        turn.state.intent = None
+        turn.say("From here it looks fine: online, no fault. What happens when you try?",
+                 "From here it looks fine. What happens when you try?", choices=smalltalk.PROBLEM_CHOICES)
+        return
+    turn.say("The charger itself looks fine, so it is most likely the start sequence:",
+             "The charger itself looks fine, so it is most likely the order of the steps.")
+    if not guides.say_guides(turn, "how_to_start", prefer=START_GUIDES):
+        progress.no_progress(turn, "start failure on a healthy charger; the start guides did not help")
+        return
+    turn.say("If it still doesn't start, tell me and I'll get a colleague.")
     turn.state.intent = None
+
+
+START_GUIDES = ("plug-or-authorise-first", "start-app", "start-qr", "start-contactless", "no-app")
 
 
 def _check_status(turn: Turn, snap: dict[str, Any]) -> None:

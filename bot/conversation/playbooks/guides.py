@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from bot.conversation.escalate import known_incident
 from bot.conversation.turn import Turn
@@ -22,17 +23,46 @@ FALLBACK = {
 }
 
 
-def say_guides(turn: Turn, intent: str, *, limit: int = 1) -> bool:
-    """Add the best guide(s) for `intent`; True if the knowledge base had one."""
-    entities = {k: str(v) for k, v in turn.understood.entities.items()}
+def say_guides(turn: Turn, intent: str, *, limit: int = 1, prefer: tuple[str, ...] = ()) -> bool:
+    """Add the best guide(s) for `intent` not given before in this conversation; True if one was given.
+
+    Guides about a way to pay the driver said they do not have are skipped ("I don't have an RFID card");
+    `prefer` puts these guide ids first where the knowledge base has them for the intent.
+    """
+    state = turn.state
+    lacks = set(state.lacks)
+    entities = {k: str(v) for k, v in turn.understood.entities.items()
+                if not (k == "payment_method" and _method(str(v)) in lacks)}
     with turn.db() as session:
-        found = turn.deps.knowledge.guides(session, intent, entities, turn.state.charger_id)
-    for guide in found[:limit]:
+        found = turn.deps.knowledge.guides(session, intent, entities, state.charger_id)
+    usable = [g for g in found if g.id not in state.told and not _about_lacking(g.tags, lacks)]
+    usable.sort(key=lambda g: prefer.index(g.id) if g.id in prefer else len(prefer))
+    for guide in usable[:limit]:
         links = (guide.link,) if guide.link else ()
         turn.say(guide.text, guide.voice_text, links=links, image_url=guide.image_url, sms=guide.sms_text)
-    if not found and intent in FALLBACK:
+        if guide.id:
+            state.told.append(guide.id)
+    if not found and intent in FALLBACK and f"fallback:{intent}" not in state.told:
         turn.say(FALLBACK[intent])
-    return bool(found)
+        state.told.append(f"fallback:{intent}")
+        return True
+    return bool(usable[:limit])
+
+
+_METHODS = (("rfid", r"rfid|charg\w* card|fob"), ("app", r"\bapp\b"), ("qr", r"\bqr\b"),
+            ("contactless", r"contactless|credit|debit|bank|visa|master|apple pay|google pay"))
+
+
+def _method(value: str) -> str | None:
+    return next((name for name, pattern in _METHODS if re.search(pattern, value.lower())), None)
+
+
+def _about_lacking(tags: tuple[str, ...], lacks: set[str]) -> bool:
+    """A guide built around a way to pay the driver does not have (the no-app guides stay for app-less drivers)."""
+    tagged = set(tags)
+    if "app" in lacks and "no_app" in tagged:
+        return False
+    return bool(tagged & lacks)
 
 
 def run(turn: Turn) -> None:

@@ -165,6 +165,8 @@ class Guide:
     image_url: str | None = None
     link: tuple[str, str] | None = None
     sms_text: str | None = None
+    id: str = ""
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,8 @@ class FakeKnowledge:
     def guides(self, session: Any, intent: str, entities: dict, charger_id: str | None) -> list[Guide]:
         self.asked.append((intent, charger_id))
         at = f" at {charger_id}" if charger_id else ""
-        return [Guide(f"[guide {intent}{at}]", f"[spoken guide {intent}]", link=(intent, f"/kb/{intent}"))]
+        return [Guide(f"[guide {intent}{at}]", f"[spoken guide {intent}]", link=(intent, f"/kb/{intent}"),
+                      id=f"guide-{intent}")]
 
     def error_code(self, code: str) -> Explanation | None:
         return ERRORS.get(code)

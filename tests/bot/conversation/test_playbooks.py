@@ -90,7 +90,7 @@ def test_an_offline_charger_is_said_plainly_and_handed_to_tier2(say, bridge, par
 
 def test_a_healthy_charger_gets_the_start_sequence_guide(say, parts) -> None:
     result = say("station 8 won't start")
-    assert "The charger itself looks fine, so it is most likely the start sequence." in texts(result)
+    assert "The charger itself looks fine, so it is most likely the start sequence:" in texts(result)
     assert "[guide how_to_start at CP-2001]" in texts(result)
     assert parts["tickets"].drafts == []
 
