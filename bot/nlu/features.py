@@ -16,6 +16,7 @@ import numpy as np
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
 _DIGIT = re.compile(r"\d")
+_FILLERS = frozenset({"uh", "um", "er", "erm", "uhm", "umm", "ah", "eh"})
 # "doesn't", "doesn’t" and "doesnt" are one word to a driver: drop the apostrophe inside words
 _APOSTROPHE = re.compile(r"(?<=[a-z])['\u2019\u2018`\u00b4](?=[a-z])")
 
@@ -49,10 +50,11 @@ def extract(text: str, char_min: int = 2, char_max: int = 5, max_chars: int = 10
 
 def featurise(text: str, entities: Sequence[Any], char_min: int = 2, char_max: int = 5,
               max_chars: int = 1000) -> Counter[str]:
-    """Text features plus which entity types the rules found and a length bucket.
+    """Text features plus which entity types the rules found, a length bucket and the opening words.
 
     "contactless" alone answers a question (inform); "can i pay contactless" asks one: the
-    entity-only and length features let the classifier tell them apart.
+    entity-only and length features let the classifier tell them apart. The first one and two
+    words (fillers skipped) mark the kind of message: "how do i ..." asks, "why is ..." complains.
     """
     feats = extract(text, char_min, char_max, max_chars)
     for entity in entities:
@@ -61,7 +63,12 @@ def featurise(text: str, entities: Sequence[Any], char_min: int = 2, char_max: i
     if entities and covered > 0.6 * max(len(text.strip()), 1):
         feats["e:only"] += 1
         feats["e:only:" + entities[0].entity] += 1
-    feats[f"len:{min(len(words(text, max_chars)), 6)}"] += 1
+    tokens = words(text, max_chars)
+    feats[f"len:{min(len(tokens), 6)}"] += 1
+    opening = [t for t in tokens if t not in _FILLERS][:2]
+    if opening:
+        feats["f:" + opening[0]] += 1
+        feats["f:" + " ".join(opening)] += 1
     return feats
 
 
