@@ -33,9 +33,10 @@ def test_the_bot_failing_mid_turn_goes_to_tier1_at_p2(rules: RuleSet) -> None:
     assert hit_of(rules, intent="start_failure", bot_failures=0) is None
 
 
-def test_a_bot_that_made_no_progress_hands_over_as_no_progress_not_as_a_plain_request(rules: RuleSet) -> None:
-    assert hit_of(rules, intent="out_of_scope", no_progress=True, driver_asked_human=True) == (
-        "no_progress", "tier1", "P3")
+def test_no_progress_names_the_ticket_unless_the_driver_asked_for_a_person(rules: RuleSet) -> None:
+    assert hit_of(rules, intent="affirm", no_progress=True) == ("no_progress", "tier1", "P3")
+    assert hit_of(rules, intent="request_human", no_progress=True, driver_asked_human=True) == (
+        "driver_asked_for_human", "tier1", "P3")
 
 
 def test_three_failed_sessions_on_one_charger_go_to_tier2(rules: RuleSet) -> None:

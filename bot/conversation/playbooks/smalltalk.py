@@ -65,7 +65,9 @@ def request_human(turn: Turn) -> None:
     if turn.state.intent and turn.state.intent != "request_human":
         problem += f" while the bot worked on {turn.state.intent}"
     turn.state.intent = turn.state.intent or "request_human"
-    hand_off(turn, facts={"driver_asked_human": True}, summary=summary_line(turn, problem), intro="Of course.")
+    # a yes to the bot's own offer of a person is not the driver asking (that is no progress)
+    asked = turn.understood.intent == "request_human"
+    hand_off(turn, facts={"driver_asked_human": asked}, summary=summary_line(turn, problem), intro="Of course.")
 
 
 HANDLERS = {
