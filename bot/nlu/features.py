@@ -65,7 +65,10 @@ def featurise(text: str, entities: Sequence[Any], char_min: int = 2, char_max: i
         feats["e:only:" + entities[0].entity] += 1
     tokens = words(text, max_chars)
     feats[f"len:{min(len(tokens), 6)}"] += 1
-    opening = [t for t in tokens if t not in _FILLERS][:2]
+    masked = text
+    for entity in sorted(entities, key=lambda e: -e.start):  # "CCS" opens with an entity, not a word
+        masked = f"{masked[:entity.start]} {entity.entity.replace('_', '')} {masked[entity.end:]}"
+    opening = [t for t in words(masked, max_chars) if t not in _FILLERS][:2]
     if opening:
         feats["f:" + opening[0]] += 1
         feats["f:" + " ".join(opening)] += 1
