@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-ENGINE_VERSION = "5"
+ENGINE_VERSION = "6"
 
 
 @dataclass(frozen=True)
