@@ -106,10 +106,16 @@ def _link_ticket(session: Session, incident: Incident, ticket: Ticket, now: date
     ticket.incident_id = incident.id
     ticket.notes = [*ticket.notes, {"text": f"Linked to incident {incident.ref} ({incident.kind})", "at": iso(now)}]
     ticket.updated_at = now
-    session.add(IncidentContact(incident_id=incident.id, channel=ticket.channel, contact=ticket.contact,
-                                contact_address=ticket.contact_address, charger_id=ticket.charger_id,
-                                site_id=ticket.site_id, conversation_id=ticket.conversation_id,
-                                ticket_id=ticket.id, at=now))
+    known = session.scalars(select(IncidentContact).where(
+        IncidentContact.incident_id == incident.id, IncidentContact.conversation_id == ticket.conversation_id)
+    ).first() if ticket.conversation_id else None
+    if known is not None:  # the driver was linked from their conversation already: one driver, one row
+        known.ticket_id = ticket.id
+    else:
+        session.add(IncidentContact(incident_id=incident.id, channel=ticket.channel, contact=ticket.contact,
+                                    contact_address=ticket.contact_address, charger_id=ticket.charger_id,
+                                    site_id=ticket.site_id, conversation_id=ticket.conversation_id,
+                                    ticket_id=ticket.id, at=now))
     publish_ticket(session, ticket, "updated", now)
 
 

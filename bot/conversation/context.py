@@ -21,11 +21,14 @@ _DID_THAT = re.compile(
     r"tried (that|this|it|everything|all (of )?that|twice|again|both)|i have tried|ive tried|i've tried|"
     r"followed (the|your|those|all)|nothing happen(s|ed)?|nothing changes?|no (luck|change|difference)|"
     r"did ?n'?t (work|help|change)|does ?n'?t help|not help(ing|ed)|that (did ?n'?t|does ?n'?t) work|"
-    r"still (nothing|the same|not|doesn'?t|won'?t|dead|no)|same (result|thing)|made no difference)\b", re.I)
+    r"still (nothing|the same|not|doesn'?t|won'?t|dead|no)|same (result|thing)|made no difference|"
+    r"i (already )?(plugged|tapped|scanned|swiped|followed|restarted|unplugged)|"
+    r"(it'?s|is) unlocked|car is unlocked)\b", re.I)
 _FRUSTRATED = re.compile(
     r"(same (text|message|answer|reply|thing over)|keeps? (sending|saying|telling|repeating)|you already "
-    r"(said|told|sent)|useless|not helping|no help|stupid|ridiculous|waste of (my )?time|are you a bot|"
-    r"read my message|not listening|you'?re (not|no) help|this is a joke|for god'?s sake|wtf|!!!)", re.I)
+    r"(said|told|sent)|(you|bot|this|answer|reply)('?re| is| are)? (useless|no help|not helping)|useless (bot|answer)|"
+    r"are you (a bot|even reading|listening)|read my message|not listening|stop (sending|repeating)|"
+    r"you'?re (not|no) help|talking to a (wall|machine))", re.I)
 _VAGUE = re.compile(
     r"^\W*(hi|hello|hey|um+|uh+|so|ok|yeah|erm)?\W*"
     r"((it|this|the (charger|station|thing|machine|plug|point))\s+)?"
@@ -33,7 +36,7 @@ _VAGUE = re.compile(
     r"not working|broken|is broken|dead|is dead|help|help me|please help|same problem|same issue|"
     r"still (not working|broken|the same|nothing)|nothing works?|it'?s not working|not work)\W*$", re.I)
 _LACKS = {
-    "rfid": r"(rfid|charg(e|ing) card|key ?fob|fob|card for (the )?charg\w*)",
+    "rfid": r"(rfid|r f i d|charg(e|ing) card|key ?fob|fob|card for (the )?charg\w*)",
     "app": r"(the |an |any |their |your )?app\b|smart ?phone|phone with me",
     "contactless": r"(credit|debit|bank|contactless|visa|master ?card) ?card|contactless|apple ?pay|google ?pay",
     "qr": r"qr",
@@ -57,13 +60,22 @@ class Cues:
     vague: bool = False  # "it doesnt work", "broken", "help": no detail at all
     lacks: frozenset[str] = frozenset()  # payment means the driver says they do not have
     other_connector: bool = False  # "the other plug"
+    asks_person: bool = False  # names a person to talk to ("agent", "someone", "call me")
+
+
+_RETRY = re.compile(r"\b(start|try|plug|restart|charge|begin|use)\w*( it| in| the \w+| my \w+)? again\b", re.I)
+_ASKS_PERSON = re.compile(r"\b(agent|human|person|real (one|people)|someone|somebody|operator|representative|"
+                          r"colleague|staff|manager|call me|speak to|talk to)\b", re.I)
 
 
 def read_cues(text: str) -> Cues:
     """The cues in one message."""
     text = text or ""
+    again = [m.group(0) for m in _AGAIN.finditer(text)]
+    retries = len(_RETRY.findall(text))
     return Cues(
-        again=bool(_AGAIN.search(text)),
+        again=len(again) > retries,  # "can I start it again?" asks to retry; it does not report a repeat
+        asks_person=bool(_ASKS_PERSON.search(text)),
         did_that=bool(_DID_THAT.search(text)),
         frustrated=bool(_FRUSTRATED.search(text)),
         vague=bool(_VAGUE.match(text.strip())),

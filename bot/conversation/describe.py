@@ -121,7 +121,13 @@ def explain_fault(fault: Fault, style: str = "chat") -> str:
     if exp is None:
         code = f" (code {fault.code})" if fault.code else ""
         return f"Connector {fault.connector_id} is {STATUS_WORDS.get(fault.status, 'reporting a fault')}{code}."
-    return f"Connector {fault.connector_id} reports {exp.title} ({exp.code}): {driver_words(exp, style)}"
+    code = "" if style == "voice" else f" (code {exp.code})"
+    return f"Connector {fault.connector_id} reports a fault{code}. {driver_words(exp, style)}"
+
+
+def lower_first(text: str) -> str:
+    """"The plug lock failed" -> "the plug lock failed" inside a sentence; "EV not detected" stays."""
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
 
 
 def driver_words(explanation: Any, style: str = "chat") -> str:

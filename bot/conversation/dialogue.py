@@ -12,6 +12,7 @@ from bot.conversation.playbooks import PLAYBOOKS, PROBLEMS, billing, recovery, s
 from bot.conversation.slots import (
     apply_hint,
     ask_charger_choice,
+    connectors_of,
     named_charger,
     named_connector,
     need_charger,
@@ -27,6 +28,17 @@ NEW_PROBLEM_CONFIDENCE = 0.6  # below this, a message after a handover is read a
 SECOND_PROBLEM_CONFIDENCE = 0.6  # a clause of the message must be this clear to count as a second problem
 VAGUE_CONFIDENCE = 0.5  # a knowledge answer this unsure, with a known charger, is a vague complaint
 KNOWLEDGE_INTENTS = frozenset({"how_to_pay", "pricing_info", "how_to_start", "connector_help", "payment_failed"})
+# problems distinct enough to be a second one in the same message (not a restatement of "it doesn't work")
+SECOND_PROBLEMS = frozenset({"cable_stuck", "billing_dispute", "report_damage", "auth_failed", "payment_failed",
+                             "slow_charging", "pricing_info", "how_to_pay"})
+URGENCY = ("how_to_start", "how_to_pay", "pricing_info", "payment_failed", "auth_failed", "connector_help",
+           "slow_charging", "billing_dispute", "start_failure", "charging_stopped", "error_message",
+           "charger_unavailable", "check_status", "report_damage", "cable_stuck")  # least to most urgent
+# "still" after these: what the rules should know about it
+STILL_FACTS: dict[str, dict[str, Any]] = {
+    "cable_stuck": {"cable_release_failed": True},
+    "recovery": {"recovery_helped": False},
+}
 # after "did it work?", a message like these means no
 STILL_BROKEN = frozenset({"start_failure", "charger_unavailable", "error_message", "charging_stopped"})  # clarifying questions for low-confidence NLU before offering a human
 YES_NO = actions.YES_NO
@@ -71,20 +83,23 @@ def _route(turn: Turn) -> None:
     if seen.intent == "safety_hazard":  # beats every open question
         PLAYBOOKS["safety_hazard"].run(turn)
         return
-    if turn.cues.frustrated and not state.awaiting == "confirm":
-        progress.no_progress(turn, "the driver is frustrated with the bot's answers")
-        return
-    if seen.intent == "request_human":
+    if seen.intent == "request_human" and (turn.cues.asks_person or not (turn.cues.did_that or turn.cues.frustrated)):
         smalltalk.request_human(turn)
+        return
+    if turn.cues.frustrated and state.topic and state.awaiting != "confirm":
+        progress.no_progress(turn, "the driver is frustrated with the bot's answers")
         return
     if state.handed_off and not _new_problem(turn) and not state.awaiting:
         progress.waiting(turn)  # a colleague has it: "how long?", "ok", "still nothing" all get the wait
         return
+    if state.awaiting != "worked" and _follow_up(turn):
+        return
+    if seen.intent == "request_human":
+        smalltalk.request_human(turn)
+        return
     if _correction(turn):
         return
     if state.awaiting and _continue(turn):
-        return
-    if _follow_up(turn):
         return
     if _vague(turn):
         return
@@ -93,8 +108,7 @@ def _route(turn: Turn) -> None:
         return
     state.clarifications = 0
     if seen.intent in PROBLEMS:
-        _keep_second_problem(turn, seen.intent)
-        start_problem(turn, seen.intent)
+        start_problem(turn, _two_problems(turn, seen.intent))
         return
     if seen.intent == "inform":
         found = named_charger(turn)
@@ -122,20 +136,29 @@ def _follow_up(turn: Turn) -> bool:
     """"I did that", "still", "again" about the problem just answered: take the next step, never the same answer."""
     state, cues, seen = turn.state, turn.cues, turn.understood
     topic = state.intent or state.topic
-    if not (cues.did_that or cues.again) or topic is None or not (state.told or state.actions or state.ticket_id):
+    if not (cues.did_that or cues.again) or topic is None or topic == "safety_hazard":
         return False
     if seen.intent in PROBLEMS and seen.intent != topic and seen.intent not in STILL_BROKEN \
             and seen.confidence >= NEW_PROBLEM_CONFIDENCE:
         return False  # "I did that and now the cable is stuck": a new problem
     state.intent = topic
-    if state.charger_id:
+    state.settle()
+    state.pending_action = None
+    if state.charger_id and topic in STILL_BROKEN:
         snap = turn.snapshot(fresh=True)
         if snap is not None and snap.get("online") and faults(turn, snap) and state.charger_id not in \
                 state.safety_chargers and not any(a.get("action") == "Reset" for a in state.actions):
             PLAYBOOKS["start_failure"].run(turn)  # the charger now reports a fault: recover it
             return True
-    progress.no_progress(turn, f"the driver says {topic.replace('_', ' ')} persists after the bot's advice "
-                               f"(\"{turn.text}\")")
+    why = f"the driver says {topic.replace('_', ' ')} persists after the bot's help (\"{turn.text}\")"
+    facts = STILL_FACTS.get(topic, {})
+    if facts:
+        from bot.conversation.escalate import hand_off, summary_line
+
+        hand_off(turn, facts=facts, summary=summary_line(turn, f"{why}; {progress.tried(turn)}"),
+                 intro="Sorry, I can't fix that from here.")
+    else:
+        progress.no_progress(turn, why)
     return True
 
 
@@ -146,24 +169,43 @@ def _vague(turn: Turn) -> bool:
                                                "affirm", "deny"):
         return False
     guessed = seen.intent in KNOWLEDGE_INTENTS | {"out_of_scope"} and seen.confidence < VAGUE_CONFIDENCE
-    if not (turn.cues.vague or guessed):
+    # "station 7 ccs fault": a charger and a plug but no problem the NLU could name
+    pointed = seen.intent == "inform" and not state.intent and not state.awaiting and \
+        (turn.entity("connector_type") or turn.entity("connector_id")) is not None
+    if not (turn.cues.vague or guessed or pointed or _out_of_order(turn)):
         return False
-    turn.memo["vague"] = True
+    turn.memo["vague"] = not pointed
     start_problem(turn, "start_failure")
     return True
 
 
-def _keep_second_problem(turn: Turn, first: str) -> None:
-    """A second problem in the same message ("card refused and now the cable is stuck") waits its turn."""
+def _out_of_order(turn: Turn) -> bool:
+    """A how-to question at a charger that is offline or faulted: the charger's state is the answer to lead with."""
+    if turn.understood.intent not in ("how_to_start", "connector_help"):
+        return False
+    snap = turn.snapshot()
+    return snap is not None and (not snap.get("online") or bool(faults(turn, snap)))
+
+
+def _two_problems(turn: Turn, first: str) -> str:
+    """A second problem in the same message waits its turn; the more urgent one goes first. Returns the first."""
     if not turn.message.text or turn.message.button:
-        return
-    for clause in clauses(turn.text)[1:] + clauses(turn.text)[:1]:
+        return first
+    for clause in clauses(turn.text):
         parsed = turn.deps.nlu.parse(clause)
         other = str(parsed.intent)
-        if other in PROBLEMS and other != first and other != "safety_hazard" \
-                and float(parsed.confidence) >= SECOND_PROBLEM_CONFIDENCE:
-            turn.state.pending_problem = other
-            return
+        distinct = other in SECOND_PROBLEMS or (first in KNOWLEDGE_INTENTS and other in STILL_BROKEN)
+        if not distinct or other == first or float(parsed.confidence) < SECOND_PROBLEM_CONFIDENCE:
+            continue
+        if _urgency(other) > _urgency(first):
+            first, other = other, first
+        turn.state.pending_problem = other
+        return first
+    return first
+
+
+def _urgency(intent: str) -> int:
+    return URGENCY.index(intent) if intent in URGENCY else -1
 
 
 def _second_problem(turn: Turn) -> None:
@@ -237,8 +279,10 @@ def _resume(turn: Turn) -> None:
 
 
 def _correction(turn: Turn) -> bool:
-    """"No, station 8": switch to the charger the driver means and redo the work for it."""
+    """"No, station 8" or "the other plug": switch to what the driver means and redo the work for it."""
     state, seen = turn.state, turn.understood
+    if _other_connector(turn):
+        return True
     if not state.charger_id or seen.intent not in ("deny", "inform"):
         return False
     found = named_charger(turn)
@@ -249,6 +293,27 @@ def _correction(turn: Turn) -> bool:
     turn.say(f"OK, {turn.label()}.")
     if state.intent is None and state.topic not in (None, "safety_hazard"):
         state.intent = state.topic  # redo the finished check for the charger the driver meant
+    _resume(turn)
+    return True
+
+
+def _other_connector(turn: Turn) -> bool:
+    """The driver means another connector of the same charger than the one just checked."""
+    state, seen = turn.state, turn.understood
+    topic = state.intent or state.topic
+    if not state.charger_id or state.connector_id is None or topic not in PLAYBOOKS or state.awaiting \
+            or seen.intent not in ("deny", "inform", "start_failure", "charger_unavailable", "error_message"):
+        return False
+    snap = turn.snapshot()
+    ids = [int(c["id"]) for c in connectors_of(snap)]
+    number = named_connector(turn, snap)
+    if number is None and turn.cues.other_connector and len(ids) == 2:
+        number = next(i for i in ids if i != state.connector_id)
+    if number is None or number == state.connector_id:
+        return False
+    state.connector_id = number
+    state.intent = topic
+    turn.say(f"OK, connector {number}.")
     _resume(turn)
     return True
 
@@ -305,8 +370,8 @@ def _continue(turn: Turn) -> bool:
         turn.say("Did charging start? Please answer yes or no.", choices=recovery.WORKED)
         return True
     if awaiting == "offer_human":
-        if seen.intent == "affirm":
-            smalltalk.request_human(turn)
+        if seen.intent == "affirm" or (seen.intent not in ("deny", "thanks", "goodbye") and not switching):
+            smalltalk.request_human(turn)  # "yes", or more about the same problem: they need the person
             return True
         if seen.intent == "deny":
             state.settle()
@@ -314,6 +379,14 @@ def _continue(turn: Turn) -> bool:
             turn.say("OK. Tell me in a few words what's happening, for example \"the charger won't start\".")
             return True
         state.settle()
+        return False
+    if awaiting == "problem":
+        state.settle()
+        if state.charger_id and seen.intent in ("affirm", "deny", "inform", "out_of_scope") \
+                and named_charger(turn).charger_id in (None, state.charger_id):
+            turn.memo["vague"] = True
+            start_problem(turn, "start_failure")
+            return True
         return False
     if awaiting.startswith("billing_"):
         if switching and seen.confidence >= 0.8:

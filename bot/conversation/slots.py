@@ -9,6 +9,7 @@ from typing import Any
 from bot.conversation.directory import Fleet, norm
 from bot.conversation.turn import Turn
 from bot.messages import Choice
+from bot.nlu.numbers import normalise
 
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                 "nine": 9, "ten": 10, "first": 1, "second": 2, "third": 3, "left": 1, "right": 2}
@@ -65,7 +66,16 @@ def named_charger(turn: Turn, *, whole_text: bool = False) -> ChargerLookup:
             return found
     if whole_text and turn.text:
         return resolve_charger(fleet, turn.text)
+    mention = _STATION.search(normalise(turn.text).text) if turn.text else None
+    if mention:  # "stn 6", "station six": what the NLU's tagger may miss in a long or misspelt message
+        found = resolve_charger(fleet, f"station {mention.group(1)}")
+        if found.charger_id:
+            return found
     return ChargerLookup(None)
+
+
+_STATION = re.compile(r"\b(?:station|stn|stat|charger|charge point|chargepoint|pillar|post|cp)\s*(?:no\.?|number|nr|#)?"
+                      r"\s*-?(\d{1,5})\b", re.I)
 
 
 def _pick_by_digit(turn: Turn) -> str | None:
@@ -137,6 +147,11 @@ def named_connector(turn: Turn, snapshot: dict[str, Any] | None) -> int | None:
     button = turn.message.button or ""
     if button.startswith("connector:") and button.split(":", 1)[1].isdigit():
         return int(button.split(":", 1)[1])
+    plug = turn.entity("connector_type")
+    if plug:  # "the shady mo one": the plug type says more than a stray "one"
+        same = [int(c["id"]) for c in connectors if norm(str(c.get("type", ""))) == norm(str(plug))]
+        if len(same) == 1:
+            return same[0]
     candidates: list[Any] = [turn.entity("connector_id")]
     if turn.state.awaiting == "connector":
         candidates.append(turn.message.digits or turn.text)
@@ -144,11 +159,6 @@ def named_connector(turn: Turn, snapshot: dict[str, Any] | None) -> int | None:
         number = _number(raw)
         if number in ids:
             return number
-    plug = turn.entity("connector_type")
-    if plug:
-        same = [int(c["id"]) for c in connectors if norm(str(c.get("type", ""))) == norm(str(plug))]
-        if len(same) == 1:
-            return same[0]
     return None
 
 

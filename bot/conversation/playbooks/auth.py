@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.conversation.actions import YES_NO
 from bot.conversation.describe import describe
-from bot.conversation.escalate import hand_off, hand_off_if_due, known_incident, summary_line
+from bot.conversation.escalate import hand_off, hand_off_if_due, known_incident, open_ticket, summary_line
 from bot.conversation.playbooks import guides
 from bot.conversation.slots import need_charger
 from bot.conversation.turn import Turn
@@ -24,9 +25,12 @@ ADVICE = {
 def run(turn: Turn) -> None:
     """Look up the latest authorisation attempts on this charger and explain them."""
     if known_incident(turn, "auth_failed"):
+        ref = open_ticket(turn, summary=summary_line(turn, f"card/app refused during the network incident: "
+                                                           f"\"{turn.text}\""))
+        note = f" I've added your report to it (ticket {ref.id})." if ref else ""
         turn.say("There is a known problem with card and app authorisation across our network right now, and our "
-                 "team is already working on it. Please try again in a few minutes, or start with another card "
-                 "or payment method.",
+                 f"team is already working on it.{note} Please try again in a few minutes, or start with another "
+                 "card or payment method.",
                  "There is a known problem with cards and the app across our network right now, and our team "
                  "is working on it. Please try again in a few minutes.")
         turn.state.intent = None
@@ -58,9 +62,14 @@ def run(turn: Turn) -> None:
     else:
         turn.say(f"I checked {turn.label()}{seen}. " + ADVICE.get(verdict, ADVICE["Invalid"]))
     summary = summary_line(turn, f"card/app authorisation {verdict}; the charger has had trouble recently")
-    if not hand_off_if_due(turn, summary=summary, intro="There has been more trouble at this charger recently, "
-                                                        "so a colleague should look at it."):
-        turn.state.intent = None
+    if hand_off_if_due(turn, summary=summary, intro="There has been more trouble at this charger recently, "
+                                                    "so a colleague should look at it."):
+        return
+    turn.state.intent = None
+    if verdict in ("Blocked", "Expired", "Invalid"):  # nothing the bot can change: a person can look at the card
+        turn.state.ask("offer_human", ["yes", "no"])
+        turn.say("If you can't pay another way, I can pass this to a colleague who can look at your card. Shall I?",
+                 "If you can't pay another way, I can pass you to a colleague. Shall I?", choices=YES_NO)
 
 
 def _latest_attempt(snap: dict[str, Any]) -> dict[str, Any] | None:

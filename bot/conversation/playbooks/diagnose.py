@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.conversation.describe import active_session, describe, driver_words, explain_fault, faults
+from bot.conversation import progress
+from bot.conversation.describe import active_session, describe, driver_words, explain_fault, faults, lower_first
 from bot.conversation.escalate import (
     escalation_due,
     hand_off,
@@ -13,7 +14,6 @@ from bot.conversation.escalate import (
     open_ticket,
     summary_line,
 )
-from bot.conversation import progress
 from bot.conversation.playbooks import guides, recovery, smalltalk
 from bot.conversation.slots import ask_about_fault, connectors_of, need_charger
 from bot.conversation.turn import Turn
@@ -57,7 +57,10 @@ def run(turn: Turn) -> None:
                  intro="I can't fix a charger remotely while it is offline.")
         return
     found = faults(turn, snap)
-    if found and len({f.connector_id for f in found}) < len(connectors_of(snap)):
+    alarms = [f for f in found if f.explanation is not None and f.explanation.safety]
+    if alarms:  # a safety alarm on any connector goes to field engineering, whichever plug the driver uses
+        found = alarms
+    elif found and len({f.connector_id for f in found}) < len(connectors_of(snap)):
         # only some connectors are faulted: lead with the fault, and ask whether that is the driver's plug
         if turn.state.connector_id is None and not ask_about_fault(turn, snap, found[0].connector_id):
             return
@@ -148,9 +151,10 @@ def _error_message(turn: Turn, snap: dict[str, Any]) -> None:
     shown = turn.state.slots.get("error_text") or turn.entity("error_text")
     exp = turn.deps.knowledge.error_code(str(shown)) if shown else None
     if exp is not None:
-        lead = f"The charger doesn't report a fault right now. \"{shown}\" means {exp.title}:"
-        turn.say(f"{lead} {driver_words(exp)}", f"{lead} {driver_words(exp, 'voice')}",
-                 sms=f"{lead} {driver_words(exp, 'sms')}")
+        lead = f"The charger doesn't report a fault right now. \"{shown}\" means: {lower_first(exp.title)}."
+        turn.say(lead)
+        if not guides.say_guides(turn, "error_message"):  # the step-by-step guide, else the code's own advice
+            turn.say(driver_words(exp), driver_words(exp, "voice"), sms=driver_words(exp, "sms"))
     else:
         turn.say("The charger doesn't report a fault right now, so the message was probably temporary. "
                  "Please unplug, plug in again and restart the session.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from bot.conversation.escalate import known_incident
+from bot.conversation.escalate import known_incident, open_ticket, summary_line
 from bot.conversation.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -65,14 +65,23 @@ def _about_lacking(tags: tuple[str, ...], lacks: set[str]) -> bool:
     return bool(tagged & lacks)
 
 
+# a driver who lacks one way to pay or start gets the others first
+ALTERNATIVES = ("start-app", "start-qr", "start-contactless", "no-app", "pay-by-qr", "pay-by-app", "start-rfid")
+
+
 def run(turn: Turn) -> None:
-    """Answer from the knowledge base; mention a known payment outage first."""
+    """Answer from the knowledge base; a driver caught in a known payment outage is told and ticketed first."""
     intent = turn.state.intent or turn.understood.intent
     if intent == "payment_failed" and known_incident(turn, intent):
+        ref = open_ticket(turn, summary=summary_line(turn, f"payment failed during the network incident: "
+                                                           f"\"{turn.text}\""))
+        note = f" I've added your report to it (ticket {ref.id}), so we can follow up with you." if ref else ""
         turn.say("There is a known problem with card payments across our network right now, and our team is "
-                 "already working on it. Until it is fixed, you can start with a charging card or the app.",
+                 f"already working on it.{note} Until it is fixed, you can start with a charging card or the app.",
                  "There is a known problem with card payments right now, and our team is working on it. "
                  "You can still start with a charging card or the app.")
-    say_guides(turn, intent)
+        turn.state.intent = None
+        return
+    say_guides(turn, intent, prefer=ALTERNATIVES if turn.state.lacks else ())
     turn.state.intent = None
 

@@ -20,11 +20,19 @@ INSTRUCTIONS_VOICE = ("Please step away from the charger now and keep others awa
 
 def run(turn: Turn) -> None:
     """Never ask first: safety words go out, then the charger is taken out of service and a human called."""
-    turn.say(INSTRUCTIONS, INSTRUCTIONS_VOICE)
     state = turn.state
     found = named_charger(turn)  # the charger named in the report wins over an earlier one
     if found.charger_id and found.charger_id != state.charger_id:
         state.charger_id, state.connector_id = found.charger_id, None
+    if state.charger_id in state.safety_chargers and state.handed_off:
+        # reported already in this conversation: field engineering has it; don't read the whole script again
+        turn.say(f"Thank you, I've noted that for our field engineers (ticket {state.handed_off}). Please keep "
+                 "away from the charger until they have checked it; if there is fire or anyone is hurt, call 112.",
+                 "Thank you, I've noted that. Please keep away from the charger. If there is fire or anyone is "
+                 "hurt, call 1 1 2.")
+        state.intent = None
+        return
+    turn.say(INSTRUCTIONS, INSTRUCTIONS_VOICE)
     state.intent = "safety_hazard"
     state.pending_action = None
     charger_id = state.charger_id
@@ -44,8 +52,7 @@ def run(turn: Turn) -> None:
             log.exception("safety lock failed conversation=%s charger=%s", turn.conversation_id, charger_id)
     if taken_out:
         turn.say(f"I've taken {turn.label()} out of service so nobody else starts a session on it.")
-    hand_off(turn, facts={"safety": True}, summary=summary_line(turn, f"SAFETY report: \"{turn.text}\""),
-             intro="I'm alerting our field engineers right now.")
+    hand_off(turn, facts={"safety": True}, summary=summary_line(turn, f"SAFETY report: \"{turn.text}\""))
     state.intent = None
 
 

@@ -49,6 +49,7 @@ def _affirm_or_deny(turn: Turn) -> None:
 
 def _inform(turn: Turn) -> None:
     if turn.state.charger_id:
+        turn.state.ask("problem", [c.payload for c in PROBLEM_CHOICES])
         turn.say(f"Thanks, {turn.label()}. What's the problem there?", choices=PROBLEM_CHOICES)
     else:
         _affirm_or_deny(turn)

@@ -55,6 +55,6 @@ def test_a_fault_is_explained_in_the_error_codes_own_sms_words(kb: KnowledgeBase
     assert explanation is not None
     fault = Fault(1, "Faulted", "InternalError", explanation)
     assert explain_fault(fault, "sms") == (
-        f"Connector 1 reports {explanation.title} (InternalError): {explanation.driver_text.sms}")
+        f"Connector 1 reports a fault (code InternalError). {explanation.driver_text.sms}")
     reply = Reply(text=explain_fault(fault), sms_text=explain_fault(fault, "sms"))
     assert sms_text([reply]) == explain_fault(fault, "sms")

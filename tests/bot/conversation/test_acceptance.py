@@ -34,7 +34,7 @@ def test_a_faulted_charger_is_recovered_by_a_verified_reset(live: LiveStack) -> 
     seen = live.say("station 8 won't start")
     said = texts(seen)
     assert "I'm looking at Station 8: it is online, and connector 1 (Type 2) is reporting a fault." in said
-    assert "internal error" in said.lower()
+    assert "internal software or hardware error" in said.lower()
     assert seen.replies[-1].text.endswith("Shall I do it?")
     done = live.say("yes")
     assert done.replies[0].text.startswith("Done: I restarted Station 8 and it now reports ready.")
