@@ -56,6 +56,7 @@ class TurnFacts:
     safety: bool = False
     driver_asked_human: bool = False
     card_refused: bool = False
+    repeat_reported: bool = False  # the driver says it keeps happening here ("again", "third time")
     # what the bot did and how it went
     safety_alarm: bool = False
     reset_cannot_fix: bool = False

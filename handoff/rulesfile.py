@@ -29,7 +29,7 @@ _NETWORK_KEYS = {"intents", "chargers_at_least", "sites_at_least", "window_minut
 # true/false conditions: the fact of the same name must be exactly that
 _FLAGS = ("charger_online", "no_live_data", "network_incident", "safety", "driver_asked_human", "card_refused", "safety_alarm",
           "reset_cannot_fix", "recovery_attempted", "recovery_verified", "recovery_helped", "recovery_refused",
-          "charger_unreachable", "cable_release_failed", "no_progress")
+          "charger_unreachable", "cable_release_failed", "no_progress", "repeat_reported")
 # `<name>_at_least: N` conditions and the count they compare
 _COUNTS: dict[str, Callable[[TurnFacts], int]] = {
     "bot_failures_at_least": lambda f: f.bot_failures,

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+_STILL = re.compile(r"\bstill\b", re.I)
 _AGAIN = re.compile(
-    r"\b(again|still|yet again|once more|every ?time|each time|(second|third|fourth|2nd|3rd|4th) time|"
+    r"\b(again|yet again|once more|every ?time|each time|(second|third|fourth|2nd|3rd|4th) time|"
     r"same (problem|issue|thing|error|story)|as (before|yesterday|last time)|keeps? (failing|happening|"
     r"dropping|doing|stopping|going)|for (days|weeks)|all week|this week|repeatedly|happened before|"
     r"not the first time|twice|three times)\b", re.I)
@@ -54,7 +55,8 @@ _SPLIT = re.compile(r"(?:[.!?;]+\s+|\s+(?:and also|and then|and now|also|plus|an
 class Cues:
     """What the wording of one message says beyond its intent."""
 
-    again: bool = False  # "again", "still", "third time": the problem repeats
+    again: bool = False  # "again", "third time", "keeps failing": the problem recurs at this charger
+    still: bool = False  # "still": what was done did not help
     did_that: bool = False  # the driver did what was suggested and it did not help
     frustrated: bool = False  # angry at the bot ("you keep sending the same text")
     vague: bool = False  # "it doesnt work", "broken", "help": no detail at all
@@ -75,6 +77,7 @@ def read_cues(text: str) -> Cues:
     retries = len(_RETRY.findall(text))
     return Cues(
         again=len(again) > retries,  # "can I start it again?" asks to retry; it does not report a repeat
+        still=bool(_STILL.search(text)),
         asks_person=bool(_ASKS_PERSON.search(text)),
         did_that=bool(_DID_THAT.search(text)),
         frustrated=bool(_FRUSTRATED.search(text)),

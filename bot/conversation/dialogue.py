@@ -34,6 +34,9 @@ SECOND_PROBLEMS = frozenset({"cable_stuck", "billing_dispute", "report_damage", 
 URGENCY = ("how_to_start", "how_to_pay", "pricing_info", "payment_failed", "auth_failed", "connector_help",
            "slow_charging", "billing_dispute", "start_failure", "charging_stopped", "error_message",
            "charger_unavailable", "check_status", "report_damage", "cable_stuck")  # least to most urgent
+# a message about these is another matter, even if it names a connector
+OTHER_BUSINESS = frozenset({"safety_hazard", "request_human", "billing_dispute", "cable_stuck", "report_damage",
+                            "how_to_pay", "pricing_info", "goodbye", "thanks"})
 # "still" after these: what the rules should know about it
 STILL_FACTS: dict[str, dict[str, Any]] = {
     "cable_stuck": {"cable_release_failed": True},
@@ -128,7 +131,7 @@ def _new_problem(turn: Turn) -> bool:
     seen = turn.understood
     if seen.intent not in PROBLEMS or seen.confidence < NEW_PROBLEM_CONFIDENCE:
         return False
-    repeated = turn.cues.again or turn.cues.did_that
+    repeated = turn.cues.again or turn.cues.still or turn.cues.did_that
     return not (repeated and seen.intent in STILL_BROKEN | {turn.state.topic})
 
 
@@ -136,7 +139,7 @@ def _follow_up(turn: Turn) -> bool:
     """"I did that", "still", "again" about the problem just answered: take the next step, never the same answer."""
     state, cues, seen = turn.state, turn.cues, turn.understood
     topic = state.intent or state.topic
-    if not (cues.did_that or cues.again) or topic is None or topic == "safety_hazard":
+    if not (cues.did_that or cues.again or cues.still) or topic is None or topic == "safety_hazard":
         return False
     if seen.intent in PROBLEMS and seen.intent != topic and seen.intent not in STILL_BROKEN \
             and seen.confidence >= NEW_PROBLEM_CONFIDENCE:
@@ -302,7 +305,7 @@ def _other_connector(turn: Turn) -> bool:
     state, seen = turn.state, turn.understood
     topic = state.intent or state.topic
     if not state.charger_id or state.connector_id is None or topic not in PLAYBOOKS or state.awaiting \
-            or seen.intent not in ("deny", "inform", "start_failure", "charger_unavailable", "error_message"):
+            or seen.intent in OTHER_BUSINESS:
         return False
     snap = turn.snapshot()
     ids = [int(c["id"]) for c in connectors_of(snap)]
@@ -370,7 +373,8 @@ def _continue(turn: Turn) -> bool:
         turn.say("Did charging start? Please answer yes or no.", choices=recovery.WORKED)
         return True
     if awaiting == "offer_human":
-        if seen.intent == "affirm" or (seen.intent not in ("deny", "thanks", "goodbye") and not switching):
+        other = switching and seen.intent not in KNOWLEDGE_INTENTS | STILL_BROKEN | {state.topic}
+        if seen.intent == "affirm" or (seen.intent not in ("deny", "thanks", "goodbye") and not other):
             smalltalk.request_human(turn)  # "yes", or more about the same problem: they need the person
             return True
         if seen.intent == "deny":

@@ -66,6 +66,10 @@ def known_incident(turn: Turn, intent: str | None = None, *, fresh: bool = False
     return turn.memo[key]
 
 
+REPEATABLE = frozenset({"start_failure", "charging_stopped", "charger_unavailable", "error_message", "auth_failed",
+                        "payment_failed", "slow_charging"})
+
+
 def _problems(turn: Turn) -> list[str]:
     """The problems this conversation is about: the one worked on, this message's, the last one finished."""
     state = turn.state
@@ -105,6 +109,8 @@ def facts(turn: Turn, reported: Mapping[str, Any] | None = None, *, ticket: bool
         "network_incident": _incident(turn) is not None,
         "safety": bool(state.safety_chargers) or turn.understood.intent == "safety_hazard",
         "driver_asked_human": turn.understood.intent == "request_human",
+        # "again", "third time today" about a charger problem: the driver's report counts as history
+        "repeat_reported": turn.cues.again and bool(problems & REPEATABLE),
         "card_refused": ticket and bool(problems & CARD_INTENTS),
         # the bot offered a person because it was stuck (unclear turns, a question asked again and again)
         "no_progress": state.awaiting == "offer_human" or state.clarifications >= 2,

@@ -47,7 +47,8 @@ def no_progress(turn: Turn, why: str) -> None:
     if turn.state.handed_off:
         waiting(turn)
         return
-    hand_off(turn, facts={"no_progress": True}, summary=summary_line(turn, f"{why}; {tried(turn)}"),
+    hand_off(turn, facts={"no_progress": True, "driver_asked_human": turn.cues.asks_person},
+             summary=summary_line(turn, f"{why}; {tried(turn)}"),
              intro="I'm sorry I couldn't sort this out myself.")
 
 
@@ -79,7 +80,7 @@ def waiting(turn: Turn) -> None:
                  f"Your case is in the queue. They usually pick it up {when}.")
     else:
         turn.say(f"Noted for your colleague on ticket {ticket} (message {state.waits}).",
-                 "Noted for your colleague.")
+                 f"Noted for your colleague. That is message {state.waits}.")
 
 
 def _within(minutes: int | None) -> str:

@@ -56,9 +56,10 @@ def judge(run: DialogueRun) -> Verdict:
 
 
 def _driver_exchanges(run: DialogueRun) -> list[Any]:
-    # a Telegram deep link adds a /start exchange before the dialogue's own turns
-    extra = len(run.exchanges) - len(run.dialogue.turns)
-    return run.exchanges[extra:] if extra > 0 else run.exchanges
+    """The exchanges of the dialogue's own turns (a Telegram deep link adds a /start exchange before them)."""
+    deep_link = run.dialogue.channel == "telegram" and run.dialogue.qr
+    return run.exchanges[1:] if deep_link and run.exchanges and run.exchanges[0].driver.startswith("/start ") \
+        else run.exchanges
 
 
 def _ticket_failures(expected: TicketExpected | None, tickets: Sequence[dict[str, Any]]) -> list[str]:

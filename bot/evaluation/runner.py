@@ -198,6 +198,8 @@ class Player:
             hint = dialogue.charger if dialogue.qr and dialogue.channel == "webchat" else None
             shown = self._turn(engine, run, dialogue, turn, contact, next(ids), hint=hint, options=options)
             options = shown.options
+            if shown.handoff and dialogue.channel == "voice":
+                break  # the call is transferred to a person: the caller's next words are not the bot's
 
     def _turn(self, engine: ConversationEngine, run: DialogueRun, dialogue: Dialogue, turn: DriverTurn,
               contact: str, number: int, *, hint: str | None = None, options: Sequence[Any] = ()) -> Shown:

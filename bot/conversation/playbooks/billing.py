@@ -20,6 +20,8 @@ _MONEY = re.compile(r"[€£$]\s?\d+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?\s?(?:�
                     r"dollars?\b|quid\b)|\b\d+[.,]\d{2}\b", re.I)
 _TIMES = re.compile(r"\b(twice|two times|2 times|double|doubled|charged me again|three times|3 times)\b", re.I)
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\+?\d[\d ()/-]{6,}\d")
+_NO_CONTACT = re.compile(r"\b(not giving|won'?t give|wont give|rather not|no (phone|number|e-?mail)|"
+                         r"don'?t want to give|answer (me )?here|keep it here)\b", re.I)
 _DATE = re.compile(r"\b(yesterday|today|this morning|this afternoon|this evening|last night|tonight|last week|"
                    r"(last |on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?|"
                    r"\d{1,2}(?:st|nd|rd|th)?\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*|"
@@ -40,9 +42,12 @@ def run(turn: Turn) -> None:
         return
     if "date" not in state.slots:
         turn.say(f"Sorry about that. I've noted {_charged(state.slots)}.")
+        state.slots["noted"] = True
         _ask(turn, "billing_date")
         return
     if not reachable_later(turn.message.channel) and "callback" not in state.slots:
+        if state.awaiting is None and not state.slots.get("noted"):
+            turn.say(f"Sorry about that. I've noted {_charged(state.slots)}, session on {state.slots['date']}.")
         _ask(turn, "billing_contact")
         return
     _file(turn)
@@ -90,6 +95,8 @@ def _keep_facts(turn: Turn) -> None:
     contact = _CONTACT.search(turn.text or "")
     if contact and "callback" not in slots and not _MONEY.fullmatch(contact.group(0).strip()):
         slots["callback"] = contact.group(0).strip()
+    elif _NO_CONTACT.search(turn.text or "") and "callback" not in slots:
+        slots["callback"] = "none given (answer in the chat)"
 
 
 def _charged(slots: dict[str, Any]) -> str:
@@ -120,7 +127,7 @@ def _file(turn: Turn) -> None:
                  f"Thank you. I've passed this to our billing team: {_charged(slots)}. They will get back to you, "
                  "usually within two working days.")
     state.intent = None
-    for key in ("amount", "date", "times", "billing_words", "callback"):
+    for key in ("amount", "date", "times", "billing_words", "callback", "noted"):
         slots.pop(key, None)
 
 

@@ -53,6 +53,8 @@ def after_action(turn: Turn, pending: dict[str, Any], outcome: actions.Outcome) 
     if pending.get("action") == "RemoteStopTransaction":
         if outcome.kind == "done" and outcome.status == "Accepted":
             turn.say("I've stopped the session.")
+            if turn.state.connector_id:  # the policy refuses an unlock while the session still shows as running
+                actions.settled_connector(turn, int(turn.state.connector_id), outcome.started)
             _unlock(turn, confirmed=True)  # the driver already agreed to release the cable
             return
         _failed(turn, outcome, "could not stop the running session")

@@ -64,7 +64,9 @@ def run(turn: Turn) -> None:
         # only some connectors are faulted: lead with the fault, and ask whether that is the driver's plug
         if turn.state.connector_id is None and not ask_about_fault(turn, snap, found[0].connector_id):
             return
+        elsewhere = bool(found)
         found = [f for f in found if f.connector_id == turn.state.connector_id]
+        turn.memo["fault_elsewhere"] = elsewhere and not found
     text, voice = describe(turn, snap, connector_id=turn.state.connector_id if found else None)
     turn.say(text, voice)
     if found:
@@ -100,8 +102,12 @@ def _start_failure(turn: Turn, snap: dict[str, Any]) -> None:
         turn.say("From here it looks fine: online, no fault. What happens when you try?",
                  "From here it looks fine. What happens when you try?", choices=smalltalk.PROBLEM_CHOICES)
         return
-    turn.say("The charger itself looks fine, so it is most likely the start sequence:",
-             "The charger itself looks fine, so it is most likely the order of the steps.")
+    if turn.memo.get("fault_elsewhere"):
+        turn.say(f"Connector {turn.state.connector_id}, the one you're using, has no fault, so it is most likely the "
+                 "start sequence:", "Your connector has no fault, so it is most likely the order of the steps.")
+    else:
+        turn.say("The charger itself looks fine, so it is most likely the start sequence:",
+                 "The charger itself looks fine, so it is most likely the order of the steps.")
     if not guides.say_guides(turn, "how_to_start", prefer=START_GUIDES):
         progress.no_progress(turn, "start failure on a healthy charger; the start guides did not help")
         return

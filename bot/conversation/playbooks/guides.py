@@ -37,6 +37,9 @@ def say_guides(turn: Turn, intent: str, *, limit: int = 1, prefer: tuple[str, ..
         found = turn.deps.knowledge.guides(session, intent, entities, state.charger_id)
     usable = [g for g in found if g.id not in state.told and not _about_lacking(g.tags, lacks)]
     usable.sort(key=lambda g: prefer.index(g.id) if g.id in prefer else len(prefer))
+    named = {m for m, pattern in _METHODS if re.search(pattern, turn.text.lower())} - lacks
+    if named:  # "no app, can I just use my visa?": the way they asked about first
+        usable.sort(key=lambda g: not set(g.tags) & named)
     for guide in usable[:limit]:
         links = (guide.link,) if guide.link else ()
         turn.say(guide.text, guide.voice_text, links=links, image_url=guide.image_url, sms=guide.sms_text)

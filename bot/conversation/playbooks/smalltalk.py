@@ -21,7 +21,8 @@ def run(turn: Turn) -> None:
 
 
 def _greet(turn: Turn) -> None:
-    where = f" I see you're at {turn.label()}." if turn.state.charger_id else ""
+    trouble = _trouble(turn)
+    where = f" I see you're at {turn.label()}{trouble}." if turn.state.charger_id else ""
     turn.say(f"Hi, I'm the charging support assistant.{where} What's happening?",
              f"Hello, this is charging support.{where} Tell me in a few words what's happening.",
              choices=PROBLEM_CHOICES)
@@ -47,7 +48,25 @@ def _affirm_or_deny(turn: Turn) -> None:
     turn.say("What can I help you with? Tell me what's happening at the charger.", choices=PROBLEM_CHOICES)
 
 
+def _trouble(turn: Turn) -> str:
+    """", which is offline right now" when the charger the driver named is in trouble (else "")."""
+    from bot.conversation.describe import faults
+
+    snap = turn.snapshot() if turn.state.charger_id else None
+    if snap is None:
+        return ""
+    if not snap.get("online"):
+        return ", which is offline right now"
+    return ", which reports a fault right now" if faults(turn, snap) else ""
+
+
 def _inform(turn: Turn) -> None:
+    if turn.state.charger_id and _trouble(turn):
+        from bot.conversation.dialogue import start_problem
+
+        turn.memo["vague"] = True  # the charger named is in trouble: that is what to look at first
+        start_problem(turn, "start_failure")
+        return
     if turn.state.charger_id:
         turn.state.ask("problem", [c.payload for c in PROBLEM_CHOICES])
         turn.say(f"Thanks, {turn.label()}. What's the problem there?", choices=PROBLEM_CHOICES)

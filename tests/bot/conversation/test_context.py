@@ -7,10 +7,15 @@ import pytest
 from bot.conversation.context import clauses, read_cues
 
 
-@pytest.mark.parametrize("text", ["station 10 doesnt work again", "it still doesnt start", "third time this week",
+@pytest.mark.parametrize("text", ["station 10 doesnt work again", "third time this week",
                                   "same problem as yesterday", "it keeps failing"])
 def test_a_repeating_problem_is_recognised(text: str) -> None:
     assert read_cues(text).again
+
+
+def test_still_is_persistence_and_start_again_is_a_retry() -> None:
+    assert read_cues("it still doesnt start").still and not read_cues("it still doesnt start").again
+    assert not read_cues("can i start it again?").again
 
 
 @pytest.mark.parametrize("text", ["i did that, nothing happens", "tried that already", "didnt help",

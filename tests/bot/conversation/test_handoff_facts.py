@@ -34,8 +34,8 @@ def _rules_file(tmp_path: Path) -> Path:
     text = DEFAULT_RULES_FILE.read_text()
     text = text.replace("sla_minutes: {P1: 15, P2: 60, P3: 240, P4: 1440}",
                         "sla_minutes: {P1: 10, P2: 50, P3: 200, P4: 1000}")
-    text = text.replace("    when: {failed_or_rejected_sessions_at_least: 3}\n",
-                        "    when: {failed_or_rejected_sessions_at_least: 3}\n    sla_minutes: 45\n")
+    text = text.replace("      - {repeat_reported: true}\n",
+                        "      - {repeat_reported: true}\n    sla_minutes: 45\n")
     text = text.replace("chargers_at_least: 5", "chargers_at_least: 2")
     path = tmp_path / "rules.yml"
     path.write_text(text)
