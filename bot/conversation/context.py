@@ -16,7 +16,7 @@ _AGAIN = re.compile(
     r"\b(again|yet again|once more|every ?time|each time|(second|third|fourth|2nd|3rd|4th) time|"
     r"same (problem|issue|thing|error|story)|as (before|yesterday|last time)|keeps? (failing|happening|"
     r"dropping|doing|stopping|going)|for (days|weeks)|all week|this week|repeatedly|happened before|"
-    r"not the first time|twice|three times)\b", re.I)
+    r"not the first time)\b", re.I)
 _DID_THAT = re.compile(
     r"\b(did (that|this|it|all (of )?that|everything|what you said)|done (that|this|it|all that|everything)|"
     r"tried (that|this|it|everything|all (of )?that|twice|again|both)|i have tried|ive tried|i've tried|"
@@ -24,7 +24,7 @@ _DID_THAT = re.compile(
     r"did ?n'?t (work|help|change)|does ?n'?t help|not help(ing|ed)|that (did ?n'?t|does ?n'?t) work|"
     r"still (nothing|the same|not|doesn'?t|won'?t|dead|no)|same (result|thing)|made no difference|"
     r"i (already )?(plugged|tapped|scanned|swiped|followed|restarted|unplugged)|"
-    r"(it'?s|is) unlocked|car is unlocked)\b", re.I)
+    r"(it'?s|is) unlocked|car is unlocked|that'?s not it|not the (problem|issue))\b", re.I)
 _FRUSTRATED = re.compile(
     r"(same (text|message|answer|reply|thing over)|keeps? (sending|saying|telling|repeating)|you already "
     r"(said|told|sent)|(you|bot|this|answer|reply)('?re| is| are)? (useless|no help|not helping)|useless (bot|answer)|"
@@ -63,9 +63,13 @@ class Cues:
     lacks: frozenset[str] = frozenset()  # payment means the driver says they do not have
     other_connector: bool = False  # "the other plug"
     asks_person: bool = False  # names a person to talk to ("agent", "someone", "call me")
+    works: bool = False  # "charging now", "cable's out": what was tried worked
 
 
-_RETRY = re.compile(r"\b(start|try|plug|restart|charge|begin|use)\w*( it| in| the \w+| my \w+)? again\b", re.I)
+_RETRY = re.compile(r"\b(start|tr(y|ied|ying)|plug|restart|charg|begin|us)\w*( it| in| the \w+| my \w+)? again\b", re.I)
+_WORKS = re.compile(r"\b((it'?s|its|is|now) (charging|working)|works( now)?|worked|working now|charging now|fixed|"
+                    r"(cable'?s|plug'?s|cable is|plug is|it'?s) (out|free)|came out|got it out)\b", re.I)
+_NOT = re.compile(r"\b(not|n'?t|no|never|still)\b", re.I)
 _ASKS_PERSON = re.compile(r"\b(agent|human|person|real (one|people)|someone|somebody|operator|representative|"
                           r"colleague|staff|manager|call me|speak to|talk to)\b", re.I)
 
@@ -78,6 +82,7 @@ def read_cues(text: str) -> Cues:
     return Cues(
         again=len(again) > retries,  # "can I start it again?" asks to retry; it does not report a repeat
         still=bool(_STILL.search(text)),
+        works=bool(_WORKS.search(text)) and not _NOT.search(text),
         asks_person=bool(_ASKS_PERSON.search(text)),
         did_that=bool(_DID_THAT.search(text)),
         frustrated=bool(_FRUSTRATED.search(text)),

@@ -95,7 +95,7 @@ def _route(turn: Turn) -> None:
     if state.handed_off and not _new_problem(turn) and not state.awaiting:
         progress.waiting(turn)  # a colleague has it: "how long?", "ok", "still nothing" all get the wait
         return
-    if state.awaiting != "worked" and _follow_up(turn):
+    if state.awaiting in (None, "problem") and _follow_up(turn):
         return
     if seen.intent == "request_human":
         smalltalk.request_human(turn)
@@ -201,8 +201,9 @@ def _two_problems(turn: Turn, first: str) -> str:
         if not distinct or other == first or float(parsed.confidence) < SECOND_PROBLEM_CONFIDENCE:
             continue
         if _urgency(other) > _urgency(first):
-            first, other = other, first
+            first, other, clause = other, first, turn.text
         turn.state.pending_problem = other
+        turn.state.slots["pending_text"] = clause
         return first
     return first
 
@@ -218,6 +219,10 @@ def _second_problem(turn: Turn) -> None:
     if not pending or state.awaiting or state.intent or state.handed_off:
         return
     state.pending_problem = None
+    words = str(state.slots.pop("pending_text", "") or "")
+    if words:  # read the second problem's own words again, for its entities (a plug, a way to pay)
+        parsed = turn.deps.nlu.parse(words)
+        turn.understood = Understanding(pending, 1.0, {e.entity: e.value for e in parsed.entities})
     turn.say(f"Now your other point: {INTENT_TITLES.get(pending, pending).lower()}.")
     start_problem(turn, pending)
 
@@ -345,6 +350,8 @@ def _continue(turn: Turn) -> bool:
         snap = turn.snapshot()
         number = named_connector(turn, snap)
         offered = [int(c.split(":", 1)[1]) for c in state.choices if c.startswith("connector:")]
+        if number is None and offered and (turn.cues.vague or seen.intent in STILL_BROKEN):
+            number = offered[0]  # "it doesn't work" to "connector 1 reports a fault, is that yours?": it is
         if number is None and offered and seen.intent in ("affirm", "deny"):
             # "is that the one you're using?": yes is the first option, no the other one (if only one is left)
             number = offered[0] if seen.intent == "affirm" else (offered[1] if len(offered) == 2 else None)
@@ -364,9 +371,9 @@ def _continue(turn: Turn) -> bool:
     if awaiting == "confirm":
         return _confirm(turn, switching)
     if awaiting == "worked":
-        if seen.intent in ("affirm", "deny", "thanks") or seen.intent in STILL_BROKEN:
+        if turn.cues.works or seen.intent in ("affirm", "deny", "thanks") or seen.intent in STILL_BROKEN:
             state.settle()
-            recovery.after_worked(turn, seen.intent in ("affirm", "thanks"))
+            recovery.after_worked(turn, turn.cues.works or seen.intent in ("affirm", "thanks"))
             return True
         if switching or seen.intent in PROBLEMS:
             return False

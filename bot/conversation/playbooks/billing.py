@@ -20,6 +20,7 @@ _MONEY = re.compile(r"[€£$]\s?\d+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?\s?(?:�
                     r"dollars?\b|quid\b)|\b\d+[.,]\d{2}\b", re.I)
 _TIMES = re.compile(r"\b(twice|two times|2 times|double|doubled|charged me again|three times|3 times)\b", re.I)
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\+?\d[\d ()/-]{6,}\d")
+_HOW_TO_RECEIPT = re.compile(r"\b(how|where|can i|could i|do i)\b.*\b(receipt|invoice|vat)", re.I)
 _NO_CONTACT = re.compile(r"\b(not giving|won'?t give|wont give|rather not|no (phone|number|e-?mail)|"
                          r"don'?t want to give|answer (me )?here|keep it here)\b", re.I)
 _DATE = re.compile(r"\b(yesterday|today|this morning|this afternoon|this evening|last night|tonight|last week|"
@@ -32,6 +33,12 @@ _DATE = re.compile(r"\b(yesterday|today|this morning|this afternoon|this evening
 def run(turn: Turn) -> None:
     """Collect what the billing team needs (keeping every fact the driver gives), then ticket it."""
     state = turn.state
+    if state.awaiting is None and _HOW_TO_RECEIPT.search(turn.text or "") and not _MONEY.search(turn.text or ""):
+        from bot.conversation.playbooks import guides
+
+        guides.say_guides(turn, "billing_dispute", prefer=("receipts-invoices",))  # a question, not a dispute
+        state.intent = None
+        return
     _keep_facts(turn)
     if state.charger_id is None and turn.entity("charger_id"):
         from bot.conversation.slots import named_charger

@@ -33,6 +33,8 @@ def say_guides(turn: Turn, intent: str, *, limit: int = 1, prefer: tuple[str, ..
     lacks = set(state.lacks)
     entities = {k: str(v) for k, v in turn.understood.entities.items()
                 if not (k == "payment_method" and _method(str(v)) in lacks)}
+    if turn.text and not lacks:
+        entities["text"] = turn.text  # "leave the car plugged in after it's full" finds the idle-fee guide
     with turn.db() as session:
         found = turn.deps.knowledge.guides(session, intent, entities, state.charger_id)
     usable = [g for g in found if g.id not in state.told and not _about_lacking(g.tags, lacks)]
@@ -85,6 +87,7 @@ def run(turn: Turn) -> None:
                  "You can still start with a charging card or the app.")
         turn.state.intent = None
         return
-    say_guides(turn, intent, prefer=ALTERNATIVES if turn.state.lacks else ())
+    prefer = (("no-app",) if "app" in turn.state.lacks else ()) + ALTERNATIVES if turn.state.lacks else ()
+    say_guides(turn, intent, prefer=prefer)
     turn.state.intent = None
 
