@@ -13,6 +13,8 @@ from typing import Literal
 
 Channel = Literal["voice", "sms", "whatsapp", "telegram", "webchat"]
 CHANNELS: tuple[Channel, ...] = ("voice", "sms", "whatsapp", "telegram", "webchat")
+# channels where a long guide is given a step at a time (a listener cannot scroll back)
+STEPWISE: frozenset[str] = frozenset({"voice"})
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from bot.conversation import actions, progress
 from bot.conversation.context import Cues, clauses, read_cues
 from bot.conversation.describe import faults
-from bot.conversation.playbooks import PLAYBOOKS, PROBLEMS, billing, recovery, smalltalk
+from bot.conversation.playbooks import PLAYBOOKS, PROBLEMS, billing, guides, recovery, smalltalk
 from bot.conversation.slots import (
     apply_hint,
     ask_charger_choice,
@@ -96,9 +97,6 @@ def _route(turn: Turn) -> None:
         progress.waiting(turn)  # a colleague has it: "how long?", "ok", "still nothing" all get the wait
         return
     if state.awaiting in (None, "problem") and _follow_up(turn):
-        return
-    if seen.intent == "request_human":
-        smalltalk.request_human(turn)
         return
     if _correction(turn):
         return
@@ -233,9 +231,12 @@ def understand(turn: Turn) -> None:
     digits = (turn.message.digits or "").strip()
     awaiting = turn.state.awaiting
     offered = turn.state.choices
-    if not button and digits.isdigit() and awaiting in ("clarify", "charger", "connector") \
+    if not button and digits.isdigit() and awaiting in ("clarify", "charger", "connector", "steps") \
             and 1 <= int(digits) <= len(offered):
         button = offered[int(digits) - 1]  # a keypad press picks the n-th option offered
+    if button == "next":  # "next step" (a button, or its key on the phone) is a yes to "ready for more?"
+        turn.understood = Understanding("affirm", 1.0)
+        return
     if button in ("yes", "no") or (not button and awaiting in ("confirm", "worked", "offer_human")
                                    and digits in ("1", "2") and not turn.message.text):
         yes = button == "yes" or digits == "1"
@@ -309,8 +310,8 @@ def _other_connector(turn: Turn) -> bool:
     """The driver means another connector of the same charger than the one just checked."""
     state, seen = turn.state, turn.understood
     topic = state.intent or state.topic
-    if not state.charger_id or state.connector_id is None or topic not in PLAYBOOKS or state.awaiting \
-            or seen.intent in OTHER_BUSINESS:
+    if not state.charger_id or state.connector_id is None or topic not in PLAYBOOKS \
+            or state.awaiting not in (None, "steps", "problem") or seen.intent in OTHER_BUSINESS:
         return False
     snap = turn.snapshot()
     ids = [int(c["id"]) for c in connectors_of(snap)]
@@ -321,6 +322,8 @@ def _other_connector(turn: Turn) -> bool:
         return False
     state.connector_id = number
     state.intent = topic
+    state.settle()
+    state.slots.pop("steps", None)
     turn.say(f"OK, connector {number}.")
     _resume(turn)
     return True
@@ -391,6 +394,20 @@ def _continue(turn: Turn) -> bool:
             return True
         state.settle()
         return False
+    if awaiting == "steps":
+        ready = seen.intent in ("affirm", "thanks") or \
+            bool(re.search(r"\b(next|done|ok(ay)?|ready|go on|got it|yes|yeah|yep)\b", turn.text.lower()))
+        if turn.cues.works:
+            state.settle()
+            state.slots.pop("steps", None)
+            turn.say("Great, glad it's working now. Anything else I can help with?")
+            return True
+        if ready and not (turn.cues.did_that or turn.cues.still or seen.intent in STILL_BROKEN):
+            guides.next_step(turn)
+            return True
+        state.settle()
+        state.slots.pop("steps", None)
+        return _follow_up(turn)  # "I did all that": the next step is a person, not the rest of the guide
     if awaiting == "problem":
         state.settle()
         if state.charger_id and seen.intent in ("affirm", "deny", "inform", "out_of_scope") \

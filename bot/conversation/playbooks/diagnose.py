@@ -111,7 +111,8 @@ def _start_failure(turn: Turn, snap: dict[str, Any]) -> None:
     if not guides.say_guides(turn, "how_to_start", prefer=START_GUIDES):
         progress.no_progress(turn, "start failure on a healthy charger; the start guides did not help")
         return
-    turn.say("If it still doesn't start, tell me and I'll get a colleague.")
+    if turn.state.awaiting != "steps":  # a guide given step by step ends with this itself
+        turn.say("If it still doesn't start, tell me and I'll get a colleague.")
     turn.state.intent = None
 
 

@@ -7,6 +7,7 @@ import re
 
 from bot.conversation.escalate import known_incident, open_ticket, summary_line
 from bot.conversation.turn import Turn
+from bot.messages import STEPWISE, Choice
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,16 @@ def say_guides(turn: Turn, intent: str, *, limit: int = 1, prefer: tuple[str, ..
         usable.sort(key=lambda g: not set(g.tags) & named)
     for guide in usable[:limit]:
         links = (guide.link,) if guide.link else ()
-        turn.say(guide.text, guide.voice_text, links=links, image_url=guide.image_url, sms=guide.sms_text)
+        steps = [line.strip() for line in guide.voice_text.splitlines() if line.strip()]
+        if turn.message.channel in STEPWISE and len(steps) >= MIN_STEPS and limit == 1 \
+                and not state.pending_problem:
+            # the intro and the first step now; each further step when the driver is ready for it
+            state.slots["steps"], state.slots["steps_total"] = steps[2:], len(steps) - 1
+            turn.say(guide.text, " ".join(steps[:2]), links=links, image_url=guide.image_url, sms=guide.sms_text,
+                     choices=(NEXT_STEP,))
+            state.ask("steps", [NEXT_STEP.payload])
+        else:
+            turn.say(guide.text, guide.voice_text, links=links, image_url=guide.image_url, sms=guide.sms_text)
         if guide.id:
             state.told.append(guide.id)
     if not found and intent in FALLBACK and f"fallback:{intent}" not in state.told:
@@ -52,6 +62,32 @@ def say_guides(turn: Turn, intent: str, *, limit: int = 1, prefer: tuple[str, ..
         state.told.append(f"fallback:{intent}")
         return True
     return bool(usable[:limit])
+
+
+MIN_STEPS = 4  # lines of a spoken guide from which it goes a step at a time
+NEXT_STEP = Choice(title="Next step", payload="next", dtmf="1", spoken="the next step")
+
+
+def next_step(turn: Turn) -> None:
+    """The driver is ready: the next step of the guide, or the end of it."""
+    state = turn.state
+    steps = list(state.slots.get("steps") or [])
+    total = int(state.slots.get("steps_total") or len(steps))
+    if not steps:
+        state.settle()
+        return
+    step = steps.pop(0)
+    number = total - len(steps)
+    state.slots["steps"] = steps
+    if steps:
+        turn.say(f"Step {number} of {total}: {step}", f"Step {number}. {step}", choices=(NEXT_STEP,))
+        state.ask("steps", [NEXT_STEP.payload])
+        return
+    state.settle()
+    state.slots.pop("steps", None)
+    state.slots.pop("steps_total", None)
+    turn.say(f"Last step: {step} If it still doesn't work after that, tell me and I'll get a colleague.",
+             f"And the last step. {step} If it still doesn't work, tell me, and I'll get you a colleague.")
 
 
 _METHODS = (("rfid", r"rfid|charg\w* card|fob"), ("app", r"\bapp\b"), ("qr", r"\bqr\b"),
