@@ -15,6 +15,8 @@ Channel = Literal["voice", "sms", "whatsapp", "telegram", "webchat"]
 CHANNELS: tuple[Channel, ...] = ("voice", "sms", "whatsapp", "telegram", "webchat")
 # channels where a long guide is given a step at a time (a listener cannot scroll back)
 STEPWISE: frozenset[str] = frozenset({"voice"})
+# channels whose contact can be reached after the conversation (a web chat session cannot: no number, no address)
+REACHABLE_LATER: frozenset[str] = frozenset({"voice", "sms", "whatsapp", "telegram"})
 
 
 @dataclass(frozen=True)

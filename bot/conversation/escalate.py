@@ -10,7 +10,7 @@ from typing import Any
 from bot.conversation.describe import NO_ERROR, active_session, is_faulted
 from bot.conversation.turn import Turn
 from bot.logs import mask_phone
-from bot.messages import Handoff, Reply
+from bot.messages import REACHABLE_LATER, Handoff, Reply
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +200,8 @@ def open_ticket(turn: Turn, *, facts: Mapping[str, Any] | None = None, summary: 
     state = turn.state
     hit = route(turn, facts)
     snap = _snapshot(turn)
+    if turn.message.channel not in REACHABLE_LATER and "reach the driver at" not in summary:
+        summary += " No phone number or address: the driver is on an anonymous web chat, so answer in the chat."
     failures = recent_failures(turn)
     if failures:
         summary += (f" {failures} failed session{'s' if failures != 1 else ''} on this charger recently "

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.conversation.escalate import open_ticket, summary_line
 from bot.conversation.turn import Turn
+from bot.messages import REACHABLE_LATER
 
 QUESTIONS = {
     "billing_amount": ("How much were you charged?", "How much were you charged?"),
@@ -52,7 +53,7 @@ def run(turn: Turn) -> None:
         state.slots["noted"] = True
         _ask(turn, "billing_date")
         return
-    if not reachable_later(turn.message.channel) and "callback" not in state.slots:
+    if turn.message.channel not in REACHABLE_LATER and "callback" not in state.slots:
         if state.awaiting is None and not state.slots.get("noted"):
             turn.say(f"Sorry about that. I've noted {_charged(state.slots)}, session on {state.slots['date']}.")
         _ask(turn, "billing_contact")
@@ -77,11 +78,6 @@ def answer(turn: Turn) -> None:
         state.slots.setdefault("callback", "none given (answer in the chat)")
     state.settle()
     run(turn)
-
-
-def reachable_later(channel: str) -> bool:
-    """Whether the channel's contact can be reached after the conversation (a web chat session cannot)."""
-    return channel != "webchat"
 
 
 def _keep_facts(turn: Turn) -> None:

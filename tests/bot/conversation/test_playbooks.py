@@ -293,3 +293,10 @@ def test_on_the_phone_pressing_1_confirms_the_reset(say, bridge) -> None:
     assert [c[1] for c in bridge.commands] == ["Reset"]
     assert done.replies[0].voice_text.endswith("did it work?")  # the keys are the voice renderer's to read
     assert [(c.payload, c.dtmf) for c in done.replies[0].choices] == [("yes", "1"), ("no", "2")]
+
+
+def test_a_ticket_from_an_anonymous_web_chat_says_to_answer_in_the_chat(say, parts) -> None:
+    say("I want to talk to a person", channel="webchat", contact="web-session-1", charger_hint="CP-2001")
+    assert "the driver is on an anonymous web chat, so answer in the chat" in parts["tickets"].drafts[-1]["summary"]
+    say("I want to talk to a person", channel="sms", contact="+4915100000009")
+    assert "anonymous web chat" not in parts["tickets"].drafts[-1]["summary"]
