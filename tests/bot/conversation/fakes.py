@@ -193,9 +193,12 @@ ERRORS = {
 class FakeKnowledge:
     def __init__(self) -> None:
         self.asked: list[tuple[str, str | None]] = []
+        self.catalogue: dict[str, list[Guide]] = {}  # several guides for an intent, in the order the KB ranks them
 
     def guides(self, session: Any, intent: str, entities: dict, charger_id: str | None) -> list[Guide]:
         self.asked.append((intent, charger_id))
+        if intent in self.catalogue:
+            return list(self.catalogue[intent])
         at = f" at {charger_id}" if charger_id else ""
         return [Guide(f"[guide {intent}{at}]", f"[spoken guide {intent}]", link=(intent, f"/kb/{intent}"),
                       id=f"guide-{intent}")]
