@@ -95,16 +95,15 @@ def charger_history(session: Session, charger_id: str, now: datetime, window_min
 def _driver_reports(session: Session, charger_id: str, since: datetime, now: datetime) -> list[datetime]:
     """The first failure report of each conversation (and of each ticket without one) about this charger."""
     first: dict[str, datetime] = {}
-    rows = session.execute(
-        select(ConversationMessage.conversation_id, ConversationMessage.at)
+    rows = session.execute(  # one row per conversation, not one per message (busy chargers have many)
+        select(ConversationMessage.conversation_id, func.min(ConversationMessage.at))
         .join(Conversation, Conversation.id == ConversationMessage.conversation_id)
         .where(Conversation.charger_id == charger_id, ConversationMessage.direction == "in",
                ConversationMessage.intent.in_(FAILURE_INTENTS), ConversationMessage.at >= since,
-               ConversationMessage.at <= now))
+               ConversationMessage.at <= now)
+        .group_by(ConversationMessage.conversation_id))
     for conversation_id, at in rows:
-        at = as_utc(at)
-        if conversation_id not in first or at < first[conversation_id]:
-            first[conversation_id] = at
+        first[conversation_id] = as_utc(at)
     tickets = session.execute(
         select(Ticket.id, Ticket.conversation_id, Ticket.created_at).where(
             Ticket.charger_id == charger_id, Ticket.intent.in_(FAILURE_INTENTS), Ticket.created_at >= since,
