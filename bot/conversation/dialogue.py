@@ -46,7 +46,8 @@ STILL_FACTS: dict[str, dict[str, Any]] = {
 # after "did it work?", a message like these means no
 STILL_BROKEN = frozenset({"start_failure", "charger_unavailable", "error_message", "charging_stopped"})  # clarifying questions for low-confidence NLU before offering a human
 YES_NO = actions.YES_NO
-SLOT_ENTITIES = ("error_text", "battery_level", "vehicle", "power_kw", "amount", "payment_method", "emsp")
+# entities kept between turns (the amount is billing's own: it keeps it as the driver wrote it)
+SLOT_ENTITIES = ("error_text", "battery_level", "vehicle", "power_kw", "payment_method", "emsp")
 INTENT_TITLES = {
     "start_failure": "Charger won't start", "auth_failed": "Card or app refused", "payment_failed": "Payment failed",
     "how_to_pay": "How to pay", "pricing_info": "Prices", "how_to_start": "How to start",

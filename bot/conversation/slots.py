@@ -198,7 +198,7 @@ def need_connector(turn: Turn, snapshot: dict[str, Any] | None, *, prefer: int |
     again = state.awaiting == "connector"
     state.ask("connector", [c.payload for c in choices])
     if again:  # asked before without an answer we could use: say it differently
-        named = " or ".join(c.title.lower() for c in choices)
+        named = " or ".join(_lower_first(c.title) for c in choices)
         turn.say(f"Sorry, I need the plug you're using on {turn.label()}: {named}?",
                  "Sorry, which plug is in your car?", choices=choices)
     else:
@@ -227,6 +227,10 @@ def ask_about_fault(turn: Turn, snapshot: dict[str, Any] | None, connector_id: i
     heard = f"{_upper_first(_plug(faulted[0], spoken=True))}, on {turn.label()} reports a fault."
     turn.say(f"{lead} Is that the one you're using?", f"{heard} Is that the one you are using?", choices=choices)
     return False
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def _upper_first(text: str) -> str:

@@ -83,6 +83,9 @@ def answer(turn: Turn) -> None:
 def _keep_facts(turn: Turn) -> None:
     """Every fact the driver gives stays: the amount as written, how many times, their own words."""
     slots = turn.state.slots
+    if turn.memo.get("billing_kept"):
+        return
+    turn.memo["billing_kept"] = True
     if turn.text:
         slots["billing_words"] = (str(slots.get("billing_words", "")) + f" \"{turn.text}\"").strip()[-600:]
     written = _MONEY.search(turn.text or "")

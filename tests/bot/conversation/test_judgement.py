@@ -282,8 +282,6 @@ def test_with_the_real_nlu_a_refused_card_and_a_stuck_cable_comes_back_to_the_ca
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="the real NLU's amount entity ('34.50 EUR') is stored as the billing amount "
-                                       "before billing._keep_facts reads the driver's own '34,50 euro'")
 def test_with_the_real_nlu_a_billing_dispute_keeps_the_amount_as_the_driver_wrote_it(real_nlu, say, parts) -> None:
     noted = say("I was charged 34,50 euro, twice at station 12")
     assert "I've noted 34,50 euro, charged twice." in texts(noted)
@@ -292,8 +290,6 @@ def test_with_the_real_nlu_a_billing_dispute_keeps_the_amount_as_the_driver_wrot
     assert "charged 34,50 euro, charged twice" in draft["summary"]
 
 
-@pytest.mark.xfail(strict=True, reason="need_connector lowercases the choice titles it reads out ('connector 1 "
-                                       "(ccs2) or connector 2 (chademo)')")
 def test_the_connector_question_asked_again_keeps_the_plug_names_as_the_charger_has_them(say, bridge) -> None:
     one_of_two_faulted(bridge)
     say("Station 12 won't start")
@@ -302,8 +298,6 @@ def test_the_connector_question_asked_again_keeps_the_plug_names_as_the_charger_
                                      "connector 2 (CHAdeMO)?")
 
 
-@pytest.mark.xfail(strict=True, reason="billing.answer and billing.run both call _keep_facts, so each answer is "
-                                       "quoted twice in 'the driver wrote'")
 def test_a_billing_ticket_quotes_each_of_the_drivers_answers_once(say, parts) -> None:
     say("I was overcharged at station 12: 34,50 euro, twice")
     say("yesterday")
