@@ -101,7 +101,8 @@ def facts(turn: Turn, reported: Mapping[str, Any] | None = None, *, ticket: bool
         "nlu_confidence": turn.understood.confidence,
         "charger_id": state.charger_id,
         "site_id": (snap or {}).get("site_id"),
-        "charger_online": bool(snap.get("online")) if snap is not None else None,
+        # a charger that never reported is unknown, not offline
+        "charger_online": bool(snap.get("online")) if snap is not None and _ever_seen(snap) else None,
         "error_codes": sorted({str(c.get("error_code")) for c in (snap or {}).get("connectors") or []
                                if c.get("error_code") not in NO_ERROR}),
         "offline_minutes": _offline_minutes(snap, turn.now),
@@ -137,6 +138,10 @@ def _snapshot(turn: Turn) -> dict[str, Any] | None:
 
 def _faulted(snap: dict[str, Any] | None) -> bool:
     return snap is not None and any(is_faulted(c) for c in snap.get("connectors") or [])
+
+
+def _ever_seen(snap: dict[str, Any]) -> bool:
+    return bool(snap.get("online") or snap.get("last_seen") or snap.get("offline_since") or snap.get("protocol"))
 
 
 def _offline_minutes(snap: dict[str, Any] | None, now: datetime) -> float:
