@@ -110,13 +110,16 @@ async def _stopped(stage: Stage, charger_id: str, params: Mapping[str, Any]) -> 
     await _until(_sessions_count(stage, charger_id, "completed", "failed"), f"the session on {charger_id} to end")
 
 
-async def _rejecting(stage: Stage, charger_id: str, params: Mapping[str, Any]) -> None:
-    charger = stage.fleet[charger_id]
-    attempts = int(params.get("attempts", 1))
-    connector = _connector(params)
+async def _tries(charger: Any, card: str, connector: int, attempts: int) -> None:
+    """A driver plugging in and holding a card to the reader, `attempts` times."""
     for _ in range(attempts):
         await charger.plug_in(connector)
-        await charger.present_card(BLOCKED_CARD, connector)
+        await charger.present_card(card, connector)
+
+
+async def _rejecting(stage: Stage, charger_id: str, params: Mapping[str, Any]) -> None:
+    attempts = int(params.get("attempts", 1))
+    await _tries(stage.fleet[charger_id], BLOCKED_CARD, _connector(params), attempts)
     await _until(lambda: _sessions_count(stage, charger_id, "rejected")() >= attempts,
                  f"{attempts} rejected cards on {charger_id}")
 
@@ -125,9 +128,7 @@ async def _failed_starts(stage: Stage, charger_id: str, params: Mapping[str, Any
     charger = stage.fleet[charger_id]
     attempts = int(params.get("attempts", 3))
     connector = _connector(params)
-    for _ in range(attempts):
-        await charger.plug_in(connector)
-        await charger.present_card(DRIVER, connector)
+    await _tries(charger, DRIVER, connector, attempts)
     await _until(lambda: charger.failed_starts >= attempts, f"{attempts} failed starts on {charger_id}")
     await _until(_status_is(stage, charger_id, connector, "Available"), f"{charger_id} to be free again")
 
