@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -19,15 +20,36 @@ SAME_EVENT = timedelta(minutes=10)
 CLOCK_SLACK = timedelta(minutes=1)  # a charger's own start time may be a little before the status we stamped
 
 
+@dataclass(frozen=True)
+class _Window:
+    """One charger's sessions and status events in the window, read once (two queries) for all the counts."""
+
+    sessions: list[tuple[datetime, str]]  # (started_at, outcome)
+    events: list[tuple[str, int | None, str | None, datetime]]  # (kind, connector_id, status, at), in order
+
+
+def _window(session: Session, charger_id: str, since: datetime, now: datetime) -> _Window:
+    sessions = [(as_utc(at), outcome) for at, outcome in session.execute(
+        select(ChargingSession.started_at, ChargingSession.outcome).where(
+            ChargingSession.charger_id == charger_id, ChargingSession.started_at >= since,
+            ChargingSession.started_at <= now))]
+    events = [(kind, connector_id, status, as_utc(at)) for kind, connector_id, status, at in session.execute(
+        select(StatusEvent.kind, StatusEvent.connector_id, StatusEvent.status, StatusEvent.at).where(
+            StatusEvent.charger_id == charger_id, StatusEvent.kind.in_(("status", "offline")),
+            StatusEvent.at >= since, StatusEvent.at <= now).order_by(StatusEvent.at, StatusEvent.id))]
+    return _Window(sessions, events)
+
+
 def recent_failures(session: Session, charger_id: str, now: datetime, window_minutes: int) -> int:
     """Count failed sessions on a charger in the window: OCPP history and driver reports, each event once."""
     now = as_utc(now)
     since = now - timedelta(minutes=window_minutes)
-    recorded = sorted([*(as_utc(at) for at in session.scalars(
-        select(ChargingSession.started_at).where(
-            ChargingSession.charger_id == charger_id, ChargingSession.outcome.in_(FAILED_OUTCOMES),
-            ChargingSession.started_at >= since, ChargingSession.started_at <= now))),
-        *abandoned_starts(session, charger_id, since, now)])
+    return _failures(session, charger_id, since, now, _window(session, charger_id, since, now))
+
+
+def _failures(session: Session, charger_id: str, since: datetime, now: datetime, window: _Window) -> int:
+    recorded = sorted([*(at for at, outcome in window.sessions if outcome in FAILED_OUTCOMES),
+                       *_abandoned(window)])
     reports = _driver_reports(session, charger_id, since, now)
     unmatched = list(recorded)
     extra = 0
@@ -46,18 +68,16 @@ def abandoned_starts(session: Session, charger_id: str, since: datetime, now: da
     The charger reports these only through its statuses (no StartTransaction, no failed session row), e.g.
     when the car does not answer the charger; a rejected card or a failed remote start has its own row.
     """
-    events = session.execute(
-        select(StatusEvent.connector_id, StatusEvent.status, StatusEvent.at).where(
-            StatusEvent.charger_id == charger_id, StatusEvent.kind == "status", StatusEvent.at >= since,
-            StatusEvent.at <= now).order_by(StatusEvent.at, StatusEvent.id))
-    attempts = list(session.scalars(select(ChargingSession.started_at).where(
-        ChargingSession.charger_id == charger_id, ChargingSession.started_at >= since,
-        ChargingSession.started_at <= now)))
-    began = [as_utc(at) for at in attempts]
+    return _abandoned(_window(session, charger_id, as_utc(since), as_utc(now)))
+
+
+def _abandoned(window: _Window) -> list[datetime]:
+    began = [at for at, _ in window.sessions]
     preparing: dict[int | None, datetime] = {}
     found = []
-    for connector_id, status, at in events:
-        at = as_utc(at)
+    for kind, connector_id, status, at in window.events:
+        if kind != "status":
+            continue
         if status == "Preparing":
             preparing.setdefault(connector_id, at)
         elif connector_id in preparing:
@@ -70,26 +90,28 @@ def abandoned_starts(session: Session, charger_id: str, since: datetime, now: da
 def recent_rejections(session: Session, charger_id: str, now: datetime, window_minutes: int) -> int:
     """Count the card/app authorisations the charger refused in the window."""
     now = as_utc(now)
-    since = now - timedelta(minutes=window_minutes)
-    return int(session.scalar(select(func.count(ChargingSession.id)).where(
-        ChargingSession.charger_id == charger_id, ChargingSession.outcome == "rejected",
-        ChargingSession.started_at >= since, ChargingSession.started_at <= now)) or 0)
+    window = _window(session, charger_id, now - timedelta(minutes=window_minutes), now)
+    return sum(1 for _, outcome in window.sessions if outcome == "rejected")
 
 
 def recent_offline_spells(session: Session, charger_id: str, now: datetime, window_minutes: int) -> int:
     """Count the times the charger dropped offline in the window (the bridge's `offline` status events)."""
     now = as_utc(now)
-    since = now - timedelta(minutes=window_minutes)
-    return int(session.scalar(select(func.count(StatusEvent.id)).where(
-        StatusEvent.charger_id == charger_id, StatusEvent.kind == "offline", StatusEvent.at >= since,
-        StatusEvent.at <= now)) or 0)
+    window = _window(session, charger_id, now - timedelta(minutes=window_minutes), now)
+    return sum(1 for kind, *_ in window.events if kind == "offline")
 
 
 def charger_history(session: Session, charger_id: str, now: datetime, window_minutes: int) -> dict[str, int]:
-    """The history facts the rules read: failed_sessions_recent, rejected_sessions_recent, offline_spells_recent."""
-    return {"failed_sessions_recent": recent_failures(session, charger_id, now, window_minutes),
-            "rejected_sessions_recent": recent_rejections(session, charger_id, now, window_minutes),
-            "offline_spells_recent": recent_offline_spells(session, charger_id, now, window_minutes)}
+    """The history facts the rules read: failed_sessions_recent, rejected_sessions_recent, offline_spells_recent.
+
+    The window's sessions and status events are read once for all three (a diagnosis asks on every turn).
+    """
+    now = as_utc(now)
+    since = now - timedelta(minutes=window_minutes)
+    window = _window(session, charger_id, since, now)
+    return {"failed_sessions_recent": _failures(session, charger_id, since, now, window),
+            "rejected_sessions_recent": sum(1 for _, outcome in window.sessions if outcome == "rejected"),
+            "offline_spells_recent": sum(1 for kind, *_ in window.events if kind == "offline")}
 
 
 def _driver_reports(session: Session, charger_id: str, since: datetime, now: datetime) -> list[datetime]:

@@ -191,9 +191,10 @@ def _out_of_order(turn: Turn) -> bool:
 
 def _two_problems(turn: Turn, first: str) -> str:
     """A second problem in the same message waits its turn; the more urgent one goes first. Returns the first."""
-    if not turn.message.text or turn.message.button:
+    parts = clauses(turn.text) if turn.message.text and not turn.message.button else []
+    if len(parts) < 2:  # one clause, one problem: no second reading needed
         return first
-    for clause in clauses(turn.text):
+    for clause in parts:
         parsed = turn.deps.nlu.parse(clause)
         other = str(parsed.intent)
         distinct = other in SECOND_PROBLEMS or (first in KNOWLEDGE_INTENTS and other in STILL_BROKEN)

@@ -35,7 +35,7 @@ class Conversation(Base):
     status: Mapped[str] = mapped_column(String(8), default="open")
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_activity_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    charger_id: Mapped[str | None] = mapped_column(String(64))
+    charger_id: Mapped[str | None] = mapped_column(String(64), index=True)
     ticket_id: Mapped[str | None] = mapped_column(String(32))
     # the agent holding it while mode is "agent" (never in `state`, which each bot turn rewrites)
     agent: Mapped[str | None] = mapped_column(String(64))
