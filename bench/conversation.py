@@ -96,16 +96,22 @@ def running_fleet(*, chargers: int, database_url: str | None, model_dir: Path | 
         yield system.env, system.labels
 
 
-def driver(engine: Any, number: int, label: str, think: float, stop: float, rec: Recorder) -> None:
-    """One driver: a new conversation every script round, a pause between messages."""
+def driver(engine: Any, number: int, labels: list[str], think: float, stop: float, rec: Recorder) -> None:
+    """One driver: a new conversation at another charger every script round, a pause between messages.
+
+    Another charger each round: the same few chargers reported as failing round after round would (rightly)
+    be escalated as repeated failures, and the run would measure ticketing instead of turns.
+    """
     from bot.conversation.engine import APOLOGY
     from bot.messages import InboundMessage
 
-    lines, n = script(label), 0
+    lines, n = script(labels[(number * 37) % len(labels)]), 0
     rng = random.Random(number)
     if think > 0:  # drivers arrive spread over one pause, not all in the same millisecond
         time.sleep(rng.uniform(0, think))
     while time.monotonic() < stop:
+        if n and n % len(lines) == 0:
+            lines = script(labels[(number * 37 + n // len(lines) * 211) % len(labels)])
         kind, text = lines[n % len(lines)]
         contact = f"+4915{number:06d}{n // len(lines):03d}"
         message = InboundMessage(channel="sms", contact=contact, text=text, delivery_id=f"b{number}-{n}",
@@ -127,7 +133,7 @@ def run_phase(engine: Any, labels: list[str], conversations: int, think: float, 
     rec = Recorder()
     stop = time.monotonic() + seconds
     threads = [threading.Thread(target=driver, daemon=True,
-                                args=(engine, first_number + n, labels[(n * 37) % len(labels)], think, stop, rec))
+                                args=(engine, first_number + n, labels, think, stop, rec))
                for n in range(conversations)]
     started = time.monotonic()
     for thread in threads:
