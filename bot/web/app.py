@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from bot.config import Settings, load_settings
 from bot.plugins import optional_modules
 from bot.runtime import Runtime, start_runtime
+from bot.web.jsonbody import BoundedJSONProvider
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     if runtime is None:
         runtime = start_runtime(settings or load_settings())
     app = Flask(__name__)
+    app.json = BoundedJSONProvider(app)  # deep JSON is a bad request, not a RecursionError
     app.config.update(
         SECRET_KEY=runtime.secret_key,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,

@@ -26,3 +26,33 @@ def test_huge_bodies_are_refused_without_a_stack_trace(client: FlaskClient) -> N
     response = client.post("/healthz", data=b"x" * (300 * 1024))
     assert response.status_code in (405, 413)
     assert b"Traceback" not in response.data
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000  # RecursionError in Python's json: it used to become a 500
+
+
+def test_json_nested_100000_deep_is_a_bad_request_on_every_json_endpoint(runtime: Runtime) -> None:
+    import dataclasses
+
+    settings = runtime.settings.replace(telegram_bot_token="123:abc", telegram_webhook_secret="s3cret")
+    client = create_app(runtime=dataclasses.replace(runtime, settings=settings)).test_client()
+    answers = {
+        "chat": client.post("/api/chat", data=DEEP, content_type="application/json"),
+        "commands": client.post("/api/chargers/CP-1/commands", data=DEEP, content_type="application/json",
+                                headers={"Authorization": f"Bearer {runtime.api_token}"}),
+        "telegram": client.post("/telegram/webhook", data=DEEP, content_type="application/json",
+                                headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}),
+    }
+    assert {name: r.status_code for name, r in answers.items()} == {"chat": 400, "commands": 400, "telegram": 400}
+    assert all(b"Traceback" not in r.data and r.is_json for r in answers.values())
+
+
+def test_ordinary_json_still_reads_whatever_its_strings_hold() -> None:
+    from flask import Flask
+
+    from bot.web.jsonbody import BoundedJSONProvider, nesting
+
+    provider = BoundedJSONProvider(Flask("t"))
+    assert provider.loads('{"text": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[ brackets in a string"}') == {
+        "text": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[ brackets in a string"}
+    assert nesting('{"a": [{"b": "]]]"}]}') == 3
