@@ -128,7 +128,8 @@ def login_redirect() -> Any:
 
 def safe_next(value: str | None) -> str:
     """Where to go after logging in: only a console path on this site, never another host."""
-    if value and value.startswith("/agent") and not value.startswith("//") and "\\" not in value:
+    if value and value.startswith("/agent") and not value.startswith("//") and "\\" not in value \
+            and not any(ord(c) < 32 or ord(c) == 127 for c in value):  # no CR/LF: a header never splits
         return value
     return url_for("console.queue")
 

@@ -134,3 +134,15 @@ def test_five_wrong_passwords_lock_the_name_for_a_while(app: Flask, agents: Runt
     with agents.sessions() as session, session.begin():
         set_password(session, "tina", PASSWORD)  # an admin resetting the password lifts the lock
     assert login(app.test_client(), "tina").status_code == 302
+
+
+def test_a_next_with_a_line_break_goes_to_the_queue_instead_of_a_500(app: Flask) -> None:
+    client = app.test_client()
+    page = client.get("/agent/login?next=/agent%0d%0aSet-Cookie:%20x=1")
+    assert page.status_code == 200
+    response = client.post("/agent/login", data={"name": "tina", "password": PASSWORD,
+                                                 "csrf_token": csrf_of(page.text),
+                                                 "next": "/agent\r\nSet-Cookie: x=1"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/agent"
+    assert "x=1" not in response.headers.get("Set-Cookie", "")
