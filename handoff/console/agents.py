@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -122,7 +122,11 @@ class LoginResult:
 
 
 def authenticate(session: Session, name: str, password: str, *, now: datetime | None = None) -> LoginResult:
-    """Check a name and password (the caller commits); LOCK_AFTER wrong passwords lock the name for LOCK_FOR."""
+    """Check a name and password (the caller commits); LOCK_AFTER wrong passwords lock the name for LOCK_FOR.
+
+    Each attempt takes its place in the counter with one atomic UPDATE before the password is checked, so
+    parallel guesses cannot all read the same count: at most LOCK_AFTER passwords are checked per lock period.
+    """
     now = now or utcnow()
     agent = find_agent(session, name) if NAME.match(name.strip().lower()) else None
     if agent is None:
@@ -130,14 +134,22 @@ def authenticate(session: Session, name: str, password: str, *, now: datetime | 
         return LoginResult(None)
     if agent.locked_until is not None and as_utc(agent.locked_until) > now:
         return LoginResult(None, locked=True)
+    # the row stays locked (PostgreSQL) or the database (SQLite) until the caller commits: attempts queue here
+    attempt = session.execute(
+        update(Agent).where(Agent.id == agent.id, or_(Agent.locked_until.is_(None), Agent.locked_until <= now))
+        .values(failed_logins=func.coalesce(Agent.failed_logins, 0) + 1)
+        .returning(Agent.failed_logins)).scalar_one_or_none()
+    if attempt is None or attempt > LOCK_AFTER:  # locked meanwhile, or this period's tries are used up
+        return LoginResult(None, locked=True)
     if not check_password_hash(agent.password_hash, password):
-        agent.failed_logins = (agent.failed_logins or 0) + 1
-        if agent.failed_logins >= LOCK_AFTER:
-            agent.failed_logins, agent.locked_until = 0, now + LOCK_FOR
+        if attempt >= LOCK_AFTER:
+            session.execute(update(Agent).where(Agent.id == agent.id)
+                            .values(failed_logins=0, locked_until=now + LOCK_FOR))
             log.warning("agent %s locked for %s after %d wrong passwords", agent.name, LOCK_FOR, LOCK_AFTER)
             return LoginResult(None, locked=True)
         return LoginResult(None)
     if not agent.active:
         return LoginResult(None)
-    agent.failed_logins, agent.locked_until = 0, None
+    session.execute(update(Agent).where(Agent.id == agent.id).values(failed_logins=0, locked_until=None))
+    session.refresh(agent)
     return LoginResult(agent)

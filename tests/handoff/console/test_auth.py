@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 
 from bot.runtime import Runtime
@@ -146,3 +147,33 @@ def test_a_next_with_a_line_break_goes_to_the_queue_instead_of_a_500(app: Flask)
     assert response.status_code == 302
     assert response.headers["Location"] == "/agent"
     assert "x=1" not in response.headers.get("Set-Cookie", "")
+
+
+def test_thirty_parallel_wrong_passwords_check_at_most_five_and_lock_the_name(
+        agents: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from handoff.console import agents as accounts
+
+    checked: list[str] = []
+    lock = threading.Lock()
+    real = accounts.check_password_hash
+
+    def counting(password_hash: str, password: str) -> bool:
+        if password_hash != accounts._DUMMY_HASH:
+            with lock:
+                checked.append(password)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(accounts, "check_password_hash", counting)
+
+    def guess(n: int) -> bool:
+        with agents.sessions() as db, db.begin():
+            return accounts.authenticate(db, "tina", f"wrong-{n}").locked
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        list(pool.map(guess, range(30)))
+    assert len(checked) <= accounts.LOCK_AFTER  # the rest were refused without trying the password
+    with agents.sessions() as db, db.begin():
+        assert accounts.authenticate(db, "tina", PASSWORD).locked  # the right password waits out the lock too
