@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,6 +41,14 @@ APOLOGY = Reply(
 EMPTY = Reply(text="Sorry, I didn't catch that. Could you tell me again what's happening?")
 
 
+def without_lone_surrogates(message: InboundMessage) -> InboundMessage:
+    """A lone UTF-16 surrogate ("\\ud800" in JSON) cannot be stored as UTF-8: keep the words, mark the gap."""
+    text = message.text
+    if not any("\ud800" <= c <= "\udfff" for c in text):
+        return message
+    return replace(message, text="".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text))
+
+
 def utcnow() -> datetime:
     """The default clock."""
     return datetime.now(UTC)
@@ -60,6 +69,7 @@ class ConversationEngine:
     def handle(self, message: InboundMessage) -> TurnResult:
         """Store the message, run one turn of the dialogue, store the replies; never raises."""
         now = self.deps.clock()
+        message = without_lone_surrogates(message)
         try:
             recorded = self.store.record_inbound(message, now)
         except Exception:

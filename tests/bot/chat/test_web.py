@@ -92,3 +92,26 @@ def test_the_page_names_the_charger_from_the_qr_link(client: FlaskClient) -> Non
     assert b'data-charger="CP-1042"' in page.data
     hostile = client.get('/chat?charger="><script>alert(1)</script>')
     assert b"<script>alert(1)" not in hostile.data
+
+
+def test_a_lone_surrogate_in_a_message_is_stored_and_answered(runtime: Runtime) -> None:
+    from bot.conversation.engine import ConversationEngine
+    from tests.bot.conversation.fakes import FakeBridge, FakeKnowledge, FakeNLU, FakePolicy, FakeTickets
+
+    real = ConversationEngine(runtime.sessions, FakeNLU(), FakeBridge(), FakeKnowledge(), FakePolicy(), None,
+                              FakeTickets())
+    client = create_app(runtime=runtime, engine=real).test_client()
+    response = client.post("/api/chat", data=b'{"text": "my card \\ud800 was refused"}',
+                           content_type="application/json")
+    assert response.status_code == 200
+    assert "something went wrong" not in response.get_json()["replies"][0]["text"].lower()
+    assert real.store.transcript(_conversation_of(runtime))[0]["text"] == "my card \ufffd was refused"
+
+
+def _conversation_of(runtime: Runtime) -> str:
+    from sqlalchemy import select
+
+    from bot.conversation.models import Conversation
+
+    with runtime.sessions() as session:
+        return session.scalars(select(Conversation.id)).one()
