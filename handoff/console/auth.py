@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from flask import current_app, g, redirect, render_template, request, session, url_for
 
-from handoff.clock import utcnow
+from handoff.clock import as_utc, utcnow
 from handoff.console.agents import password_version
 from handoff.console.models import ROLE_TIERS, ROLES, Agent
 
@@ -61,13 +61,21 @@ def log_in(agent: Agent) -> None:
     """Start a fresh session for `agent` (a new CSRF token too, so a token seen before login is useless)."""
     session.clear()
     session.permanent = True
-    session["agent"] = {"id": agent.id, "pwv": password_version(agent), "at": int(utcnow().timestamp())}
+    now = utcnow().timestamp()  # "at" whole seconds for the lifetime, "t" exact, against a later logout
+    session["agent"] = {"id": agent.id, "pwv": password_version(agent), "at": int(now), "t": now}
     session["csrf"] = secrets.token_urlsafe(32)
 
 
 def log_out() -> None:
-    """Forget the agent."""
+    """Forget the agent here, and end every session of theirs on the server (a saved cookie stops working)."""
+    data = session.get("agent")
     session.clear()
+    if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+        return
+    with current_app.extensions["chargeline"].sessions() as db, db.begin():
+        agent = db.get(Agent, data["id"])
+        if agent is not None:
+            agent.sessions_since = utcnow()
 
 
 def current_agent() -> AgentIdentity | None:
@@ -85,7 +93,9 @@ def current_agent() -> AgentIdentity | None:
     with current_app.extensions["chargeline"].sessions() as db:
         agent = db.get(Agent, data["id"])
         valid = (agent is not None and agent.active and agent.role in ROLES
-                 and hmac.compare_digest(str(data.get("pwv", "")), password_version(agent)))
+                 and hmac.compare_digest(str(data.get("pwv", "")), password_version(agent))
+                 and (agent.sessions_since is None
+                      or float(data.get("t") or data["at"]) > as_utc(agent.sessions_since).timestamp()))
         if not valid or agent is None:
             session.clear()
             return None

@@ -35,6 +35,8 @@ class Agent(Base):
     # consecutive wrong passwords; at LOCK_AFTER the account waits until locked_until
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # sessions started before this are over (set at logout): a cookie saved earlier no longer works
+    sessions_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     @property
     def tiers(self) -> tuple[str, ...]:

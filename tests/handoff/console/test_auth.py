@@ -177,3 +177,16 @@ def test_thirty_parallel_wrong_passwords_check_at_most_five_and_lock_the_name(
     assert len(checked) <= accounts.LOCK_AFTER  # the rest were refused without trying the password
     with agents.sessions() as db, db.begin():
         assert accounts.authenticate(db, "tina", PASSWORD).locked  # the right password waits out the lock too
+
+
+def test_a_cookie_saved_before_logout_no_longer_opens_the_console(app: Flask) -> None:
+    client = logged_in(app, "tina")
+    saved = client.get_cookie("session")
+    assert saved is not None
+    thief = app.test_client()
+    thief.set_cookie("session", saved.value)
+    assert thief.get("/agent").status_code == 200  # the copied cookie works while tina is logged in
+    client.post("/agent/logout", data={"csrf_token": page_token(client)})
+    assert thief.get("/agent").status_code == 302  # and not after she logs out
+    assert login(app.test_client(), "tina").status_code == 302  # a new login right away still works
+    assert logged_in(app, "tina").get("/agent").status_code == 200
