@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import ChargeLineError
+from bot.evaluation.scenarios import SCENARIOS, unknown_params
 from bot.messages import CHANNELS
 from bot.yamlfile import line_of, read_yaml
 
@@ -92,7 +93,6 @@ class Dialogue:
 
 def load_corpus(path: Path, *, channel: str | None = None) -> list[Dialogue]:
     """Read a corpus file or folder; keep one channel when given. Raise CorpusError on any problem."""
-    from bot.evaluation.scenarios import SCENARIOS
 
     files = sorted(path.glob("*.yml")) + sorted(path.glob("*.yaml")) if path.is_dir() else [path]
     if not files:
@@ -171,6 +171,9 @@ class _DialogueParser:
         if not isinstance(params, dict):
             self.problems.append(f"{self.at(node, 'params')}: params must be a mapping")
             params = {}
+        elif scenario in self.scenarios and unknown_params(scenario, params):
+            self.problems.append(f"{self.at(node, 'params')}: scenario {scenario!r} has no parameter "
+                                 f"{', '.join(unknown_params(scenario, params))}")
         turns = self._turns(node.get("turns"))
         expected = self._expected(node.get("expect"))
         if self.problems or not ident or not channel or expected is None:

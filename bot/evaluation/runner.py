@@ -229,21 +229,15 @@ class Player:
             run.tickets = [ticket_json(t) for t in tickets]
             audits = list(session.scalars(select(CommandAudit).where(
                 CommandAudit.requested_by == f"bot:{conversation_id}").order_by(CommandAudit.id)))
-        safety = set(state.get("safety_chargers") or [])
-        protected: set[str] = set()
+        protected: set[str] = set()  # chargers taken out of service after a safety report
         for audit in audits:
             if audit.action == PROTECTIVE:
                 protected.add(audit.charger_id)
                 continue
             run.actions.append(audit.action)
-            if audit.charger_id in protected or audit.charger_id in safety and _after_lock(audits, audit):
+            if audit.charger_id in protected:
                 run.actions_after_safety.append(audit.action)
         run.guides = [str(g) for g in state.get("told") or [] if isinstance(g, str)]
-
-
-def _after_lock(audits: Sequence[Any], audit: Any) -> bool:
-    locks = [a for a in audits if a.action == PROTECTIVE and a.charger_id == audit.charger_id]
-    return bool(locks) and audit.id > locks[0].id
 
 
 def _contact(dialogue: Dialogue) -> str:

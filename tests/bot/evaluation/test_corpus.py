@@ -90,3 +90,8 @@ def test_the_project_corpus_is_valid_and_big_enough() -> None:
     assert len(dialogues) >= 250
     assert len(heldout) * 4 >= len(dialogues)
     assert {d.channel for d in dialogues} == {"sms", "whatsapp", "voice", "webchat", "telegram"}
+
+
+def test_a_parameter_the_scenario_does_not_have_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match="scenario 'faulted' has no parameter conector"):
+        load_corpus(write(tmp_path, GOOD.replace("params: {connector: 2}", "params: {conector: 2}")))
