@@ -8,10 +8,13 @@ deployment in one go.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlparse
 
 from bot.errors import ConfigError
@@ -20,6 +23,15 @@ SECRET_FIELDS = frozenset(
     {"api_token", "twilio_auth_token", "telegram_bot_token", "telegram_webhook_secret",
      "helpdesk_webhook_secret", "secret_key"}
 )
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class Rate(NamedTuple):
+    """At most `limit` events in `window` seconds."""
+
+    limit: int
+    window: float
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,11 @@ class Settings:
     helpdesk_webhook_secret: str | None = None
     log_level: str = "INFO"
     log_format: str = "text"
+    # who may tell us the client's address in X-Forwarded-For: a number of proxy hops, or the proxies' networks
+    trusted_proxies: int | tuple[Network, ...] = 0
+    login_address_limit: Rate | None = Rate(20, 900.0)  # wrong logins from one address; then it waits a window
+    webchat_session_limit: Rate | None = Rate(15, 10.0)  # web chat messages from one chat
+    webchat_address_limit: Rate | None = Rate(120, 60.0)  # web chat messages from one address
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
@@ -134,6 +151,35 @@ def _log_level(raw: str) -> str:
     return _choice("DEBUG", "INFO", "WARNING", "ERROR")(raw.upper())
 
 
+_RATE = re.compile(r"^(\d+)\s*/\s*(\d*)\s*([smh])$")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600}
+
+
+def _rate(raw: str) -> Rate | None:
+    """`20/15m` (20 in 15 minutes), `15/10s`, `100/h`; `off` for no limit."""
+    if raw.lower() == "off":
+        return None
+    match = _RATE.match(raw.lower())
+    if not match or int(match.group(1)) < 1 or match.group(2) == "0":
+        raise ValueError(f"{raw!r} is not a rate like 20/15m, 15/10s or 100/h (or off)")
+    return Rate(int(match.group(1)), float(int(match.group(2) or 1) * _UNIT_S[match.group(3)]))
+
+
+def _proxies(raw: str) -> int | tuple[Network, ...]:
+    """A number of proxy hops (`1`), or the proxies' addresses and networks (`10.0.0.5, 10.1.0.0/16`)."""
+    if raw.isdigit():
+        if int(raw) > 10:
+            raise ValueError(f"{raw} proxy hops is not plausible (0-10)")
+        return int(raw)
+    networks = []
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"{part!r} is not an IP address or network") from None
+    return tuple(networks)
+
+
 _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHARGELINE_DATABASE_URL": ("database_url", _database_url),
     "CHARGELINE_REDIS_URL": ("redis_url", _redis_url),
@@ -168,6 +214,10 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHARGELINE_HELPDESK_WEBHOOK_SECRET": ("helpdesk_webhook_secret", str),
     "CHARGELINE_LOG_LEVEL": ("log_level", _log_level),
     "CHARGELINE_LOG_FORMAT": ("log_format", _choice("text", "json")),
+    "CHARGELINE_TRUSTED_PROXIES": ("trusted_proxies", _proxies),
+    "CHARGELINE_LOGIN_ADDRESS_LIMIT": ("login_address_limit", _rate),
+    "CHARGELINE_WEBCHAT_SESSION_LIMIT": ("webchat_session_limit", _rate),
+    "CHARGELINE_WEBCHAT_ADDRESS_LIMIT": ("webchat_address_limit", _rate),
 }
 
 
