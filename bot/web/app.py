@@ -12,6 +12,7 @@ from bot.config import Settings, load_settings
 from bot.plugins import optional_modules
 from bot.runtime import Runtime, start_runtime
 from bot.web.jsonbody import BoundedJSONProvider
+from bot.web.proxies import trust_proxies
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         runtime = start_runtime(settings or load_settings())
     app = Flask(__name__)
     app.json = BoundedJSONProvider(app)  # deep JSON is a bad request, not a RecursionError
+    app.wsgi_app = trust_proxies(app.wsgi_app, runtime.settings.trusted_proxies)  # type: ignore[method-assign,assignment]
     app.config.update(
         SECRET_KEY=runtime.secret_key,
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
