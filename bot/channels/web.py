@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from sqlalchemy import select
 
 from bot.channels.deferred import deferred_turns
 from bot.channels.optout import HELP_TEXT, is_opted_out, keyword, set_opted_out
@@ -40,6 +41,17 @@ def _limiter() -> RateLimiter:
     if limiter is None:  # built once per app (a race builds two, one of which is kept: harmless)
         limiter = collaborators.setdefault("rate_limiter", rate_limiter_for(g.runtime.settings.redis_url))
     return limiter  # type: ignore[no-any-return]
+
+
+def _delivered_before(channel: str, delivery_id: str) -> bool:
+    """Whether this delivery id is stored already (only asked on the rate-limited path: one cheap query)."""
+    from bot.conversation.engine import storable
+    from bot.conversation.models import ConversationMessage
+
+    clean = storable(InboundMessage(channel=channel, contact="", text="", delivery_id=delivery_id)).delivery_id
+    with g.runtime.sessions() as session:
+        return session.scalar(select(ConversationMessage.id).where(
+            ConversationMessage.channel == channel, ConversationMessage.delivery_id == clean).limit(1)) is not None
 
 
 def twiml(body: str, status: int = 200) -> Response:
@@ -74,7 +86,9 @@ def twilio_sms() -> Response:
         return twiml(render_sms([Reply(text=HELP_TEXT)]))
 
     if not _limiter().allow(channel, contact):
-        log.warning("rate limited channel=%s contact=%s sid=%s", channel, mask_phone(contact), sid)
+        if _delivered_before(channel, sid):  # Twilio's retry of a message already answered: not a second answer
+            return twiml(EMPTY_TWIML)
+        log.warning("rate limited channel=%s contact=%s sid=%r", channel, mask_phone(contact), sid[:40])
         return twiml(render_sms([Reply(text=SLOW_DOWN)]))
     count = min(_int(form.get("NumMedia")), MAX_MEDIA)
     media = tuple(form[f"MediaUrl{i}"] for i in range(count) if form.get(f"MediaUrl{i}"))

@@ -41,12 +41,19 @@ APOLOGY = Reply(
 EMPTY = Reply(text="Sorry, I didn't catch that. Could you tell me again what's happening?")
 
 
-def without_lone_surrogates(message: InboundMessage) -> InboundMessage:
-    """A lone UTF-16 surrogate ("\\ud800" in JSON) cannot be stored as UTF-8: keep the words, mark the gap."""
-    text = message.text
-    if not any("\ud800" <= c <= "\udfff" for c in text):
+def _storable(value: str) -> str:
+    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value if c != "\x00")
+
+
+def storable(message: InboundMessage) -> InboundMessage:
+    """What no database can store as text, made storable: a lone UTF-16 surrogate ("\\ud800" in JSON) marks
+    its gap with U+FFFD, a NUL (PostgreSQL refuses it in text) is dropped; in the text, contact and delivery id.
+    """
+    fields = {"text": message.text, "contact": message.contact, "delivery_id": message.delivery_id}
+    if not any(c == "\x00" or "\ud800" <= c <= "\udfff" for value in fields.values() for c in value):
         return message
-    return replace(message, text="".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text))
+    clean = {name: _storable(value) for name, value in fields.items()}
+    return replace(message, **clean)
 
 
 def utcnow() -> datetime:
@@ -69,7 +76,7 @@ class ConversationEngine:
     def handle(self, message: InboundMessage) -> TurnResult:
         """Store the message, run one turn of the dialogue, store the replies; never raises."""
         now = self.deps.clock()
-        message = without_lone_surrogates(message)
+        message = storable(message)
         try:
             recorded = self.store.record_inbound(message, now)
         except Exception:
