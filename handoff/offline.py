@@ -14,6 +14,7 @@ from handoff.clock import as_utc, iso
 from handoff.models import OPEN_STATUSES, Ticket
 from handoff.rules import RuleHit, RuleSet, TurnFacts
 from handoff.tickets import TicketDraft, TicketRef, escalates, open_ticket
+from ocpp_bridge.lease import expire_dead_nodes
 from ocpp_bridge.models import ChargerState
 
 log = logging.getLogger(__name__)
@@ -22,11 +23,16 @@ _LEASE_KEY = "handoff.offline_sweep_until"
 
 
 def sweep_offline(session: Session, now: datetime, rules: RuleSet) -> list[TicketRef]:
-    """Open or escalate a ticket for every charger offline past a rule's threshold; return what changed."""
+    """Open or escalate a ticket for every charger offline past a rule's threshold; return what changed.
+
+    Chargers still marked online by a bridge node that stopped renewing its lease (killed, host lost) are
+    first marked offline since the node was last alive, so they get tickets like any disconnected charger.
+    """
+    now = as_utc(now)
+    expire_dead_nodes(session, now)
     threshold = rules.offline_threshold_minutes
     if threshold is None:
         return []
-    now = as_utc(now)
     offline = session.scalars(
         select(ChargerState).where(ChargerState.online.is_(False), ChargerState.offline_since.is_not(None),
                                    ChargerState.offline_since <= now - timedelta(minutes=threshold))

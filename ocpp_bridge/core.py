@@ -35,9 +35,11 @@ class BridgeOptions:
     command_timeout: float = 30.0
     verify_timeout: float = 60.0
     max_frame: int = 64 * 1024
-    rate_per_second: float = 10.0
+    rate_per_second: float | None = 10.0  # frames a charger may send per second (None: no limit)
     rate_burst: int = 60
-    flood_close_after: int = 200  # frames dropped in a row before the socket is closed
+    flood_close_after: int | None = 200  # frames refused within flood_window that close the socket (None: never)
+    flood_window: float = 10.0
+    max_connectors: int = 8  # connector ids 1..max_connectors when the fleet lists none for a charger
     db_threads: int = 4  # reads (tokens, auth, policy); every write goes through the one writer
     write_batch: int = 200  # writes committed in one transaction at most
     heartbeat_flush: float = 2.0  # seconds between the batched last_heartbeat/last_seen UPDATEs
@@ -46,6 +48,7 @@ class BridgeOptions:
     compression: str | None = None  # "deflate" to offer permessage-deflate (~40 KiB and ~10% CPU per connection)
     gc_freeze: bool = True
     watchdog_period: float = 15.0
+    lease_seconds: float = 90.0  # a node that stops renewing this long has its chargers counted offline (lease.py)
 
 
 class Link(Protocol):

@@ -24,7 +24,7 @@ class ChargerState(Base):
     last_heartbeat: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     protocol: Mapped[str | None] = mapped_column(String(16))
-    node_id: Mapped[str | None] = mapped_column(String(100))
+    node_id: Mapped[str | None] = mapped_column(String(100), index=True)  # the bridge node serving it
     vendor: Mapped[str | None] = mapped_column(String(100))
     model: Mapped[str | None] = mapped_column(String(100))
     firmware_version: Mapped[str | None] = mapped_column(String(100))
@@ -110,14 +110,32 @@ class CommandAudit(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     action: Mapped[str] = mapped_column(String(50))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(32))  # the charger's answer, Timeout, Refused, Error
+    # Pending (written before sending), then the charger's answer, Timeout, Unknown, Refused, CallError
+    status: Mapped[str] = mapped_column(String(32), index=True)
     answer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     verified: Mapped[bool | None] = mapped_column(Boolean)
     observed: Mapped[list[Any]] = mapped_column(JSON, default=list)
     detail: Mapped[str | None] = mapped_column(Text)
+    command_id: Mapped[str | None] = mapped_column(String(64), index=True)  # the caller's id for this request
+    node_id: Mapped[str | None] = mapped_column(String(100))  # the bridge node that sent it
+    claimed_by: Mapped[str | None] = mapped_column(String(120))  # who an API caller said it was (not trusted)
 
     def __repr__(self) -> str:
         return f"CommandAudit(id={self.id}, charger_id={self.charger_id!r}, action={self.action!r}, status={self.status!r})"
+
+
+class BridgeNode(Base):
+    """A bridge node's lease: its chargers count as online only while it keeps renewing."""
+
+    __tablename__ = "ocpp_bridge_nodes"
+
+    node_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    renewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"BridgeNode(node_id={self.node_id!r}, expires_at={self.expires_at!r})"
 
 
 class SafetyLock(Base):

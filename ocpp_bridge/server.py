@@ -14,6 +14,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from bot.runtime import Runtime
 from ocpp_bridge.auth import charger_id_from_path, make_process_request
 from ocpp_bridge.core import BridgeOptions, Core
+from ocpp_bridge.lease import NodeLease
 from ocpp_bridge.policy import Policy, load_policy
 from ocpp_bridge.service import CommandService
 from ocpp_bridge.store import Store
@@ -41,6 +42,7 @@ class Bridge:
         self._server: Server | None = None
         self._control: Any = None
         self._cluster: Any = None
+        self._lease: NodeLease | None = None
         self._frozen = 0
 
     @property
@@ -56,6 +58,8 @@ class Bridge:
         stale = await self.core.db(self.core.store.mark_node_offline, "bridge restarted")
         if stale:
             log.info("marked %d chargers offline that this node held before it restarted", stale)
+        self._lease = NodeLease(self.core, self.options.lease_seconds)
+        await self._lease.start()
         if self.redis_url:
             from ocpp_bridge.cluster import Cluster
 
@@ -91,6 +95,8 @@ class Bridge:
             await self._control.cleanup()
         if self._cluster is not None:
             await self._cluster.stop()
+        if self._lease is not None:
+            await self._lease.stop()
         await self.core.drain()
         await self.core.close()  # drains the writer: nothing reported before the stop is lost
         log.info("bridge node %s stopped", self.options.node_id)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.fleet.profile import ChargerProfile, load_charger_profile
+from ocpp_bridge.lease import lapsed_since, lease_reason
 from ocpp_bridge.models import ChargerState, ChargingSession, ConnectorState
 
 RECENT_SESSIONS = 10
@@ -28,16 +29,24 @@ def _session(row: ChargingSession) -> dict[str, Any]:
     }
 
 
-def charger_snapshot(session: Session, charger_id: str, profile: ChargerProfile | None = None) -> dict[str, Any] | None:
-    """The contracts.md `GET /api/chargers/{id}` shape, or None for a charger nobody knows.
+def charger_snapshot(session: Session, charger_id: str, profile: ChargerProfile | None = None, *,
+                     now: datetime | None = None) -> dict[str, Any] | None:
+    """The `GET /api/chargers/{id}` shape, or None for a charger nobody knows.
 
     `profile` is the charger's fleet data when the caller holds a cached copy; without it, it is read here.
+    A charger whose bridge node stopped renewing its lease reads as offline since the node was last alive.
     """
     if profile is None:
         profile = load_charger_profile(session, charger_id)
     state = session.get(ChargerState, charger_id)
     if profile is None and state is None:
         return None
+    online = bool(state and state.online)
+    offline_since = state.offline_since if state and not state.online else None
+    offline_reason = state.offline_reason if state and not state.online else None
+    lost = lapsed_since(session, state, now or datetime.now(UTC)) if state is not None else None
+    if state is not None and lost is not None:
+        online, offline_since, offline_reason = False, lost, lease_reason(state.node_id or "?")
     reported = {row.connector_id: row for row in session.scalars(
         select(ConnectorState).where(ConnectorState.charger_id == charger_id))}
     connectors = []
@@ -57,10 +66,10 @@ def charger_snapshot(session: Session, charger_id: str, profile: ChargerProfile 
         "label": profile.label if profile is not None else None,
         "site_id": profile.site_id if profile is not None else None,
         "site_type": profile.site_type if profile is not None else None,
-        "online": bool(state and state.online),
-        "online_since": _iso(state.online_since) if state and state.online else None,
-        "offline_since": _iso(state.offline_since) if state and not state.online else None,
-        "offline_reason": state.offline_reason if state and not state.online else None,
+        "online": online,
+        "online_since": _iso(state.online_since) if state and online else None,
+        "offline_since": _iso(offline_since),
+        "offline_reason": offline_reason,
         "last_heartbeat": _iso(state.last_heartbeat) if state else None,
         "last_seen": _iso(state.last_seen) if state else None,
         "protocol": state.protocol if state else None,

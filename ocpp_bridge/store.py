@@ -117,6 +117,11 @@ class Store:
             session.add(StatusEvent(charger_id=charger_id, kind="offline", info=reason, at=now))
         session.execute(update(ChargerState).where(ChargerState.charger_id.in_(ids)).values(
             online=False, offline_since=now, offline_reason=reason))
+        # commands in flight when this node died were sent (or not) but their answer was never recorded
+        session.execute(update(CommandAudit).where(
+            CommandAudit.status == "Pending", CommandAudit.node_id == self.node_id).values(
+            status="Unknown", detail=f"{reason} before the charger answered; the charger may have executed it")
+            .execution_options(synchronize_session=False))
         return len(ids)
 
     @unit_of_work
