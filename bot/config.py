@@ -76,6 +76,8 @@ class Settings:
     login_address_limit: Rate | None = Rate(20, 900.0)  # wrong logins from one address; then it waits a window
     webchat_session_limit: Rate | None = Rate(15, 10.0)  # web chat messages from one chat
     webchat_address_limit: Rate | None = Rate(120, 60.0)  # web chat messages from one address
+    ocpp_rate_limit: Rate | None = Rate(60, 6.0)  # frames per charger: bursts of 60, refilled at 10/s
+    ocpp_flood_limit: Rate | None = Rate(200, 10.0)  # frames refused within the window that disconnect a charger
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
@@ -218,6 +220,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHARGELINE_LOGIN_ADDRESS_LIMIT": ("login_address_limit", _rate),
     "CHARGELINE_WEBCHAT_SESSION_LIMIT": ("webchat_session_limit", _rate),
     "CHARGELINE_WEBCHAT_ADDRESS_LIMIT": ("webchat_address_limit", _rate),
+    "CHARGELINE_OCPP_RATE_LIMIT": ("ocpp_rate_limit", _rate),
+    "CHARGELINE_OCPP_FLOOD_LIMIT": ("ocpp_flood_limit", _rate),
 }
 
 
