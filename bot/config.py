@@ -78,6 +78,10 @@ class Settings:
     webchat_address_limit: Rate | None = Rate(120, 60.0)  # web chat messages from one address
     ocpp_rate_limit: Rate | None = Rate(60, 6.0)  # frames per charger: bursts of 60, refilled at 10/s
     ocpp_flood_limit: Rate | None = Rate(200, 10.0)  # frames refused within the window that disconnect a charger
+    # a turn left unfinished this long with no live process's claim is resumed (its process died)
+    turn_grace: float = 60.0
+    recovery_interval: float = 30.0  # how often the web process looks for such turns and due outbox replies
+    recovery_max_age: float = 900.0  # older unfinished turns are left alone: a late answer would mislead
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
@@ -167,6 +171,17 @@ def _rate(raw: str) -> Rate | None:
     return Rate(int(match.group(1)), float(int(match.group(2) or 1) * _UNIT_S[match.group(3)]))
 
 
+def _seconds(raw: str) -> float:
+    """A positive number of seconds."""
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a number of seconds") from None
+    if not 0 < value < 10**6:
+        raise ValueError(f"{raw} is not a positive number of seconds")
+    return value
+
+
 def _proxies(raw: str) -> int | tuple[Network, ...]:
     """A number of proxy hops (`1`), or the proxies' addresses and networks (`10.0.0.5, 10.1.0.0/16`)."""
     if raw.isdigit():
@@ -222,6 +237,9 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHARGELINE_WEBCHAT_ADDRESS_LIMIT": ("webchat_address_limit", _rate),
     "CHARGELINE_OCPP_RATE_LIMIT": ("ocpp_rate_limit", _rate),
     "CHARGELINE_OCPP_FLOOD_LIMIT": ("ocpp_flood_limit", _rate),
+    "CHARGELINE_TURN_GRACE": ("turn_grace", _seconds),
+    "CHARGELINE_RECOVERY_INTERVAL": ("recovery_interval", _seconds),
+    "CHARGELINE_RECOVERY_MAX_AGE": ("recovery_max_age", _seconds),
 }
 
 

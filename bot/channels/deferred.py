@@ -7,6 +7,10 @@ result if it is done within the budget; otherwise it answers Twilio at once
 goes on in a worker thread. Its replies are stored by the engine like any
 other; `wait` hands them over later, from memory in this process or, when
 another worker process took the turn, from the database (`stored`).
+
+A turn delivered later by `then` is also queued in the reply outbox (when
+one is given) before the webhook answers, keyed `"{channel}:{delivery id}"`:
+if this process dies before `then` has run, another one sends the replies.
 """
 
 from __future__ import annotations
@@ -17,9 +21,13 @@ import time
 from collections.abc import Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from bot.messages import TurnResult
+
+if TYPE_CHECKING:
+    from bot.channels.outbox import ReplyOutboxStore
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +49,9 @@ class DeferredTurns:
     """A small pool of turn workers with a per-turn time budget; one per app."""
 
     def __init__(self, *, budget: float = DEFAULT_BUDGET_S, wait_budget: float | None = None,
-                 workers: int = 8) -> None:
+                 workers: int = 8, outbox: ReplyOutboxStore | None = None) -> None:
         self.budget = budget
+        self.outbox = outbox
         self.wait_budget = budget if wait_budget is None else wait_budget
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="turn")
         self._lock = threading.Lock()
@@ -62,9 +71,12 @@ class DeferredTurns:
         if entry.done.wait(self.budget):
             self._pop(key)
             return entry.result
+        durable = then is not None and self._queue(key)  # before `then` can run: it marks the row sent
         with self._lock:
             if entry.done.is_set():  # finished between the timeout and the lock
                 self._entries.pop(key, None)
+                if durable:
+                    self._sent(key)  # the webhook answers it after all
                 return entry.result
             entry.deferred = True
         log.info("turn outlasted its budget of %.1f s key=%s; continuing in the background", self.budget, key)
@@ -105,8 +117,31 @@ class DeferredTurns:
             if result is not None:
                 try:
                     entry.then(result)
-                except Exception:
+                except Exception:  # the outbox row stays due: the recovery worker sends it
                     log.exception("delivering a deferred turn failed key=%s", key)
+                else:
+                    self._sent(key)
+
+    def _queue(self, key: str) -> bool:
+        """Queue the turn's replies in the outbox; False when there is none or it cannot be written."""
+        if self.outbox is None:
+            return False
+        channel, _, delivery_id = key.partition(":")
+        try:
+            self.outbox.enqueue(channel, delivery_id, datetime.now(UTC))
+        except Exception:  # the reply still goes out from memory; only a crash before then would lose it
+            log.exception("could not queue a deferred reply key=%s", key)
+            return False
+        return True
+
+    def _sent(self, key: str) -> None:
+        if self.outbox is None:
+            return
+        channel, _, delivery_id = key.partition(":")
+        try:
+            self.outbox.mark_sent(channel, delivery_id, datetime.now(UTC))
+        except Exception:  # the worker will find the turn finished and may send it again: say so
+            log.exception("could not mark a deferred reply sent key=%s; it may be sent twice", key)
 
     def _pop(self, key: str) -> None:
         with self._lock:
@@ -119,9 +154,11 @@ class DeferredTurns:
 
 
 def deferred_turns(collaborators: MutableMapping[str, Any]) -> DeferredTurns:
-    """The app's DeferredTurns (injected as `deferred`, or built once with an optional `turn_budget`)."""
+    """The app's DeferredTurns (injected as `deferred`, or built once with an optional `turn_budget` and the
+    `reply_outbox` that `bot.channels.recovery.start_turn_recovery` puts there)."""
     turns = collaborators.get("deferred")
     if turns is None:
         budget = float(collaborators.get("turn_budget", DEFAULT_BUDGET_S))
-        turns = collaborators.setdefault("deferred", DeferredTurns(budget=budget))
+        turns = collaborators.setdefault("deferred", DeferredTurns(budget=budget,
+                                                                   outbox=collaborators.get("reply_outbox")))
     return turns

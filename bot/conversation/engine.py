@@ -9,6 +9,9 @@
 
 `handle` never raises: when the NLU, the bridge or the database fails, the
 driver gets an apology (and a ticket when the database still works).
+A repeated delivery of a message whose first turn died with its process is
+answered like a first one; `resume(message_id)` finishes such a turn for the
+recovery worker (bot.channels.recovery).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from bot.conversation.directory import DEFAULT_TTL, ChargerDirectory
 from bot.conversation.escalate import hand_off, summary_line
 from bot.conversation.playbooks.safety import INSTRUCTIONS
 from bot.conversation.ports import NLU, Bridge, Knowledge, Policy, Rules, Tickets
+from bot.conversation.resume import RunningTurns
 from bot.conversation.store import IDLE_TIMEOUT, ConversationStore, Recorded
 from bot.conversation.turn import Deps, Turn
 from bot.db import read_sessions
@@ -52,8 +56,8 @@ def storable(message: InboundMessage) -> InboundMessage:
     fields = {"text": message.text, "contact": message.contact, "delivery_id": message.delivery_id}
     if not any(c == "\x00" or "\ud800" <= c <= "\udfff" for value in fields.values() for c in value):
         return message
-    clean = {name: _storable(value) for name, value in fields.items()}
-    return replace(message, **clean)
+    return replace(message, text=_storable(message.text), contact=_storable(message.contact),
+                   delivery_id=_storable(message.delivery_id))
 
 
 def utcnow() -> datetime:
@@ -67,8 +71,9 @@ class ConversationEngine:
     def __init__(self, sessions: sessionmaker[Session], nlu: NLU, bridge: Bridge, knowledge: Knowledge,
                  policy: Policy, rules: Rules | None, tickets: Tickets, *,
                  clock: Callable[[], datetime] = utcnow, idle: timedelta = IDLE_TIMEOUT,
-                 fleet_ttl: float = DEFAULT_TTL) -> None:
+                 fleet_ttl: float = DEFAULT_TTL, running: RunningTurns | None = None) -> None:
         self.store = ConversationStore(sessions, idle)
+        self.running = running or RunningTurns(sessions)  # the turns running here, leased while they run
         self.directory = ChargerDirectory(sessions, fleet_ttl)
         self.deps = Deps(sessions=sessions, reads=read_sessions(sessions), nlu=nlu, bridge=bridge, knowledge=knowledge, policy=policy,
                          rules=rules, tickets=tickets, store=self.store, clock=clock, directory=self.directory)
@@ -83,23 +88,43 @@ class ConversationEngine:
             log.exception("could not store inbound message channel=%s contact=%s", message.channel,
                           mask_phone(message.contact))
             return TurnResult(conversation_id="", replies=(APOLOGY,))
-        if recorded.duplicate:
-            return TurnResult(conversation_id=recorded.conversation_id, duplicate=True)
+        if recorded.duplicate:  # processed once; unless its first turn died unfinished, then this one finishes it
+            resumed = self.resume(recorded.message_id)
+            return resumed or TurnResult(conversation_id=recorded.conversation_id, duplicate=True)
+        return self._turn(recorded, message, now)
+
+    def resume(self, message_id: int) -> TurnResult | None:
+        """Finish the turn of a stored message that a dead process left unfinished; None unless this one took it."""
+        now = self.deps.clock()
+        try:
+            reopened = self.running.reopen(message_id) if self.running.take(message_id, now) else None
+        except Exception:
+            log.exception("could not take over the turn of message=%s", message_id)
+            return None
+        if reopened is None:
+            return None
+        recorded, message = reopened
+        log.info("resuming an unfinished turn conversation=%s message=%s", recorded.conversation_id, message_id)
+        return self._turn(recorded, message, now)
+
+    def _turn(self, recorded: Recorded, message: InboundMessage, now: datetime) -> TurnResult:
         if recorded.mode == "agent":
             log.info("message for agent conversation=%s", recorded.conversation_id)
+            self.running.leave_to_agent(recorded.message_id, now)
             return TurnResult(conversation_id=recorded.conversation_id, agent_mode=True)
-        turn = Turn(self.deps, recorded.conversation_id, message, recorded.state, now)
-        try:
-            dialogue.run(turn)
-            replies = tuple(turn.replies) or (EMPTY,)
-        except Exception as exc:
-            replies = self._fail_open(turn, recorded, exc)
-        try:
-            self.store.finish_turn(recorded.conversation_id, recorded.message_id, turn.state, replies,
-                                   self.deps.clock(), intent=turn.understood.intent,
-                                   confidence=turn.understood.confidence)
-        except Exception:
-            log.exception("could not save turn conversation=%s", recorded.conversation_id)
+        with self.running.hold(recorded.message_id):
+            turn = Turn(self.deps, recorded.conversation_id, message, recorded.state, now)
+            try:
+                dialogue.run(turn)
+                replies = tuple(turn.replies) or (EMPTY,)
+            except Exception as exc:
+                replies = self._fail_open(turn, recorded, exc)
+            try:
+                self.store.finish_turn(recorded.conversation_id, recorded.message_id, turn.state, replies,
+                                       self.deps.clock(), intent=turn.understood.intent,
+                                       confidence=turn.understood.confidence)
+            except Exception:
+                log.exception("could not save turn conversation=%s", recorded.conversation_id)
         return TurnResult(conversation_id=recorded.conversation_id, replies=replies,
                           charger_id=turn.state.charger_id)
 
