@@ -43,12 +43,13 @@ def _limiter() -> RateLimiter:
     return limiter  # type: ignore[no-any-return]
 
 
-def _delivered_before(channel: str, delivery_id: str) -> bool:
+def _delivered_before(channel: Channel, delivery_id: str) -> bool:
     """Whether this delivery id is stored already (only asked on the rate-limited path: one cheap query)."""
     from bot.conversation.engine import storable
     from bot.conversation.models import ConversationMessage
 
-    clean = storable(InboundMessage(channel=channel, contact="", text="", delivery_id=delivery_id)).delivery_id
+    clean = storable(InboundMessage(channel=channel, contact="", text="", delivery_id=delivery_id,
+                                    received_at=datetime.now(UTC))).delivery_id
     with g.runtime.sessions() as session:
         return session.scalar(select(ConversationMessage.id).where(
             ConversationMessage.channel == channel, ConversationMessage.delivery_id == clean).limit(1)) is not None

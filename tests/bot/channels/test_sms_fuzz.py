@@ -44,8 +44,8 @@ extras = st.dictionaries(
 
 @pytest.fixture
 def real_twilio(runtime: Runtime, trained_nlu: Any) -> TwilioClient:
-    from bot.conversation.factory import build_engine
     from bench._system import free_port
+    from bot.conversation.factory import build_engine
 
     engine = build_engine(runtime, bridge_url=f"http://127.0.0.1:{free_port()}", nlu=trained_nlu, bridge_timeout=1,
                           freeze_gc=False)
@@ -88,3 +88,16 @@ def test_any_signed_form_gets_twiml_and_a_second_delivery_changes_nothing(
     if stored:
         assert _replies(again.data) == []  # the driver is not answered twice for one message
         assert _stored(runtime, sid.replace("\x00", "")) == 1
+
+
+def test_twilios_retry_of_an_answered_message_is_not_answered_again_when_the_number_is_held_back(
+        real_twilio: TwilioClient, runtime: Runtime) -> None:
+    from bot.channels.ratelimit import ContactRateLimiter
+
+    real_twilio.client.application.extensions["chargeline.collaborators"]["rate_limiter"] = ContactRateLimiter(limit=1)
+    sid = "SMretry" + "0" * 27
+    assert len(_replies(real_twilio.sms("+4915112345789", "station 3 broken", sid=sid).data)) == 1
+    assert _replies(real_twilio.sms("+4915112345789", "station 3 broken", sid=sid).data) == []
+    assert _stored(runtime, sid) == 1
+    # a new message from the held-back number is still told to slow down
+    assert _replies(real_twilio.sms("+4915112345789", "hello?").data)[0].startswith("You are sending messages")
