@@ -10,7 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -20,6 +21,11 @@ log = logging.getLogger(__name__)
 # dropped it); busy connections are not, which saves a round trip on almost every checkout under load.
 PING_IDLE_AFTER = 10.0
 POOL_SIZE, POOL_OVERFLOW, POOL_RECYCLE = 10, 20, 1800
+# A server that does not answer at all (a dropped route, not a refused port) fails a connect after this long,
+# not after the operating system's minutes of retries, so a caller waiting on the line reaches a person.
+CONNECT_TIMEOUT_S = 5
+# SQLite reports these mistakes in a statement as OperationalError too; they are bugs, not an outage
+_SQLITE_MISTAKES = ("no such table", "no such column", "syntax error", "near ", "table ", "index ")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -41,17 +47,21 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
     parsed = make_url(url)
     kwargs: dict[str, object] = {"future": True}
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            ensure_database_directory(url)
+        except OSError as exc:  # connecting will fail too; the start-up says why, once
+            log.debug("cannot create the database directory: %s", exc)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         if not pool:
             kwargs["poolclass"] = NullPool
-    elif not pool:
-        kwargs["poolclass"] = NullPool
     else:
-        # enough for a web worker's threads without opening and closing overflow connections all the time
-        kwargs.update(pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_recycle=POOL_RECYCLE)
+        if "connect_timeout" not in parsed.query:
+            kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
+        if not pool:
+            kwargs["poolclass"] = NullPool
+        else:
+            # enough for a web worker's threads without opening and closing overflow connections all the time
+            kwargs.update(pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_recycle=POOL_RECYCLE)
     engine = create_engine(url, **kwargs)  # type: ignore[arg-type]
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -59,6 +69,34 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
         event.listen(engine, "checkin", _note_checkin)
         event.listen(engine, "checkout", _ping_if_idle)
     return engine
+
+
+def ensure_database_directory(url: str) -> None:
+    """Create the folder of a SQLite file if it is missing; raise OSError when that is not allowed."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() == "sqlite" and database and database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether `exc` means the database cannot be reached or used right now (rather than a bug in a query)."""
+    if isinstance(exc, DisconnectionError | PoolTimeout):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError | InterfaceError):
+        return not str(exc.orig).startswith(_SQLITE_MISTAKES)
+    return False
+
+
+def describe_outage(exc: BaseException) -> str:
+    """The first line of what the driver said about an outage, for a one-line log (no SQL, no traceback)."""
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    return f"{type(cause).__name__}: {lines[0] if lines else 'no detail'}"
 
 
 def _note_checkin(_dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]

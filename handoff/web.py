@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 
 from bot.conversation.store import ConversationStore
-from bot.db import transaction
+from bot.db import describe_outage, is_outage, transaction
 from bot.runtime import Runtime
 from handoff.clock import utcnow
 from handoff.incidents import check_network_incident, incident_json, list_incidents
@@ -37,11 +38,39 @@ def register(app: Flask) -> None:
         app.extensions["chargeline.outbox"] = start_background(runtime, rules)
 
 
-def start_background(runtime: Runtime, rules: RuleSet, *, interval: float = 5.0) -> OutboxWorker:
-    """Start the web process's thread: helpdesk delivery (if configured); offline, outage, idle checks each minute."""
+def start_background(runtime: Runtime, rules: RuleSet, *, interval: float = 5.0,
+                     ready: Callable[[], bool] | None = None) -> OutboxWorker:
+    """Start the web process's thread: helpdesk delivery (if configured); offline, outage, idle checks each minute.
+
+    `ready` says whether the start has reached the database (and tries to finish it); the sweep waits for it.
+    """
+    sweep = _OutageQuiet(lambda: _sweep(runtime, rules), ready or (lambda: True))
     return start_outbox_worker(runtime.sessions, runtime.settings.helpdesk_webhook_url,
-                               runtime.settings.helpdesk_webhook_secret, interval=interval,
-                               jobs=(lambda: _sweep(runtime, rules),))
+                               runtime.settings.helpdesk_webhook_secret, interval=interval, jobs=(sweep,))
+
+
+class _OutageQuiet:
+    """Run a periodic job once the database is ready; while it is down, say so once instead of each pass."""
+
+    def __init__(self, job: Callable[[], None], ready: Callable[[], bool]) -> None:
+        self._job, self._ready = job, ready
+        self._down = False
+
+    def __call__(self) -> None:
+        if not self._ready():
+            return
+        try:
+            self._job()
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            if not self._down:
+                log.warning("periodic sweep paused, the database is unavailable: %s", describe_outage(exc))
+            self._down = True
+            return
+        if self._down:
+            log.info("periodic sweep resumed, the database answers again")
+        self._down = False
 
 
 def _sweep(runtime: Runtime, rules: RuleSet) -> None:

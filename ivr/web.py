@@ -11,10 +11,13 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 
 from bot.channels.deferred import DeferredTurns, deferred_turns
 from bot.channels.twilio_auth import is_signed_by_twilio
+from bot.conversation.engine import APOLOGY
 from bot.conversation.store import ConversationStore
+from bot.db import describe_outage, is_outage
 from bot.logs import mask_phone
 from bot.messages import InboundMessage, TurnResult
 from bot.web.engine import current_engine
+from bot.web.outage import on_outage
 from ivr import prompts
 from ivr.hints import voice_hints
 from ivr.voice import (
@@ -23,6 +26,7 @@ from ivr.voice import (
     render_listen_again,
     render_say,
     render_voice,
+    spoken,
 )
 
 log = logging.getLogger(__name__)
@@ -51,8 +55,11 @@ def _voice_settings() -> VoiceSettings:
     settings = g.runtime.settings
     try:
         hints = voice_hints(g.runtime.sessions)
-    except Exception:  # hints are a nicety; a database hiccup must not cost the call
-        log.warning("voice hints unavailable", exc_info=True)
+    except Exception as exc:  # hints are a nicety; a database hiccup must not cost the call
+        if is_outage(exc):
+            log.warning("voice hints unavailable: %s", describe_outage(exc))
+        else:
+            log.warning("voice hints unavailable", exc_info=True)
         hints = ()
     return VoiceSettings(language=settings.voice_language, agent_phone=settings.agent_phone,
                         agent_queue=settings.agent_queue, hints=hints)
@@ -162,8 +169,11 @@ def _safe_turn(engine: Any, message: InboundMessage) -> TurnResult:
 
 def _answer(result: TurnResult, turn: int, settings: VoiceSettings) -> Response:
     """Speak a finished turn's replies: listen for the next turn, transfer or hang up."""
-    if result is FAILED:
-        return xml(render_say(prompts.TRANSFER_APOLOGY, settings=settings, then="agent"))
+    if result is FAILED or APOLOGY in result.replies:
+        # the engine could not do its work (its database is down, say): asking again would loop, so say what
+        # it did manage to say (safety instructions) and put the caller through to a person
+        said = [spoken(r, with_keys=False) for r in result.replies if r != APOLOGY]
+        return xml(render_say(" ".join([*said, prompts.TRANSFER_APOLOGY]), settings=settings, then="agent"))
     next_url = _url("/twilio/voice/turn", n=turn + 1)
     if result.duplicate or not result.replies:
         return xml(render_listen_again(action_url=next_url, settings=settings))
@@ -246,10 +256,27 @@ def fallback() -> Response:
     """Twilio's fallback URL: straight to an agent, needing neither the database nor the NLU."""
     if not _signed():
         return _forbidden()
+    return _straight_to_an_agent()
+
+
+def _straight_to_an_agent() -> Response:
+    return xml(render_say(prompts.TRANSFER_APOLOGY, settings=_plain_settings(), then="agent"))
+
+
+def _plain_settings() -> VoiceSettings:
+    """The voice settings without the fleet's speech hints (they come from the database)."""
     settings = g.runtime.settings
-    plain = VoiceSettings(language=settings.voice_language, agent_phone=settings.agent_phone,
-                          agent_queue=settings.agent_queue)
-    return xml(render_say(prompts.TRANSFER_APOLOGY, settings=plain, then="agent"))
+    return VoiceSettings(language=settings.voice_language, agent_phone=settings.agent_phone,
+                         agent_queue=settings.agent_queue)
+
+
+def _database_outage() -> Response:
+    """A call while the database is unavailable: what the fallback URL does (the agent's leg just connects)."""
+    if not _signed():
+        return _forbidden()
+    if request.endpoint == "voice.whisper":
+        return xml(render_say(prompts.WHISPER_UNKNOWN, settings=_plain_settings(), then="connect"))
+    return _straight_to_an_agent()
 
 
 def register(app: Flask) -> None:
@@ -257,3 +284,4 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(blueprint)
     app.register_blueprint(status.blueprint)
+    on_outage(app, blueprint.name, _database_outage)

@@ -12,7 +12,7 @@ import click
 from bot.cli.common import fail, settings_or_exit
 from bot.errors import ChargeLineError, FleetFileError
 from bot.plugins import optional_modules
-from bot.runtime import start_runtime
+from bot.runtime import open_runtime
 from bot.signals import stop_like_ctrl_c
 
 
@@ -34,7 +34,7 @@ def web_command(host: str | None, port: int | None) -> None:
     from bot.web import create_app
 
     settings = settings_or_exit(web_host=host, web_port=port)
-    runtime = _runtime_or_exit(settings)
+    runtime = _runtime_or_exit(settings)  # during a database outage: started, not ready (bot.web.outage)
     app = create_app(runtime=runtime, background=True)
     server = make_server(settings.web_host, settings.web_port, app, threaded=True)
     click.echo(f"web listening on http://{settings.web_host}:{server.server_port}", err=True)
@@ -53,7 +53,7 @@ def web_command(host: str | None, port: int | None) -> None:
 
 def _runtime_or_exit(settings):  # type: ignore[no-untyped-def]
     try:
-        return start_runtime(settings)
+        return open_runtime(settings)
     except FleetFileError as exc:
         fail(exc.problems)
     except ChargeLineError as exc:

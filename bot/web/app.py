@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, g, jsonify
+from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 from bot.config import Settings, load_settings
 from bot.plugins import optional_modules
-from bot.runtime import Runtime, start_runtime
+from bot.runtime import Runtime, open_runtime
+from bot.web import outage
 from bot.web.jsonbody import BoundedJSONProvider
 from bot.web.proxies import trust_proxies
 
@@ -25,14 +26,16 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     `background=True` (the served app, not tests) also starts the periodic work: helpdesk delivery,
     the offline-charger sweep and the network-outage check (leased, so one process runs each pass).
+    Without `runtime` the app starts even while the database is unreachable, and finishes its start when the
+    database answers (see bot.web.outage).
     """
     if runtime is None:
-        runtime = start_runtime(settings or load_settings())
+        runtime = open_runtime(settings or load_settings())
     app = Flask(__name__)
     app.json = BoundedJSONProvider(app)  # deep JSON is a bad request, not a RecursionError
     app.wsgi_app = trust_proxies(app.wsgi_app, runtime.settings.trusted_proxies)  # type: ignore[method-assign,assignment]
     app.config.update(
-        SECRET_KEY=runtime.secret_key,
+        SECRET_KEY=runtime.secret_key or None,  # none yet: kept in a database that has not answered
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -41,17 +44,16 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.extensions["chargeline"] = runtime
     app.extensions["chargeline.collaborators"] = collaborators
 
-    @app.before_request
-    def _open_session() -> None:
-        g.runtime = runtime
-
+    outage.install(app)  # sets g.runtime for each request
     _register_error_handlers(app)
     _register_blueprints(app)
     if background:
         from handoff.rules import load_rules
         from handoff.web import start_background
 
-        app.extensions["chargeline.background"] = start_background(runtime, load_rules(runtime.settings.rules_file))
+        gate = app.extensions["chargeline.start_gate"]
+        app.extensions["chargeline.background"] = start_background(runtime, load_rules(runtime.settings.rules_file),
+                                                                   ready=gate.ready)
     return app
 
 
@@ -73,6 +75,7 @@ WEB_MODULES = [
     "ivr.web",  # /twilio/voice
     "handoff.web",  # /api/tickets, /api/incidents
     "handoff.console.web",  # /agent (the agent console)
+    "handoff.console.outage",  # /agent while the database is unavailable
     "handoff.dashboard",  # /agent/dashboard (support metrics)
     "handoff.metrics_web",  # /metrics
 ]
@@ -85,5 +88,7 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        if outage.is_database_outage(exc):  # every channel's own apology, a JSON 503 for the API
+            return outage.outage_answer(exc)
         log.exception("unhandled error in web request")
         return jsonify(error="Internal Server Error", detail="something went wrong; it has been logged"), 500
