@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import requests
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from bot.errors import (
     ChargeLineError,
@@ -16,8 +20,11 @@ from bot.errors import (
     UnknownCharger,
 )
 from ocpp_bridge.commands import BadCommand, CommandTimeout
+from ocpp_bridge.models import CommandAudit
 
 log = logging.getLogger(__name__)
+UNKNOWN = "Unknown"  # the status of a command that may have reached the charger but whose answer was lost
+UNKNOWN_DETAIL = "the bridge was lost before the charger's answer came back; the charger may have executed it"
 
 
 @dataclass(frozen=True)
@@ -30,20 +37,28 @@ class CommandResult:
     audit_id: int | None = None
     detail: str | None = None
     answer: dict[str, Any] | None = None
+    command_id: str | None = None
+
+    @property
+    def unknown(self) -> bool:
+        """True when the command may have run but nobody knows its answer."""
+        return self.status == UNKNOWN
 
     def to_dict(self) -> dict[str, Any]:
-        """The contracts.md shape: status, verified, observed, audit_id (plus detail/answer when present)."""
+        """The commands API shape: status, verified, observed, audit_id (plus detail/answer/command_id if set)."""
         data = asdict(self)
-        return {k: v for k, v in data.items() if k not in ("detail", "answer") or v is not None}
+        return {k: v for k, v in data.items() if k not in ("detail", "answer", "command_id") or v is not None}
 
 
 class BridgeClient:
     """Talk to a bridge node's control API; safe to share between threads."""
 
-    def __init__(self, base_url: str, token: str, timeout: float = 90.0) -> None:
+    def __init__(self, base_url: str, token: str, timeout: float = 90.0, *,
+                 sessions: sessionmaker[Session] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self.timeout = timeout
+        self.sessions = sessions  # the database, to read the audit of a command whose answer was lost
         self._local = threading.local()
 
     def __repr__(self) -> str:
@@ -58,23 +73,34 @@ class BridgeClient:
         return session
 
     def command(self, charger_id: str, action: str, params: dict[str, Any] | None = None, *, verify: bool = True,
-                requested_by: str) -> CommandResult:
-        """Run a remote command; raises ChargerUnreachable, PolicyRefused, UnknownCharger or BadCommand."""
+                requested_by: str, claimed_by: str | None = None) -> CommandResult:
+        """Run a remote command; raises ChargerUnreachable, PolicyRefused, UnknownCharger or BadCommand.
+
+        A command that may have reached the charger but whose answer was lost (the bridge died or the
+        connection to it dropped mid-command, the charger disconnected before answering) comes back with
+        status `Unknown`, never as "not sent".
+        """
+        command_id = uuid.uuid4().hex
         body: dict[str, Any] = {"charger_id": charger_id, "action": action, "params": params or {}, "verify": verify,
-                "requested_by": requested_by}
+                                "requested_by": requested_by, "command_id": command_id}
+        if claimed_by:
+            body["claimed_by"] = claimed_by
         try:
             response = self._session().post(f"{self.base_url}/commands", json=body, timeout=self.timeout)
-        except requests.Timeout as exc:
-            raise ChargerUnreachable(f"the bridge did not answer {action} for {charger_id} "
-                                     f"within {self.timeout:g}s") from exc
         except requests.RequestException as exc:
-            raise ChargerUnreachable(f"the bridge at {self.base_url} cannot be reached") from exc
+            if not _may_have_arrived(exc):
+                raise ChargerUnreachable(f"the bridge at {self.base_url} cannot be reached") from exc
+            log.warning("charger=%s %s: the bridge connection was lost mid-command (%s)", charger_id, action,
+                        type(exc).__name__)
+            return self._lost(charger_id, action, command_id)
         data = _json(response)
         if response.status_code == 200:
             return CommandResult(status=str(data.get("status")), verified=data.get("verified"),
                                  observed=list(data.get("observed") or []), audit_id=data.get("audit_id"),
-                                 detail=data.get("detail"), answer=data.get("answer"))
+                                 detail=data.get("detail"), answer=data.get("answer"), command_id=command_id)
         detail = str(data.get("detail") or data.get("error") or f"HTTP {response.status_code}")
+        if response.status_code == 502 and data.get("error") == "unknown":
+            return CommandResult(UNKNOWN, None, [], data.get("audit_id"), detail, None, command_id)
         if response.status_code == 409:
             raise PolicyRefused(str(data.get("reason") or detail))
         if response.status_code == 404:
@@ -88,6 +114,20 @@ class BridgeClient:
             raise ChargerUnreachable("the bridge rejected the API token")
         raise ChargerUnreachable(detail)
 
+    def _lost(self, charger_id: str, action: str, command_id: str) -> CommandResult:
+        """What became of a command whose answer was lost, from its audit row when the database is at hand."""
+        if self.sessions is None:
+            return CommandResult(UNKNOWN, None, [], None, UNKNOWN_DETAIL, None, command_id)
+        with self.sessions() as session:
+            row = session.scalars(select(CommandAudit).where(CommandAudit.command_id == command_id)
+                                  .order_by(CommandAudit.id.desc()).limit(1)).first()
+        if row is None:  # the audit row is written before sending: no row, nothing was sent
+            raise ChargerUnreachable(f"the bridge was lost before it sent {action} to {charger_id}")
+        if row.status in ("Pending", UNKNOWN):
+            return CommandResult(UNKNOWN, None, [], row.id, UNKNOWN_DETAIL, None, command_id)
+        return CommandResult(row.status, row.verified, list(row.observed or []), row.id, row.detail, row.answer,
+                             command_id)
+
     def health(self) -> dict[str, Any]:
         """The node's liveness answer; raises ChargerUnreachable when the bridge is down."""
         try:
@@ -95,6 +135,17 @@ class BridgeClient:
         except requests.RequestException as exc:
             raise ChargerUnreachable(f"the bridge at {self.base_url} cannot be reached") from exc
         return _json(response)
+
+
+def _may_have_arrived(exc: requests.RequestException) -> bool:
+    """False only when the request surely never reached the bridge (no connection could be opened)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ConnectionError):
+        reason = exc.args[0] if exc.args else None
+        reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+        return not isinstance(reason, (NewConnectionError, ConnectTimeoutError))
+    return isinstance(exc, (requests.ReadTimeout, requests.exceptions.ChunkedEncodingError))
 
 
 def _json(response: requests.Response) -> dict[str, Any]:

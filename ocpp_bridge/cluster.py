@@ -11,7 +11,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from bot.errors import ChargerUnreachable
-from ocpp_bridge.commands import BadCommand, CommandTimeout
+from ocpp_bridge.commands import BadCommand, CommandTimeout, CommandUnknown
 from ocpp_bridge.core import Core
 from ocpp_bridge.service import CommandService
 
@@ -95,10 +95,14 @@ class Cluster:
         """Run a command routed here and publish the outcome to the asking node."""
         try:
             result = await self.service.run_admitted(request["charger_id"], request["action"], request["params"],
-                                                     bool(request["verify"]), request["requested_by"])
+                                                     bool(request["verify"]), request["requested_by"],
+                                                     command_id=request.get("command_id"),
+                                                     claimed_by=request.get("claimed_by"))
             reply: dict[str, Any] = {"ok": True, "result": result}
         except CommandTimeout as exc:
             reply = {"ok": False, "error": "timeout", "detail": str(exc), "audit_id": exc.audit_id}
+        except CommandUnknown as exc:
+            reply = {"ok": False, "error": "unknown", "detail": str(exc), "audit_id": exc.audit_id}
         except ChargerUnreachable as exc:
             reply = {"ok": False, "error": "unreachable", "detail": str(exc)}
         except BadCommand as exc:
@@ -109,8 +113,12 @@ class Cluster:
         await self.redis.publish(request["reply_to"], json.dumps(reply))
 
     async def forward(self, charger_id: str, action: str, params: dict[str, Any], verify: bool,
-                      requested_by: str) -> dict[str, Any]:
-        """Send a command to the node that holds the charger and wait for its result."""
+                      requested_by: str, *, command_id: str | None = None,
+                      claimed_by: str | None = None) -> dict[str, Any]:
+        """Send a command to the node that holds the charger and wait for its result.
+
+        Once the other node has the request, silence means CommandUnknown: it may have sent the command.
+        """
         node: str | None = await self.redis.get(_key(charger_id))
         if node is None or node == self.node_id:
             raise ChargerUnreachable(f"charger {charger_id} is not connected to any bridge node")
@@ -119,16 +127,20 @@ class Cluster:
         async with self.redis.pubsub() as replies:
             await replies.subscribe(reply_to)
             body = {"charger_id": charger_id, "action": action, "params": params, "verify": verify,
-                    "requested_by": requested_by, "reply_to": reply_to}
+                    "requested_by": requested_by, "command_id": command_id, "claimed_by": claimed_by,
+                    "reply_to": reply_to}
             if await self.redis.publish(_inbox(node), json.dumps(body)) == 0:
                 raise ChargerUnreachable(f"bridge node {node} holding charger {charger_id} is not listening")
             reply = await self._await_reply(replies, wait)
         if reply is None:
-            raise ChargerUnreachable(f"bridge node {node} did not answer for charger {charger_id} within {wait:g}s")
+            raise CommandUnknown(f"bridge node {node} did not answer {action} for charger {charger_id} within "
+                                 f"{wait:g}s; the charger may have executed it", None)
         if reply.get("ok"):
             return reply["result"]  # type: ignore[no-any-return]
         if reply.get("error") == "timeout":
             raise CommandTimeout(reply.get("detail", "timeout"), reply.get("audit_id"))
+        if reply.get("error") == "unknown":
+            raise CommandUnknown(reply.get("detail", "outcome unknown"), reply.get("audit_id"))
         if reply.get("error") == "bad":
             raise BadCommand(reply.get("detail", "bad command"))
         raise ChargerUnreachable(reply.get("detail", f"charger {charger_id} unreachable"))

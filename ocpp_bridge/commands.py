@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import random
@@ -15,6 +16,7 @@ from ocpp.exceptions import OCPPError
 from ocpp.messages import Call, _validate_payload
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
+from websockets.exceptions import ConnectionClosed
 
 from bot.errors import ChargeLineError, ChargerUnreachable
 from bot.logs import mask_id_tag
@@ -28,6 +30,9 @@ SUPPORTED = ("Reset", "UnlockConnector", "TriggerMessage", "RemoteStartTransacti
              "ChangeAvailability", "ClearCache", "GetConfiguration")
 
 
+LOST_GRACE = 1.0  # seconds an answer read before the charger's socket closed gets to reach its call
+
+
 class BadCommand(ChargeLineError):
     """The action is unknown or its parameters are wrong."""
 
@@ -38,6 +43,18 @@ class CommandTimeout(ChargerUnreachable):
     def __init__(self, message: str, audit_id: int | None) -> None:
         super().__init__(message)
         self.audit_id = audit_id
+
+
+class CommandUnknown(ChargerUnreachable):
+    """The command may have reached the charger but its answer was lost: the charger may have executed it."""
+
+    def __init__(self, message: str, audit_id: int | None) -> None:
+        super().__init__(message)
+        self.audit_id = audit_id
+
+
+class _Lost(Exception):
+    """The charger's connection ended (or was replaced) before it answered."""
 
 
 def canonical(action: str) -> str:
@@ -221,29 +238,92 @@ def masked(params: dict[str, Any]) -> dict[str, Any]:
     return {k: (mask_id_tag(v) if k == "id_tag" and isinstance(v, str) else v) for k, v in params.items()}
 
 
+async def _answer(core: Core, link: Link, payload: Any) -> Any:
+    """The charger's answer to `payload`; raises _Lost at once if its connection ends before it answers."""
+    lost = asyncio.Event()
+
+    def gone(charger_id: str) -> None:
+        if charger_id == link.id:
+            lost.set()
+
+    core.on_disconnect.append(gone)
+    core.on_connect.append(gone)  # a new connection replaces this one: the answer can no longer arrive
+    call = asyncio.ensure_future(link.send_call(payload))
+    waiter = asyncio.ensure_future(lost.wait())
+    try:
+        await asyncio.wait((call, waiter), return_when=asyncio.FIRST_COMPLETED)
+        if not call.done():
+            # an answer read just before the socket closed (a charger that answers, then reboots) is already
+            # queued for the call: let it land
+            await asyncio.wait((call,), timeout=LOST_GRACE)
+    finally:
+        core.on_disconnect.remove(gone)
+        core.on_connect.remove(gone)
+        for task in (waiter, call):
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+    if call.cancelled():
+        raise _Lost
+    return call.result()  # an answer, or OCPPError / TimeoutError / ConnectionClosed
+
+
 async def execute(core: Core, link: Link, action: str, params: dict[str, Any], *, verify: bool,
-                  requested_by: str) -> dict[str, Any]:
-    """Send one command to a charger held by this node, verify it, audit it; returns the result dict."""
+                  requested_by: str, command_id: str | None = None, claimed_by: str | None = None) -> dict[str, Any]:
+    """Send one command to a charger held by this node, verify it, audit it; returns the result dict.
+
+    The audit row is written (status Pending) before the command is sent and completed afterwards, so a
+    command whose node dies mid-way is still on record (the lease sweep then marks it Unknown).
+    """
     charger_id = link.id
     if action == "RemoteStopTransaction" and params.get("transaction_id") is None:
         tx = await core.db(core.store.active_transaction, charger_id, params.get("connector_id"))
         params = {**params, "transaction_id": tx}
     payload = build(action, params, link.protocol)
     _check(payload, link.protocol)
+    audit_id = await core.write(core.store.audit, charger_id, requested_by, action, masked(params), "Pending",
+                                None, None, [], None, command_id, claimed_by)
+    try:
+        return await _send_and_verify(core, link, action, params, payload, audit_id, verify=verify,
+                                      requested_by=requested_by, command_id=command_id)
+    except ChargeLineError:
+        raise
+    except Exception as exc:
+        await core.write(core.store.audit_finish, audit_id, "Error", None, None, [], f"bridge error: {exc!r}"[:500])
+        raise
+
+
+async def _send_and_verify(core: Core, link: Link, action: str, params: dict[str, Any], payload: Any,
+                           audit_id: int, *, verify: bool, requested_by: str,
+                           command_id: str | None) -> dict[str, Any]:
+    """Send, wait for the answer, verify from the charger's own messages, complete the audit row."""
+    charger_id = link.id
     verified: bool | None = None
     observed: list[dict[str, Any]] = []
     answer: dict[str, Any] | None = None
     detail: str | None = None
     with core.watch(charger_id) as queue:
         try:
-            answer = dataclasses.asdict(await link.send_call(payload))
+            answer = dataclasses.asdict(await _answer(core, link, payload))
             status = str(answer.get("status") or "Accepted")
         except TimeoutError:
-            audit_id = await core.write(core.store.audit, charger_id, requested_by, action, masked(params), "Timeout",
-                                     None, None, [], f"no answer within {core.options.command_timeout:g}s")
+            await core.write(core.store.audit_finish, audit_id, "Timeout", None, None, [],
+                             f"no answer within {core.options.command_timeout:g}s")
             log.warning("charger=%s %s timed out (by %s)", charger_id, action, requested_by)
             raise CommandTimeout(f"charger {charger_id} did not answer {action} within "
                                  f"{core.options.command_timeout:g}s", audit_id) from None
+        except _Lost:
+            detail = "the charger disconnected before answering; it may have executed the command"
+            await core.write(core.store.audit_finish, audit_id, "Unknown", None, None, [], detail)
+            log.warning("charger=%s disconnected during %s (by %s, audit %s)", charger_id, action, requested_by,
+                        audit_id)
+            raise CommandUnknown(f"charger {charger_id} disconnected before answering {action}; "
+                                 "it may have executed it", audit_id) from None
+        except ConnectionClosed:
+            await core.write(core.store.audit_finish, audit_id, "NotSent", None, None, [],
+                             "the connection closed before the command was sent")
+            raise ChargerUnreachable(f"charger {charger_id} disconnected before {action} was sent") from None
         except OCPPError as exc:
             status, detail = "CallError", f"{exc.code}: {exc.description}"
         if verify and (check := expectation(action, params, status)) is not None:
@@ -257,9 +337,8 @@ async def execute(core: Core, link: Link, action: str, params: dict[str, Any], *
     # the audit goes through the writer after every report seen so far, so once the result is returned the
     # charger's new state is committed too (the conversation core reads connector state right after)
     await core.flush_heartbeats()
-    audit_id = await core.write(core.store.audit, charger_id, requested_by, action, masked(params), status, answer,
-                             verified, observed, detail)
+    await core.write(core.store.audit_finish, audit_id, status, answer, verified, observed, detail)
     log.info("charger=%s %s -> %s verified=%s (by %s, audit %s)", charger_id, action, status, verified,
              requested_by, audit_id)
     return {"status": status, "verified": verified, "observed": observed, "audit_id": audit_id,
-            "answer": answer, "detail": detail}
+            "answer": answer, "detail": detail, "command_id": command_id}

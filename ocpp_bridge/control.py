@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.errors import ChargerUnreachable, PolicyRefused, UnknownCharger
-from ocpp_bridge.commands import BadCommand, CommandTimeout
+from ocpp_bridge.commands import BadCommand, CommandTimeout, CommandUnknown
 from ocpp_bridge.service import CommandService
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,11 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def command(request: web.Request) -> web.Response:
-    """Run one remote command: `{charger_id, action, params, verify, requested_by}`."""
+    """Run one remote command: `{charger_id, action, params, verify, requested_by, command_id?, claimed_by?}`.
+
+    Only the web process calls this port: `requested_by` is the caller it authenticated, `claimed_by` what an
+    API caller said about itself (a note in the audit), `command_id` the web's id for finding the audit row.
+    """
     try:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -47,10 +51,11 @@ async def command(request: web.Request) -> web.Response:
     if not isinstance(body, dict) or not isinstance(body.get("charger_id"), str) \
             or not isinstance(body.get("action"), str) or not isinstance(body.get("params") or {}, dict):
         return _error(400, "bad_request", "expected {charger_id, action, params?, verify?, requested_by}")
+    command_id, claimed_by = _text(body, "command_id", 64), _text(body, "claimed_by", 120)
     try:
         result = await request.app[SERVICE].run(
             body["charger_id"], body["action"], body.get("params") or {}, verify=bool(body.get("verify", True)),
-            requested_by=body.get("requested_by") or "api")
+            requested_by=body.get("requested_by") or "api", command_id=command_id, claimed_by=claimed_by)
     except BadCommand as exc:
         return _error(400, "bad_request", str(exc))
     except UnknownCharger as exc:
@@ -59,12 +64,20 @@ async def command(request: web.Request) -> web.Response:
         return _error(409, "refused", exc.reason, reason=exc.reason)
     except CommandTimeout as exc:
         return _error(504, "timeout", str(exc), audit_id=exc.audit_id)
+    except CommandUnknown as exc:
+        return web.json_response({"error": "unknown", "detail": str(exc), "status": "Unknown", "verified": None,
+                                  "observed": [], "audit_id": exc.audit_id, "command_id": command_id}, status=502)
     except ChargerUnreachable as exc:
         return _error(503, "unreachable", str(exc))
     except Exception:
         log.exception("charger=%s command %s failed", body.get("charger_id"), body.get("action"))
         return _error(500, "internal", "the bridge failed to run the command; it has been logged")
     return web.json_response(result)
+
+
+def _text(body: dict[str, Any], key: str, limit: int) -> str | None:
+    value = body.get(key)
+    return value[:limit] if isinstance(value, str) and value else None
 
 
 async def start_control(service: CommandService, token: str, port: int) -> tuple[web.AppRunner, int]:

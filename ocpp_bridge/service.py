@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,8 +18,13 @@ from ocpp_bridge.policy import Policy, policy_decision
 
 log = logging.getLogger(__name__)
 
-# (charger_id, action, params, verify, requested_by) -> result dict, on the node holding the charger
-Forward = Callable[[str, str, dict[str, Any], bool, str], Awaitable[dict[str, Any]]]
+
+
+class Forward(Protocol):
+    """Run an admitted command on the node holding the charger; returns the result dict."""
+
+    def __call__(self, charger_id: str, action: str, params: dict[str, Any], verify: bool, requested_by: str, *,
+                 command_id: str | None = None, claimed_by: str | None = None) -> Awaitable[dict[str, Any]]: ...
 
 
 class CommandService:
@@ -29,39 +34,54 @@ class CommandService:
                  forward: Forward | None = None) -> None:
         self.core, self.sessions, self.policy, self.forward = core, sessions, policy, forward
 
-    def _admit(self, charger_id: str, action: str, params: dict[str, Any], requested_by: str) -> None:
-        """Blocking part: the charger must exist; a bot request must pass the policy (refusals audited)."""
+    def _admit(self, charger_id: str, action: str, params: dict[str, Any], requested_by: str,
+               claimed_by: str | None, command_id: str | None) -> None:
+        """Blocking part: the charger must exist; a bot request must pass the policy (refusals audited).
+
+        An API caller claiming to be a bot (`claimed_by`) is held to the bot's policy too: asking for the
+        stricter rules is safe to honour, while the claim never changes who the audit says asked.
+        """
+        subject = requested_by if requested_by.startswith("bot:") else claimed_by
         with self.sessions() as session:
             if session.get(Charger, charger_id) is None and session.get(ChargerState, charger_id) is None:
                 raise UnknownCharger(f"unknown charger {charger_id}")
-            if not requested_by.startswith("bot:"):
+            if subject is None or not subject.startswith("bot:"):
                 return
             decision = policy_decision(session, self.policy, action, charger_id, params.get("connector_id"),
-                                       requested_by, params)
+                                       subject, params)
         if not decision.allowed:
-            log.info("charger=%s %s refused for %s: %s", charger_id, action, requested_by, decision.reason)
+            log.info("charger=%s %s refused for %s: %s", charger_id, action, subject, decision.reason)
             self.core.store.audit(charger_id, requested_by, action, commands.masked(params), "Refused", None, None,
-                                  [], decision.reason)
+                                  [], decision.reason, command_id, claimed_by)
             raise PolicyRefused(decision.reason)
 
     async def run(self, charger_id: str, action: str, params: dict[str, Any] | None, *, verify: bool = True,
-                  requested_by: str = "api") -> dict[str, Any]:
+                  requested_by: str = "api", command_id: str | None = None,
+                  claimed_by: str | None = None) -> dict[str, Any]:
         """Run a command wherever the charger is connected; raises UnknownCharger, PolicyRefused,
-        BadCommand or ChargerUnreachable."""
+        BadCommand, ChargerUnreachable, CommandTimeout or CommandUnknown.
+
+        `requested_by` is the caller the web process authenticated (`api`, `agent:<name>`, `bot:<conversation>`);
+        `claimed_by` is what an API caller said about itself, kept in the audit as a note only.
+        """
         params = dict(params or {})
         if not isinstance(requested_by, str) or not requested_by:
             raise BadCommand("requested_by is required")
         name = commands.canonical(action)
         params = commands.normalize(name, params)
-        await self.core.db(self._admit, charger_id, name, params, requested_by)
-        return await self.run_admitted(charger_id, name, params, verify, requested_by)
+        await self.core.db(self._admit, charger_id, name, params, requested_by, claimed_by, command_id)
+        return await self.run_admitted(charger_id, name, params, verify, requested_by, command_id=command_id,
+                                       claimed_by=claimed_by)
 
     async def run_admitted(self, charger_id: str, action: str, params: dict[str, Any], verify: bool,
-                           requested_by: str) -> dict[str, Any]:
+                           requested_by: str, *, command_id: str | None = None,
+                           claimed_by: str | None = None) -> dict[str, Any]:
         """Execute an already-admitted command here or on the node that holds the charger."""
         link = self.core.link(charger_id)
         if link is not None:
-            return await commands.execute(self.core, link, action, params, verify=verify, requested_by=requested_by)
+            return await commands.execute(self.core, link, action, params, verify=verify, requested_by=requested_by,
+                                          command_id=command_id, claimed_by=claimed_by)
         if self.forward is not None:
-            return await self.forward(charger_id, action, params, verify, requested_by)
+            return await self.forward(charger_id, action, params, verify, requested_by, command_id=command_id,
+                                      claimed_by=claimed_by)
         raise ChargerUnreachable(f"charger {charger_id} is not connected")

@@ -261,11 +261,20 @@ class Store:
     @unit_of_work
     def audit(self, session: Session, charger_id: str, requested_by: str, action: str, params: dict[str, Any],
               status: str, answer: dict[str, Any] | None, verified: bool | None, observed: list[Any],
-              detail: str | None) -> int:
+              detail: str | None, command_id: str | None = None, claimed_by: str | None = None) -> int:
         """Write one audit row; returns its id."""
         row = CommandAudit(charger_id=charger_id, requested_by=requested_by[:120], at=utcnow(), action=action,
                            params=params, status=status[:32], answer=answer, verified=verified,
-                           observed=observed, detail=detail)
+                           observed=observed, detail=detail, command_id=command_id and command_id[:64],
+                           node_id=self.node_id, claimed_by=claimed_by and claimed_by[:120])
         session.add(row)
         session.flush()
         return row.id
+
+    @unit_of_work
+    def audit_finish(self, session: Session, audit_id: int, status: str, answer: dict[str, Any] | None,
+                     verified: bool | None, observed: list[Any], detail: str | None) -> None:
+        """Record the outcome on a command's write-ahead row (written `Pending` before it was sent)."""
+        session.execute(update(CommandAudit).where(CommandAudit.id == audit_id).values(
+            status=status[:32], answer=answer, verified=verified, observed=observed, detail=detail)
+            .execution_options(synchronize_session=False))

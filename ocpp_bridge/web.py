@@ -19,6 +19,7 @@ from ocpp_bridge.commands import BadCommand, CommandTimeout
 from ocpp_bridge.state import charger_snapshot
 
 log = logging.getLogger(__name__)
+API_CALLER = "api"  # who the audit says asked, for a holder of the API token
 blueprint = Blueprint("ocpp_bridge", __name__)
 
 
@@ -40,7 +41,8 @@ def bridge_client(app: Flask) -> BridgeClient:
     client = app.extensions.get("ocpp_bridge.client")
     if client is None:
         runtime = app.extensions["chargeline"]
-        client = app.extensions["ocpp_bridge.client"] = BridgeClient(runtime.settings.bridge_url, runtime.api_token)
+        client = app.extensions["ocpp_bridge.client"] = BridgeClient(runtime.settings.bridge_url, runtime.api_token,
+                                                                     sessions=runtime.sessions)
     return client  # type: ignore[no-any-return]
 
 
@@ -58,17 +60,22 @@ def get_charger(charger_id: str):  # type: ignore[no-untyped-def]
 
 @blueprint.post("/api/chargers/<charger_id>/commands")
 def post_command(charger_id: str):  # type: ignore[no-untyped-def]
-    """Run a remote command on one charger (the approved-actions policy applies to bots)."""
+    """Run a remote command on one charger (the approved-actions policy applies to bots).
+
+    The audit names the caller the token proves (`api`); a `requested_by` in the body is kept only as the
+    caller's claim (`claimed_by`), and a claim to be a bot puts the command under the bot's policy.
+    """
     if not _authorized():
         return _error(401, "unauthorized", "a valid bearer token is required")
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("action"), str) \
             or not isinstance(body.get("params") or {}, dict):
         return _error(400, "bad_request", 'expected JSON {"action": ..., "params": {...}, "verify": true}')
+    claim = body.get("requested_by")
     try:
         result = bridge_client(current_app).command(
             charger_id, body["action"], body.get("params") or {}, verify=bool(body.get("verify", True)),
-            requested_by=str(body.get("requested_by") or "api"))
+            requested_by=API_CALLER, claimed_by=claim if isinstance(claim, str) and claim else None)
     except PolicyRefused as exc:
         return _error(409, "refused", exc.reason, reason=exc.reason)
     except UnknownCharger as exc:
@@ -82,6 +89,9 @@ def post_command(charger_id: str):  # type: ignore[no-untyped-def]
     except ChargeLineError as exc:
         log.warning("charger=%s command failed: %s", charger_id, exc)
         return _error(502, "bridge_error", str(exc))
+    if result.unknown:
+        # sent, or maybe sent, and the answer was lost: neither "done" nor "not sent"
+        return jsonify(error="unknown", **result.to_dict()), 502
     return jsonify(result.to_dict())
 
 

@@ -54,7 +54,8 @@ async def test_the_client_runs_a_command_and_maps_refusals(bridge: Bridge) -> No
                                          requested_by="bot:c-7")
         assert isinstance(result, CommandResult) and result.verified is True
         assert result.to_dict() == {"status": "Accepted", "verified": True, "observed": result.observed,
-                                    "audit_id": result.audit_id, "answer": {"status": "Accepted"}}
+                                    "audit_id": result.audit_id, "answer": {"status": "Accepted"},
+                                    "command_id": result.command_id}
         with pytest.raises(PolicyRefused, match="Hard is not approved"):
             await asyncio.to_thread(client.command, "CP-1042", "Reset", {"type": "Hard"}, requested_by="bot:c-8")
     with pytest.raises(UnknownCharger):
