@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.conversation.models import Conversation, ConversationMessage
+from handoff.clock import as_utc
 from handoff.history import charger_history, recent_failures
 from handoff.offline import sweep_offline
 from handoff.rules import load_rules
 from handoff.tickets import get_ticket, list_tickets
-from ocpp_bridge.models import ChargerState, ChargingSession, StatusEvent
+from ocpp_bridge.models import BridgeNode, ChargerState, ChargingSession, StatusEvent
 from tests.handoff.conftest import NOW
 
 
@@ -123,3 +125,38 @@ def test_offline_spells_are_the_disconnections_within_the_window(session: Sessio
     session.commit()
     assert charger_history(session, "CP-B2", NOW, 60)["offline_spells_recent"] == 3
     assert charger_history(session, "CP-B2", NOW, 20)["offline_spells_recent"] == 1
+
+
+def served(session: Session, charger_id: str, node_id: str, last_seen_minutes: float) -> None:
+    session.add(ChargerState(charger_id=charger_id, online=True, node_id=node_id, protocol="ocpp1.6",
+                             online_since=NOW - timedelta(hours=3), last_seen=NOW - timedelta(minutes=last_seen_minutes)))
+
+
+def test_chargers_of_a_bridge_node_that_stopped_renewing_its_lease_go_offline_and_get_a_ticket(
+        session: Session) -> None:
+    died = NOW - timedelta(minutes=45)
+    session.add(BridgeNode(node_id="killed", started_at=NOW - timedelta(hours=3), renewed_at=died,
+                           expires_at=died + timedelta(seconds=90)))
+    session.add(BridgeNode(node_id="alive", started_at=NOW - timedelta(hours=3), renewed_at=NOW - timedelta(seconds=10),
+                           expires_at=NOW + timedelta(seconds=80)))
+    served(session, "CP-B1", "killed", 46)
+    served(session, "CP-B2", "alive", 4)
+    served(session, "CP-B3", "from-before-leases", 2)  # a node that never held a lease, heard from lately
+    served(session, "CP-B4", "from-before-leases", 20)  # ... and one silent past the legacy window
+    session.commit()
+    refs = sweep_offline(session, NOW, load_rules(None))
+    session.commit()
+    states = {s.charger_id: s for s in session.scalars(select(ChargerState))}
+    assert {cid: s.online for cid, s in states.items()} == {"CP-B1": False, "CP-B2": True, "CP-B3": True,
+                                                             "CP-B4": False}
+    assert as_utc(states["CP-B1"].offline_since) == died  # since the node was last known alive
+    assert states["CP-B1"].offline_reason == "bridge node killed stopped (lease expired)"
+    events = session.scalars(select(StatusEvent).where(StatusEvent.kind == "offline").order_by(StatusEvent.charger_id))
+    assert [(e.charger_id, e.info) for e in events] == [
+        ("CP-B1", "bridge node killed stopped (lease expired)"),
+        ("CP-B4", "bridge node from-before-leases stopped (lease expired)")]
+    assert [(r.tier, r.created) for r in refs] == [("tier2", True)]
+    ticket = get_ticket(session, refs[0].id)
+    assert ticket is not None and (ticket.charger_id, ticket.rule) == ("CP-B1", "charger_offline")
+    assert "offline for 45 minutes" in ticket.summary
+    assert sweep_offline(session, NOW + timedelta(minutes=1), load_rules(None)) == []  # swept once
