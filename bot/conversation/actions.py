@@ -21,7 +21,7 @@ YES_NO = (Choice(title="Yes", payload="yes", dtmf="1"), Choice(title="No", paylo
 class Outcome:
     """What became of one attempted remote action."""
 
-    kind: str  # done | asked | refused | unreachable | locked
+    kind: str  # done | asked | refused | unreachable | locked | unknown (sent, answer lost: may have run)
     status: str | None = None
     verified: bool = False
     reason: str = ""
@@ -78,6 +78,10 @@ def run(turn: Turn, action: str, params: dict[str, Any] | None, *, connector_id:
     record.update(result=result.status, verified=bool(result.verified), audit_id=result.audit_id,
                   observed=_jsonable(result.observed), detail=_jsonable(result.detail))
     turn.state.actions.append(record)
+    if result.status == "Unknown":  # the bridge lost the answer: never report it as done or as not sent
+        log.warning("remote action outcome unknown conversation=%s charger=%s action=%s", turn.conversation_id,
+                    charger_id, action)
+        return Outcome("unknown", status=result.status, reason=str(result.detail or ""), started=started)
     turn.snapshot(fresh=True)  # what the charger reports after the action
     log.info("remote action conversation=%s charger=%s action=%s status=%s verified=%s",
              turn.conversation_id, charger_id, action, result.status, result.verified)

@@ -69,7 +69,11 @@ def after_action(turn: Turn, pending: dict[str, Any], outcome: actions.Outcome) 
 
 
 def _failed(turn: Turn, outcome: actions.Outcome, problem: str) -> None:
-    turn.say(f"I couldn't release it remotely. {CAR_SIDE}")
+    if outcome.kind == "unknown":
+        turn.say(f"I sent the command but lost contact before the charger answered, so it may or may not have "
+                 f"worked. {CAR_SIDE}")
+    else:
+        turn.say(f"I couldn't release it remotely. {CAR_SIDE}")
     reason = f" ({outcome.reason})" if outcome.reason else ""
     hand_off(turn, facts={"cable_release_failed": True}, summary=summary_line(turn, f"cable stuck; {problem}{reason}"))
 

@@ -57,6 +57,12 @@ def after_action(turn: Turn, pending: dict[str, Any], outcome: actions.Outcome) 
                  summary=summary_line(turn, f"faulted; remote reset not allowed ({outcome.reason})"),
                  intro=f"I'm not allowed to restart {label} right now ({outcome.reason}).")
         return
+    if outcome.kind == "unknown":
+        hand_off(turn, facts={"recovery_attempted": True, "recovery_verified": False},
+                 summary=summary_line(turn, "faulted; remote reset sent but its outcome is unknown (bridge lost)"),
+                 intro=f"I sent a restart to {label}, but lost contact before it answered, so I can't tell "
+                       "whether it restarted.")
+        return
     if outcome.kind == "unreachable":
         hand_off(turn, facts={"charger_unreachable": True},
                  summary=summary_line(turn, "faulted and did not answer a remote reset"),
