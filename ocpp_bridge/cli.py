@@ -38,12 +38,12 @@ def bridge_command(host: str | None, port: int | None, control_port: int | None,
 async def _serve(runtime, policy, node_id: str | None) -> None:  # type: ignore[no-untyped-def]
     import socket
 
-    from ocpp_bridge.core import BridgeOptions
+    from ocpp_bridge.core import options_from_settings
     from ocpp_bridge.server import Bridge
 
     settings = runtime.settings
-    options = BridgeOptions(node_id=node_id or (f"{socket.gethostname()}:{settings.ocpp_port}" if settings.redis_url
-                                                 else "local"))
+    options = options_from_settings(settings, node_id=node_id or (
+        f"{socket.gethostname()}:{settings.ocpp_port}" if settings.redis_url else "local"))
     bridge = Bridge(runtime, settings.ocpp_host, settings.ocpp_port, settings.bridge_port, options=options,
                     policy=policy, redis_url=settings.redis_url)
     stop = asyncio.Event()

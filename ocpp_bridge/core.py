@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
+from bot.config import Settings
 from ocpp_bridge.store import Store, utcnow
 from ocpp_bridge.writer import Writer
 
@@ -49,6 +50,18 @@ class BridgeOptions:
     gc_freeze: bool = True
     watchdog_period: float = 15.0
     lease_seconds: float = 90.0  # a node that stops renewing this long has its chargers counted offline (lease.py)
+
+
+def options_from_settings(settings: Settings, **overrides: Any) -> BridgeOptions:
+    """The node's options with the operator's rate and flood limits (CHARGELINE_OCPP_RATE_LIMIT, ..._FLOOD_LIMIT)."""
+    rate, flood = settings.ocpp_rate_limit, settings.ocpp_flood_limit
+    limits: dict[str, Any] = {
+        "rate_per_second": rate.limit / rate.window if rate else None,
+        "rate_burst": rate.limit if rate else BridgeOptions.rate_burst,
+        "flood_close_after": flood.limit if flood else None,
+        "flood_window": flood.window if flood else BridgeOptions.flood_window,
+    }
+    return BridgeOptions(**{**limits, **overrides})
 
 
 class Link(Protocol):

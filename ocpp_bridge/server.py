@@ -13,8 +13,9 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 
 from bot.runtime import Runtime
 from ocpp_bridge.auth import charger_id_from_path, make_process_request
-from ocpp_bridge.core import BridgeOptions, Core
+from ocpp_bridge.core import BridgeOptions, Core, options_from_settings
 from ocpp_bridge.lease import NodeLease
+from ocpp_bridge.link import RedactingLogger
 from ocpp_bridge.policy import Policy, load_policy
 from ocpp_bridge.service import CommandService
 from ocpp_bridge.store import Store
@@ -34,7 +35,8 @@ class Bridge:
                  redis_url: str | None = None) -> None:
         self.runtime = runtime
         self.host, self.port, self.control_port = host, port, control_port
-        self.options = options or BridgeOptions(node_id=f"{socket.gethostname()}:{port}" if redis_url else "local")
+        self.options = options or options_from_settings(
+            runtime.settings, node_id=f"{socket.gethostname()}:{port}" if redis_url else "local")
         self.policy = policy or load_policy(runtime.settings.policy_file)
         self.redis_url = redis_url
         self.core = Core(Store(runtime.sessions, self.options.node_id), self.options)
@@ -70,7 +72,8 @@ class Bridge:
             self._handle, self.host, self.port, subprotocols=list(SUBPROTOCOLS),  # type: ignore[arg-type]
             process_request=make_process_request(self.core, self.runtime.sessions),
             max_size=self.options.max_frame, max_queue=32,
-            ping_interval=self.options.ping_interval, compression=self.options.compression)
+            ping_interval=self.options.ping_interval, compression=self.options.compression,
+            logger=RedactingLogger(logging.getLogger("websockets.server"), {}))  # frames at DEBUG hold id tags
         self.port = self._server.sockets[0].getsockname()[1] if self.port == 0 else self.port
         if self.control_port is not None:
             from ocpp_bridge.control import start_control
