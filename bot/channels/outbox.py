@@ -110,15 +110,19 @@ class ReplyOutboxStore:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
 
-    def enqueue(self, channel: str, delivery_id: str, now: datetime, *, from_number: str | None = None) -> bool:
-        """Queue the replies to one inbound delivery (once: a second call changes nothing); True if new."""
+    def enqueue(self, channel: str, delivery_id: str, now: datetime, *, from_number: str | None = None,
+                due: datetime | None = None) -> bool:
+        """Queue the replies to one inbound delivery (once: a second call changes nothing); True if new.
+
+        `due` is when to look first (default: shortly, the turn is still running).
+        """
         if channel not in REST_CHANNELS:
             return False
         try:
             with transaction(self.sessions) as session:
                 session.execute(insert(ReplyOutbox).values(
                     channel=channel, delivery_id=delivery_id, from_number=from_number, created_at=now,
-                    next_attempt_at=now + RECHECK, attempts=0, parts_sent=0))
+                    next_attempt_at=due or now + RECHECK, attempts=0, parts_sent=0))
         except IntegrityError:
             return False
         return True

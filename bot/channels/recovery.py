@@ -60,7 +60,7 @@ class TurnRecovery:
         report = RecoveryReport()
         for turn in self.running.abandoned(now, max_age=self.max_age):
             if turn.delivery_id is not None:  # queued first: if this process dies too, the next one sends it
-                self.outbox.enqueue(turn.channel, turn.delivery_id, now)
+                self.outbox.enqueue(turn.channel, turn.delivery_id, now, due=now)
             result = self.engine.resume(turn.message_id)
             if result is None:
                 continue  # another process took it

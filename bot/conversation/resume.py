@@ -34,6 +34,7 @@ from bot.messages import InboundMessage
 log = logging.getLogger(__name__)
 
 DEFAULT_GRACE = timedelta(seconds=60)
+MIN_LEASE = timedelta(seconds=5)
 MAX_RESUMES = 3  # a message that took its process down this often is left alone (and logged), not retried forever
 
 
@@ -75,7 +76,7 @@ class RunningTurns:
     @property
     def lease(self) -> timedelta:
         """How long a claim lasts without renewal; `renew` runs several times within it."""
-        return self.grace / 2
+        return max(self.grace / 2, MIN_LEASE)
 
     @contextmanager
     def hold(self, message_id: int) -> Iterator[None]:
