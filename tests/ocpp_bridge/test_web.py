@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from websockets.asyncio.client import connect
 from werkzeug.serving import make_server
 
 from bot.errors import ChargerUnreachable, PolicyRefused, UnknownCharger
 from bot.runtime import Runtime
 from bot.web import create_app
 from ocpp_bridge.client import BridgeClient, CommandResult
+from ocpp_bridge.models import CommandAudit
 from ocpp_bridge.server import Bridge
 from tests.ocpp_bridge.chargers import Charger16, connected
 from tests.ocpp_bridge.conftest import PASSWORD
@@ -98,3 +102,40 @@ async def test_the_web_api_reads_state_and_runs_commands(bridge: Bridge, web: st
         unknown = await call("POST", f"{web}/api/chargers/CP-1042/commands", headers=AUTH,
                              json={"action": "BlowUp"})
         assert unknown.status_code == 400 and "unsupported action" in unknown.json()["detail"]
+
+
+async def test_the_api_audits_the_token_holder_and_keeps_a_claimed_name_only_as_a_claim(bridge: Bridge,
+                                                                                          web: str) -> None:
+    async with connected(Charger16, bridge.url, "CP-1042", "ocpp1.6", PASSWORD) as cp:
+        await cp.boot()
+        done = await call("POST", f"{web}/api/chargers/CP-1042/commands", headers=AUTH,
+                          json={"action": "UnlockConnector", "params": {"connector_id": 1},
+                                "requested_by": "agent:olga"})
+        plain = await call("POST", f"{web}/api/chargers/CP-1042/commands", headers=AUTH,
+                           json={"action": "UnlockConnector", "params": {"connector_id": 2}})
+    assert (done.status_code, plain.status_code) == (200, 200)
+    with bridge.runtime.sessions() as session:
+        rows = list(session.scalars(select(CommandAudit).order_by(CommandAudit.id)))
+    assert [(r.id, r.requested_by, r.claimed_by, r.command_id) for r in rows] == [
+        (done.json()["audit_id"], "api", "agent:olga", done.json()["command_id"]),
+        (plain.json()["audit_id"], "api", None, plain.json()["command_id"])]
+
+
+async def test_a_command_whose_answer_is_lost_is_reported_as_unknown_not_as_unsent(bridge: Bridge, web: str) -> None:
+    async with connect(f"{bridge.url}/CP-2001", subprotocols=["ocpp1.6"]) as ws:
+        for _ in range(200):
+            if bridge.core.link("CP-2001"):
+                break
+            await asyncio.sleep(0.01)
+        answer = asyncio.create_task(call("POST", f"{web}/api/chargers/CP-2001/commands", headers=AUTH,
+                                          json={"action": "Reset", "params": {"type": "Hard"}}))
+        assert json.loads(await ws.recv())[2] == "Reset"
+    response = await answer  # the charger took the Reset and went away without answering
+    body = response.json()
+    assert response.status_code == 502
+    assert (body["error"], body["status"], body["verified"]) == ("unknown", "Unknown", None)
+    assert "may have executed it" in body["detail"]
+    with bridge.runtime.sessions() as session:
+        row = session.get(CommandAudit, body["audit_id"])
+        assert row is not None and (row.status, row.requested_by, row.command_id) == ("Unknown", "api",
+                                                                                      body["command_id"])
