@@ -46,6 +46,7 @@ class Settings:
     ocpp_port: int = 9000
     bridge_port: int = 9001
     bridge_url: str = "http://127.0.0.1:9001"
+    bridge_lease_seconds: float = 90.0  # a bridge node silent this long has its chargers shown offline
     public_url: str = "http://localhost:8000"
     fleet_file: Path | None = None
     policy_file: Path | None = None
@@ -206,6 +207,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHARGELINE_OCPP_PORT": ("ocpp_port", _port),
     "CHARGELINE_BRIDGE_PORT": ("bridge_port", _port),
     "CHARGELINE_BRIDGE_URL": ("bridge_url", _http_url),
+    "CHARGELINE_BRIDGE_LEASE_SECONDS": ("bridge_lease_seconds", _seconds),
     "CHARGELINE_PUBLIC_URL": ("public_url", _http_url),
     "CHARGELINE_FLEET_FILE": ("fleet_file", _readable_file),
     "CHARGELINE_POLICY_FILE": ("policy_file", _readable_file),

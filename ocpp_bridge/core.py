@@ -60,6 +60,7 @@ def options_from_settings(settings: Settings, **overrides: Any) -> BridgeOptions
         "rate_burst": rate.limit if rate else BridgeOptions.rate_burst,
         "flood_close_after": flood.limit if flood else None,
         "flood_window": flood.window if flood else BridgeOptions.flood_window,
+        "lease_seconds": settings.bridge_lease_seconds,
     }
     return BridgeOptions(**{**limits, **overrides})
 
