@@ -8,22 +8,26 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bot.config import Rate
 from bot.errors import ChargeLineError
-from handoff.clock import as_utc, utcnow
+from handoff.clock import utcnow
+from handoff.console import throttle
 from handoff.console.models import ROLES, Agent
+from handoff.console.throttle import Budget
 
 log = logging.getLogger(__name__)
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
-LOCK_AFTER = 5  # wrong passwords in a row
+LOCK_AFTER = 5  # wrong passwords for one name within an hour
 LOCK_FOR = timedelta(minutes=5)
+BY_NAME = Budget(LOCK_AFTER, timedelta(hours=1), LOCK_FOR)
 # checked against when the name is unknown, so a wrong name takes as long as a wrong password
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
@@ -67,7 +71,7 @@ def add_agent(session: Session, name: str, role: str, password: str, *, now: dat
     if find_agent(session, name) is not None:
         raise AgentError(f"an agent named {name!r} already exists")
     agent = Agent(name=name, role=role, password_hash=hash_password(password), active=True,
-                  created_at=now or utcnow(), failed_logins=0)
+                  created_at=now or utcnow())
     session.add(agent)
     try:
         session.flush()
@@ -96,11 +100,12 @@ def list_agents(session: Session) -> list[Agent]:
 
 
 def set_password(session: Session, name: str, password: str) -> Agent:
-    """Replace an agent's password (their open sessions end)."""
+    """Replace an agent's password: their open sessions end on the server, and a lock on the name is lifted."""
     check_password(password)
     agent = require_agent(session, name)
     agent.password_hash = hash_password(password)
-    agent.failed_logins, agent.locked_until = 0, None
+    agent.sessions_since = utcnow()
+    throttle.clear(session, throttle.name_key(agent.name))
     log.info("agent %s password changed", agent.name)
     return agent
 
@@ -109,47 +114,56 @@ def disable_agent(session: Session, name: str) -> Agent:
     """Stop an agent from logging in (their open sessions end)."""
     agent = require_agent(session, name)
     agent.active = False
+    agent.sessions_since = utcnow()
     log.info("agent %s disabled", agent.name)
     return agent
 
 
 @dataclass(frozen=True)
 class LoginResult:
-    """A login attempt: the agent when it succeeded, else whether the name is locked for a while."""
+    """A login attempt: the agent when it succeeded, else whether the name or address is locked for a while."""
 
     agent: Agent | None
     locked: bool = False
 
 
-def authenticate(session: Session, name: str, password: str, *, now: datetime | None = None) -> LoginResult:
-    """Check a name and password (the caller commits); LOCK_AFTER wrong passwords lock the name for LOCK_FOR.
+def authenticate(session: Session, name: str, password: str, *, address: str | None = None,
+                 address_limit: Rate | None = None, now: datetime | None = None) -> LoginResult:
+    """Check a name and password (the caller commits); too many wrong ones lock the name, or the address, a while.
 
-    Each attempt takes its place in the counter with one atomic UPDATE before the password is checked, so
-    parallel guesses cannot all read the same count: at most LOCK_AFTER passwords are checked per lock period.
+    Every name is counted the same way whether an agent has it or not, and an unknown name is checked against
+    a dummy hash: the answers, and the time they take, do not tell which names exist. The attempt is counted
+    before the password is checked, so parallel guesses check at most LOCK_AFTER passwords per lock period.
     """
     now = now or utcnow()
-    agent = find_agent(session, name) if NAME.match(name.strip().lower()) else None
-    if agent is None:
-        check_password_hash(_DUMMY_HASH, password)
-        return LoginResult(None)
-    if agent.locked_until is not None and as_utc(agent.locked_until) > now:
-        return LoginResult(None, locked=True)
-    # the row stays locked (PostgreSQL) or the database (SQLite) until the caller commits: attempts queue here
-    attempt = session.execute(
-        update(Agent).where(Agent.id == agent.id, or_(Agent.locked_until.is_(None), Agent.locked_until <= now))
-        .values(failed_logins=func.coalesce(Agent.failed_logins, 0) + 1)
-        .returning(Agent.failed_logins)).scalar_one_or_none()
-    if attempt is None or attempt > LOCK_AFTER:  # locked meanwhile, or this period's tries are used up
-        return LoginResult(None, locked=True)
-    if not check_password_hash(agent.password_hash, password):
-        if attempt >= LOCK_AFTER:
-            session.execute(update(Agent).where(Agent.id == agent.id)
-                            .values(failed_logins=0, locked_until=now + LOCK_FOR))
-            log.warning("agent %s locked for %s after %d wrong passwords", agent.name, LOCK_FOR, LOCK_AFTER)
+    by_address = Budget(address_limit.limit, timedelta(seconds=address_limit.window),
+                        timedelta(seconds=address_limit.window)) if address_limit else None
+    from_key = throttle.address_key(address) if address and by_address else None
+    tried = 0
+    if from_key and by_address:
+        counted = throttle.take_attempt(session, from_key, by_address, now)
+        if counted is None or counted > by_address.limit:
             return LoginResult(None, locked=True)
-        return LoginResult(None)
-    if not agent.active:
-        return LoginResult(None)
-    session.execute(update(Agent).where(Agent.id == agent.id).values(failed_logins=0, locked_until=None))
-    session.refresh(agent)
-    return LoginResult(agent)
+        tried = counted
+    key = throttle.name_key(name)
+    attempt = throttle.take_attempt(session, key, BY_NAME, now)
+    if attempt is None or attempt > BY_NAME.limit:  # locked, or this period's tries are used up
+        return LoginResult(None, locked=True)
+    agent = find_agent(session, name) if NAME.match(name.strip().lower()) else None
+    right = check_password_hash(agent.password_hash if agent is not None else _DUMMY_HASH, password)
+    if right and agent is not None and agent.active:
+        throttle.clear(session, key)
+        if from_key:
+            throttle.forgive(session, from_key)
+        return LoginResult(agent)
+    locked = False
+    if attempt >= BY_NAME.limit:
+        throttle.lock(session, key, BY_NAME, now)
+        log.warning("login name locked for %s after %d wrong passwords", BY_NAME.lock_for, BY_NAME.limit)
+        locked = True
+    if from_key and by_address and tried >= by_address.limit:
+        throttle.lock(session, from_key, by_address, now)
+        log.warning("logins from %s locked for %s after %d wrong passwords", address, by_address.lock_for,
+                    by_address.limit)
+        locked = True
+    return LoginResult(None, locked=locked)

@@ -19,8 +19,9 @@ from urllib.parse import quote
 
 from flask import current_app, g, redirect, render_template, request, session, url_for
 
+from bot.web.proxies import limit_key
 from handoff.clock import as_utc, utcnow
-from handoff.console.agents import password_version
+from handoff.console.agents import LoginResult, authenticate, password_version
 from handoff.console.models import ROLE_TIERS, ROLES, Agent
 
 SESSION_LIFETIME = timedelta(hours=12)
@@ -55,6 +56,16 @@ def lifetime() -> timedelta:
     """How long a login lasts (CONSOLE_SESSION_LIFETIME in the app config, 12 hours by default)."""
     value = current_app.config.get("CONSOLE_SESSION_LIFETIME", SESSION_LIFETIME)
     return value if isinstance(value, timedelta) else SESSION_LIFETIME
+
+
+def attempt_login(name: str, password: str) -> LoginResult:
+    """Check a login from this request's client, counted against the name and the client's address."""
+    if not name or not password:
+        return LoginResult(None)
+    runtime = current_app.extensions["chargeline"]
+    with runtime.sessions() as db, db.begin():
+        return authenticate(db, name, password, address=limit_key(request.remote_addr, request.headers),
+                            address_limit=runtime.settings.login_address_limit)
 
 
 def log_in(agent: Agent) -> None:

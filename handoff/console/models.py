@@ -32,9 +32,6 @@ class Agent(Base):
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # consecutive wrong passwords; at LOCK_AFTER the account waits until locked_until
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # sessions started before this are over (set at logout): a cookie saved earlier no longer works
     sessions_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -45,3 +42,17 @@ class Agent(Base):
 
     def __repr__(self) -> str:
         return f"Agent(id={self.id}, name={self.name!r}, role={self.role!r}, active={self.active})"
+
+
+class LoginThrottle(Base):
+    """Wrong console logins counted under one name (whether an agent has it or not) or one client address."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)  # "name:<sha256 of the name>" or "addr:<ip>"
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # attempts in the window not yet forgiven
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"LoginThrottle(key={self.key!r}, failures={self.failures}, locked_until={self.locked_until})"

@@ -21,9 +21,9 @@ from flask import (
 from bot.runtime import Runtime
 from handoff.clock import iso
 from handoff.console import takeover_web
-from handoff.console.agents import LoginResult, authenticate
 from handoff.console.auth import (
     SESSION_LIFETIME,
+    attempt_login,
     csrf_problem,
     csrf_token,
     current_agent,
@@ -87,11 +87,10 @@ def login() -> Any:
         notice = "Your session has expired; please log in again." if request.args.get("expired") else None
         return render_template("console/login.html", next=next_url, notice=notice, name="")
     name, password = request.form.get("name", ""), request.form.get("password", "")
-    with _runtime().sessions() as db, db.begin():
-        result = authenticate(db, name, password) if name and password else LoginResult(None)
-    if result.locked:
+    result = attempt_login(name, password)
+    if result.locked:  # the same words for a name and an address, a real name and an unknown one
         return render_template("console/login.html", next=next_url, name=name[:64],
-                               notice="Too many wrong passwords for this name; wait a few minutes."), 429
+                               notice="Too many wrong passwords; wait a few minutes, then try again."), 429
     if result.agent is None:
         return render_template("console/login.html", next=next_url, name=name[:64],
                                notice="Wrong name or password (or the account is disabled)."), 401
