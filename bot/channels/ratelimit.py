@@ -28,6 +28,9 @@ class RateLimiter(Protocol):
     def allow(self, channel: str, contact: str) -> bool:
         """Record one message; False when the contact is over its budget."""
 
+    def wait(self, channel: str, contact: str) -> float:
+        """Record one message and return 0; or, over the budget, the seconds until the contact may send again."""
+
 
 class ContactRateLimiter:
     """Allow at most `limit` messages per `window` seconds from one contact."""
@@ -40,30 +43,35 @@ class ContactRateLimiter:
 
     def allow(self, channel: str, contact: str) -> bool:
         """Record one message; False when the contact is over its budget."""
+        return self.wait(channel, contact) == 0.0
+
+    def wait(self, channel: str, contact: str) -> float:
+        """Record one message and return 0; or, over the budget, the seconds until the contact may send again."""
         now = self._clock()
         key = (channel, contact)
         with self._lock:
             hits = self._hits.pop(key, None) or deque()
             while hits and now - hits[0] >= self.window:
                 hits.popleft()
-            allowed = len(hits) < self.limit
-            if allowed:
+            wait = 0.0 if len(hits) < self.limit else self.window - (now - hits[0])
+            if not wait:
                 hits.append(now)
             self._hits[key] = hits
             while len(self._hits) > MAX_CONTACTS:
                 self._hits.popitem(last=False)
-        return allowed
+        return wait
 
 
-# A sliding window kept as a sorted set of message times: drop the old ones, count, add if under the limit.
+# A sliding window kept as a sorted set of message times: drop the old ones, count, add if under the limit;
+# over it, answer the oldest time still counted (a string: Lua numbers would lose the fraction).
 _SLIDING_WINDOW = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
   redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
   redis.call('PEXPIRE', KEYS[1], ARGV[5])
-  return 1
+  return {1}
 end
-return 0
+return {0, redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]}
 """
 
 
@@ -84,12 +92,16 @@ class RedisRateLimiter:
 
     def allow(self, channel: str, contact: str) -> bool:
         """Record one message; False when the contact is over its budget (counted in this process if Redis fails)."""
+        return self.wait(channel, contact) == 0.0
+
+    def wait(self, channel: str, contact: str) -> float:
+        """Record one message and return 0; or, over the budget, the seconds until the contact may send again."""
         if self._degraded and time.monotonic() < self._retry_at:
-            return self.fallback.allow(channel, contact)
+            return self.fallback.wait(channel, contact)
         digest = hashlib.sha256(f"{channel}:{contact}".encode()).hexdigest()[:24]
         now = self._clock()
         try:
-            allowed = self._script(keys=[f"chargeline:rate:{digest}"], args=[
+            answer = self._script(keys=[f"chargeline:rate:{digest}"], args=[
                 repr(now), repr(self.window), self.limit, f"{now!r}:{uuid.uuid4().hex[:8]}",
                 math.ceil(self.window * 1000)])
         except self._errors as exc:
@@ -97,13 +109,16 @@ class RedisRateLimiter:
                 log.warning("rate limits counted per process: Redis unavailable (%s)", exc)
                 self._degraded = True
             self._retry_at = time.monotonic() + RETRY_S
-            return self.fallback.allow(channel, contact)
+            return self.fallback.wait(channel, contact)
         if self._degraded:
             log.info("rate limits shared through Redis again")
             self._degraded = False
-        return bool(allowed)
+        if answer[0] == 1:
+            return 0.0
+        return max(self.window - (now - float(answer[1])), 0.001)  # refused: never 0, which means allowed
 
 
-def rate_limiter_for(redis_url: str | None) -> RateLimiter:
+def rate_limiter_for(redis_url: str | None, limit: int = DEFAULT_LIMIT, window: float = DEFAULT_WINDOW) \
+        -> RateLimiter:
     """Shared through Redis when the deployment has it, else per process."""
-    return RedisRateLimiter(redis_url) if redis_url else ContactRateLimiter()
+    return RedisRateLimiter(redis_url, limit, window) if redis_url else ContactRateLimiter(limit, window)

@@ -43,3 +43,29 @@ def test_without_redis_each_process_still_counts() -> None:
     limiter = RedisRateLimiter(dead, limit=2, window=60)
     driver = _contact()
     assert [limiter.allow("sms", driver) for _ in range(3)] == [True, True, False]
+
+
+def test_over_the_budget_wait_says_when_the_oldest_message_leaves_the_window() -> None:
+    now = [100.0]
+    limiter = ContactRateLimiter(limit=2, window=10, clock=lambda: now[0])
+    assert limiter.wait("webchat", "s1") == 0.0
+    now[0] = 103.0
+    assert limiter.wait("webchat", "s1") == 0.0
+    now[0] = 104.5
+    assert limiter.wait("webchat", "s1") == 5.5  # the first message counts until 110
+    assert limiter.wait("webchat", "s1") == 5.5  # a refused message is not counted
+    now[0] = 110.0
+    assert limiter.wait("webchat", "s1") == 0.0
+
+
+def test_redis_says_how_long_to_wait_too(redis_url_or_skip: str) -> None:
+    from bot.channels.ratelimit import RedisRateLimiter
+
+    now = [2_000_000.25]
+    limiter = RedisRateLimiter(redis_url_or_skip, limit=2, window=10, clock=lambda: now[0])
+    driver = _contact()
+    assert [limiter.wait("webchat", driver), limiter.wait("webchat", driver)] == [0.0, 0.0]
+    now[0] += 4.5
+    assert abs(limiter.wait("webchat", driver) - 5.5) < 1e-6
+    now[0] += 5.5
+    assert limiter.wait("webchat", driver) == 0.0
