@@ -1,13 +1,15 @@
-"""Render the dialogue's neutral replies for the web chat and the terminal."""
+"""Render the dialogue's neutral replies for the web chat, and each channel's answers for the terminal."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.channels.sms import sms_text
+from bot.channels.sms import segments
 from bot.messages import Handoff, Reply
-from ivr.voice import spoken
+
+if TYPE_CHECKING:
+    from bot.chat.twilio_play import CallEvent, TextMessage
 
 
 def render_webchat(replies: Iterable[Reply]) -> list[dict[str, Any]]:
@@ -29,17 +31,8 @@ def render_webchat(replies: Iterable[Reply]) -> list[dict[str, Any]]:
     return rendered
 
 
-def render_terminal(replies: Iterable[Reply], channel: str) -> str:
-    """A plain-text view of what each channel would show or say, through the channel's own renderer."""
-    replies = list(replies)
-    if channel in ("voice", "sms"):
-        if channel == "voice":
-            listening = not any(r.handoff or r.end_conversation for r in replies)  # as `render_voice` decides
-            lines = [f"(says) {spoken(reply, with_keys=listening)}" for reply in replies]
-        else:
-            lines = [sms_text(replies)] if replies else []
-        lines.extend(_handed(reply.handoff) for reply in replies if reply.handoff)
-        return "\n".join(lines)
+def render_terminal(replies: Iterable[Reply]) -> str:
+    """A plain-text view of the web chat's replies: text, numbered buttons, links, pictures, handoffs."""
     lines = []
     for reply in replies:
         lines.append(reply.text)
@@ -49,6 +42,31 @@ def render_terminal(replies: Iterable[Reply], channel: str) -> str:
             lines.append(f"  (image) {reply.image_url}")
         if reply.handoff:
             lines.append(_handed(reply.handoff))
+    return "\n".join(lines)
+
+
+def render_texts(messages: Iterable[TextMessage], *, sms: bool) -> str:
+    """The texts a driver's phone shows: each body, its pictures, and what an SMS costs in segments."""
+    lines = []
+    for message in messages:
+        lines.append(message.body)
+        lines.extend(f"  (picture) {url}" for url in message.media)
+        if sms:
+            count = segments(message.body)
+            lines.append(f"  ({len(message.body)} characters, {count} SMS segment{'s' if count != 1 else ''})")
+    return "\n".join(lines) or "(no answer)"
+
+
+def render_call(events: Iterable[CallEvent]) -> str:
+    """What a caller hears, and where the call goes."""
+    lines = []
+    for event in events:
+        if event.kind == "say" and event.text:
+            lines.append(f"(says) {event.text}")
+        elif event.kind == "transfer":
+            lines.append(f"  == transferring to {event.text}; the call ends here in the terminal ==")
+        elif event.kind == "hangup":
+            lines.append("  == the call ends ==")
     return "\n".join(lines)
 
 

@@ -1,4 +1,5 @@
-from bot.chat.render import render_terminal, render_webchat
+from bot.chat.render import render_call, render_terminal, render_texts, render_webchat
+from bot.chat.twilio_play import CallEvent, TextMessage
 from bot.messages import Choice, Handoff, Reply
 
 REPLIES = (
@@ -19,27 +20,33 @@ def test_webchat_json_keeps_buttons_links_images_and_handoff() -> None:
     ]
 
 
-def test_terminal_voice_view_speaks_the_voice_text_and_keys() -> None:
-    assert render_terminal(REPLIES[:1], "voice") == (
-        "(says) Station one two is online. Which plug? For CCS2, press 1. For CHAdeMO, press 2."
+def test_terminal_view_numbers_buttons_and_names_links_pictures_and_handoffs() -> None:
+    assert render_terminal(REPLIES) == (
+        "Station 12 is online. Which plug?\n  [1] CCS2\n  [2] CHAdeMO\n"
+        "Here is how it looks.\n  -> Guide: /kb/ccs2\n  (image) /kb/images/ccs2.svg\n"
+        "A colleague takes over.\n  == handed to tier2, ticket T-000001 =="
     )
 
 
-def test_terminal_voice_view_reads_no_keys_when_the_call_is_handed_over() -> None:
-    assert render_terminal([REPLIES[0], REPLIES[2]], "voice") == (
-        "(says) Station one two is online. Which plug?\n(says) A colleague takes over.\n"
-        "  == handed to tier2, ticket T-000001 =="
+def test_sms_texts_show_each_body_with_its_length_and_segments() -> None:
+    long = "Plug in first. " * 12  # 180 characters of GSM-7: two segments
+    assert render_texts([TextMessage("Reply 1 for CCS2."), TextMessage(long)], sms=True) == (
+        "Reply 1 for CCS2.\n  (17 characters, 1 SMS segment)\n"
+        f"{long}\n  (180 characters, 2 SMS segments)"
     )
 
 
-def test_terminal_sms_view_is_the_sms_body() -> None:
-    guide = Reply(text="Plug in first.\n- Then tap your card.", sms_text="Plug in, then tap your card.")
-    assert render_terminal([guide, REPLIES[0]], "sms") == (
-        "Plug in, then tap your card.\nStation 12 is online. Which plug? Reply 1 for CCS2, 2 for CHAdeMO."
+def test_whatsapp_texts_show_pictures_and_no_segments() -> None:
+    assert render_texts([TextMessage("Here is the plug.", ("https://x.example/kb/ccs2.png",))], sms=False) == (
+        "Here is the plug.\n  (picture) https://x.example/kb/ccs2.png"
     )
+    assert render_texts([], sms=True) == "(no answer)"
 
 
-def test_terminal_sms_view_has_no_links_or_images() -> None:
-    assert render_terminal(REPLIES[1:], "sms") == (
-        "Here is how it looks.\nA colleague takes over.\n  == handed to tier2, ticket T-000001 =="
+def test_a_call_shows_what_is_said_and_where_it_goes() -> None:
+    events = [CallEvent("say", "Please hold."), CallEvent("listen", "speech dtmf"),
+              CallEvent("transfer", "the support queue"), CallEvent("hangup")]
+    assert render_call(events) == (
+        "(says) Please hold.\n  == transferring to the support queue; the call ends here in the terminal ==\n"
+        "  == the call ends =="
     )

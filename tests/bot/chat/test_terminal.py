@@ -14,7 +14,7 @@ class Echo:
 
 def test_a_number_picks_the_offered_choice_and_the_deep_link_counts_once() -> None:
     engine = Echo()
-    chat = TerminalChat(engine, "chat", charger="CP-1042")
+    chat = TerminalChat(engine, charger="CP-1042")
     assert chat.say("it won't start") == "got it won't start\n  [1] Station 12"
     chat.say("1")
     first, second = engine.seen
@@ -22,16 +22,10 @@ def test_a_number_picks_the_offered_choice_and_the_deep_link_counts_once() -> No
     assert second.button == "charger:CP-1042" and second.text == "Station 12" and second.charger_hint is None
 
 
-def test_voice_view_sends_keypad_digits_and_speaks() -> None:
-    engine = Echo()
-    chat = TerminalChat(engine, "voice")
-    assert chat.say("1042").startswith("(says) heard 1042")
-    assert engine.seen[0].digits == "1042" and engine.seen[0].channel == "voice"
-
-
-def test_the_repl_stops_on_quit() -> None:
-    lines = iter(["hello", "quit", "never read"])
+def test_the_repl_stops_on_quit_and_skips_empty_lines() -> None:
+    lines = iter(["hello", "", "quit", "never read"])
     out: list[str] = []
-    run_repl(TerminalChat(Echo(), "sms"), read=lambda prompt: next(lines), write=out.append)
-    assert out[1] == "got hello Reply 1 for Station 12."
-    assert len(out) == 2
+    engine = Echo()
+    run_repl(TerminalChat(engine), read=lambda prompt: next(lines), write=out.append)
+    assert out == [TerminalChat.intro, "got hello\n  [1] Station 12"]
+    assert [m.text for m in engine.seen] == ["hello"]
