@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -77,6 +77,20 @@ def ensure_database_directory(url: str) -> None:
     database = parsed.database
     if parsed.get_backend_name() == "sqlite" and database and database != ":memory:":
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def database_answers(url: str) -> bool:
+    """Whether the database at `url` answers a query now (one short-lived connection)."""
+    engine = make_engine(url, pool=False)
+    try:
+        ensure_database_directory(url)
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except (OSError, SQLAlchemyError):
+        return False
+    finally:
+        engine.dispose()
+    return True
 
 
 def is_outage(exc: BaseException) -> bool:

@@ -103,10 +103,10 @@ class StartGate:
             self._note(logging.ERROR, f"the database answers but is not ready: {exc}")
             return False
         except (DatabaseUnavailable, SQLAlchemyError) as exc:
-            if not is_database_outage(exc):
-                log.exception("finishing the start failed")
-                return False
-            self._note(logging.DEBUG, describe_outage(exc))
+            # not an outage: another process migrating at the same moment, say, or a broken migration that
+            # `chargeline db upgrade` shows in full; either way the next attempt tries again
+            level = logging.DEBUG if is_database_outage(exc) else logging.ERROR
+            self._note(level, describe_outage(exc))
             return False
         # the secret key signs console cookies: it is known only now when it is kept in the database
         self._app.config["SECRET_KEY"] = runtime.secret_key
@@ -121,8 +121,12 @@ class StartGate:
 
 
 def install(app: Flask) -> None:
-    """Set `g.runtime` per request, holding back requests that need a database the start has not reached."""
-    gate = app.extensions["chargeline.start_gate"] = StartGate(app)
+    """Set `g.runtime` per request, holding back requests that need a database the start has not reached.
+
+    The collaborator `start_retry_s` (tests: 0) sets how often requests may try to finish the start.
+    """
+    every = float(app.extensions["chargeline.collaborators"].get("start_retry_s", ATTEMPT_EVERY_S))
+    gate = app.extensions["chargeline.start_gate"] = StartGate(app, every=every)
     on_outage(app, "text_channels", _text_channel_apology)
 
     @app.before_request
