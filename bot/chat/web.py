@@ -17,6 +17,7 @@ from typing import Any
 from flask import Blueprint, Flask, g, jsonify, render_template, request
 from sqlalchemy import select
 
+from bot.chat.limits import too_many, wait_before_turn
 from bot.chat.render import render_webchat
 from bot.conversation.models import Conversation, ConversationMessage
 from bot.messages import InboundMessage
@@ -69,6 +70,9 @@ def chat_turn():  # type: ignore[no-untyped-def]
         return _bad("charger_id is not a charger id")
     if message_id is not None and (not isinstance(message_id, str) or not 1 <= len(message_id) <= 64):
         return _bad("message_id must be a string of up to 64 characters")
+    wait = wait_before_turn(session_id)
+    if wait:
+        return too_many(wait)
     session_id = session_id or secrets.token_urlsafe(18)
     message = InboundMessage(
         channel="webchat", contact=session_id, text=text.strip(),

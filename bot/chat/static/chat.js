@@ -1,5 +1,6 @@
 // Web chat: one POST /api/chat per message; a retry reuses the message id so the bot answers once.
 // While the page is open it polls GET /api/chat/messages every 2 s for a support agent's messages.
+// Sent too fast (429), the server's sentence is shown, the words go back in the box, and Send waits.
 (function () {
   "use strict";
   const root = document.querySelector(".chat");
@@ -8,6 +9,7 @@
   const form = document.getElementById("send");
   const input = document.getElementById("text");
   const status = document.getElementById("status");
+  const sendButton = form.querySelector("button[type=submit]");
   const charger = root.dataset.charger || null;
   const storeKey = "chargeline.session." + (charger || "none");
   let session = sessionStorage.getItem(storeKey);
@@ -16,7 +18,16 @@
   let after = 0;  // the last message id the poll has looked at
   let polling = false;
   let agentMode = false;
+  let pausedUntil = 0;
   const shown = new Set();
+
+  // The server refused the message for now (too many too fast): `retryAfter` seconds to wait.
+  class Refused extends Error {
+    constructor(message, retryAfter) {
+      super(message);
+      this.retryAfter = retryAfter;
+    }
+  }
 
   function newId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -111,8 +122,12 @@
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(body),
       });
-      const data = await response.json();
-      if (!response.ok) throw new Error(data.detail || "the server refused the message");
+      const data = await response.json().catch(function () { return {}; });  // a proxy's HTML error page
+      if (response.status === 429) {
+        const wait = parseInt(response.headers.get("Retry-After") || data.retry_after, 10) || 10;
+        throw new Refused(data.detail || "You are sending messages very fast. Please wait a moment.", wait);
+      }
+      if (!response.ok) throw new Error(data.detail || "the server answered " + response.status);
       return data;
     } catch (error) {
       if (attempt < 2 && error instanceof TypeError) {  // network error: retry with the same message id
@@ -124,10 +139,25 @@
     }
   }
 
+  function pause(seconds) {
+    pausedUntil = Date.now() + seconds * 1000;
+    sendButton.disabled = true;
+    (function tick() {
+      const left = Math.ceil((pausedUntil - Date.now()) / 1000);
+      if (left <= 0) {
+        sendButton.disabled = false;
+        status.textContent = "";
+        return;
+      }
+      status.textContent = "You can send again in " + left + " s.";
+      setTimeout(tick, Math.min(1000, pausedUntil - Date.now()));
+    })();
+  }
+
   async function send(text, button) {
-    if (busy || !text.trim()) return;
+    if (busy || Date.now() < pausedUntil || !text.trim()) return;
     busy = true;
-    add("driver", text);
+    const mine = add("driver", text);
     showChoices([]);
     status.textContent = "…";
     const body = { text: text, message_id: newId() };
@@ -145,8 +175,15 @@
       status.textContent = data.agent_mode ? "A support agent has your message." : "";
       agentMode = Boolean(data.agent_mode);
     } catch (error) {
-      add("bot notice", "Sorry, your message could not be sent (" + error.message + "). Please try again.");
-      status.textContent = "";
+      mine.classList.add("unsent");
+      if (error instanceof Refused) {
+        add("bot notice", error.message);
+        if (!button && !input.value) input.value = text;  // ready to send again, nothing to retype
+        pause(Math.min(error.retryAfter, 600));
+      } else {
+        add("bot notice", "Sorry, your message could not be sent (" + error.message + "). Please try again.");
+        status.textContent = "";
+      }
     } finally {
       busy = false;
       input.focus();
