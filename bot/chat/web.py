@@ -22,12 +22,14 @@ from bot.chat.render import render_webchat
 from bot.conversation.models import Conversation, ConversationMessage
 from bot.messages import InboundMessage
 from bot.web.engine import current_engine
+from bot.web.jsonbody import body_limit
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("chat", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/chat/static")
 
 MAX_TEXT = 2000
+MAX_BODY = 64 * 1024  # MAX_TEXT characters as \uXXXX escapes (12 bytes each for an emoji), with room to spare
 POLL_PAGE = 100  # rows looked at per poll; the client comes back for the rest
 _SESSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _AFTER = re.compile(r"^[0-9]{1,18}$")
@@ -50,6 +52,7 @@ def _bad(detail: str, status: int = 400):  # type: ignore[no-untyped-def]
 
 
 @blueprint.post("/api/chat")
+@body_limit(MAX_BODY)
 def chat_turn():  # type: ignore[no-untyped-def]
     """Take one driver message and answer with the bot's replies."""
     body = request.get_json(silent=True)

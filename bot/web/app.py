@@ -12,7 +12,7 @@ from bot.config import Settings, load_settings
 from bot.plugins import optional_modules
 from bot.runtime import Runtime, open_runtime
 from bot.web import outage
-from bot.web.jsonbody import BoundedJSONProvider
+from bot.web.jsonbody import BoundedJSONProvider, BoundedRequest
 from bot.web.proxies import trust_proxies
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         runtime = open_runtime(settings or load_settings())
     app = Flask(__name__)
     app.json = BoundedJSONProvider(app)  # deep JSON is a bad request, not a RecursionError
+    app.request_class = BoundedRequest  # a chunked body over the limit is a 413, not cut short
     app.wsgi_app = trust_proxies(app.wsgi_app, runtime.settings.trusted_proxies)  # type: ignore[method-assign,assignment]
     app.config.update(
         SECRET_KEY=runtime.secret_key or None,  # none yet: kept in a database that has not answered

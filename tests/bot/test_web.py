@@ -28,10 +28,11 @@ def test_huge_bodies_are_refused_without_a_stack_trace(client: FlaskClient) -> N
     assert b"Traceback" not in response.data
 
 
-DEEP = b"[" * 100_000 + b"]" * 100_000  # RecursionError in Python's json: it used to become a 500
+# RecursionError in Python's json: it used to become a 500 (and within the web chat's 64 KB body limit)
+DEEP = b"[" * 30_000 + b"]" * 30_000
 
 
-def test_json_nested_100000_deep_is_a_bad_request_on_every_json_endpoint(runtime: Runtime) -> None:
+def test_json_nested_30000_deep_is_a_bad_request_on_every_json_endpoint(runtime: Runtime) -> None:
     import dataclasses
 
     settings = runtime.settings.replace(telegram_bot_token="123:abc", telegram_webhook_secret="s3cret")
