@@ -42,7 +42,8 @@ class _Entry:
     done: threading.Event = field(default_factory=threading.Event)
     result: TurnResult | None = None
     deferred: bool = False
-    then: Callable[[TurnResult], None] | None = None
+    then: Callable[[TurnResult], bool] | None = None
+    from_number: str | None = None
 
 
 class DeferredTurns:
@@ -57,13 +58,15 @@ class DeferredTurns:
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
 
-    def run(self, key: str, turn: Callable[[], TurnResult],
-            then: Callable[[TurnResult], None] | None = None) -> TurnResult | None:
+    def run(self, key: str, turn: Callable[[], TurnResult], then: Callable[[TurnResult], bool] | None = None,
+            *, from_number: str | None = None) -> TurnResult | None:
         """Run `turn`; return its result if done within the budget, else None and call `then(result)` later.
 
-        `turn` must not raise (wrap the engine so a failure becomes an apology); `then` runs on the worker.
+        `turn` must not raise (wrap the engine so a failure becomes an apology); `then` runs on the worker and
+        says whether the replies went out (False leaves them in the outbox for the recovery worker, which
+        sends them from `from_number`, the number the driver wrote to).
         """
-        entry = _Entry(started=time.monotonic(), then=then)
+        entry = _Entry(started=time.monotonic(), then=then, from_number=from_number)
         with self._lock:
             self._forget_old(entry.started)
             self._entries[key] = entry
@@ -71,7 +74,7 @@ class DeferredTurns:
         if entry.done.wait(self.budget):
             self._pop(key)
             return entry.result
-        durable = then is not None and self._queue(key)  # before `then` can run: it marks the row sent
+        durable = then is not None and self._queue(key, from_number)  # before `then` can run: it marks it sent
         with self._lock:
             if entry.done.is_set():  # finished between the timeout and the lock
                 self._entries.pop(key, None)
@@ -116,19 +119,22 @@ class DeferredTurns:
             self._pop(key)  # nobody waits for a turn that delivers itself
             if result is not None:
                 try:
-                    entry.then(result)
+                    delivered = entry.then(result)
                 except Exception:  # the outbox row stays due: the recovery worker sends it
                     log.exception("delivering a deferred turn failed key=%s", key)
                 else:
-                    self._sent(key)
+                    if delivered:
+                        self._sent(key)
+                    else:  # the outbox row stays due: the recovery worker tries again with backoff
+                        log.warning("a deferred reply was not delivered key=%s; left to the outbox", key)
 
-    def _queue(self, key: str) -> bool:
+    def _queue(self, key: str, from_number: str | None) -> bool:
         """Queue the turn's replies in the outbox; False when there is none or it cannot be written."""
         if self.outbox is None:
             return False
         channel, _, delivery_id = key.partition(":")
         try:
-            self.outbox.enqueue(channel, delivery_id, datetime.now(UTC))
+            self.outbox.enqueue(channel, delivery_id, datetime.now(UTC), from_number=from_number)
         except Exception:  # the reply still goes out from memory; only a crash before then would lose it
             log.exception("could not queue a deferred reply key=%s", key)
             return False

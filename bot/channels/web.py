@@ -110,7 +110,7 @@ def twilio_sms() -> Response:
         result = _safe_turn(engine, message)
     else:
         result = deferred_turns(_collaborators()).run(f"{channel}:{sid}", lambda: _safe_turn(engine, message),
-                                                      then=deliver)
+                                                      then=deliver, from_number=form.get("To") or None)
     if result is None:
         return twiml(render_sms([Reply(text=CHECKING)]))
     return twiml(_render(result, whatsapp=whatsapp) or EMPTY_TWIML)
@@ -147,10 +147,11 @@ def _chat_link(public_url: str, charger_id: str | None) -> str:
     return f"{public_url}/chat" + (f"?charger={charger_id}" if charger_id else "")
 
 
-def _later(api: TwilioSender, *, to: str, from_: str, whatsapp: bool) -> Callable[[TurnResult], None] | None:
+def _later(api: TwilioSender, *, to: str, from_: str, whatsapp: bool) -> Callable[[TurnResult], bool] | None:
     """Deliver a turn that outlasted the webhook through the REST API, from the number the driver wrote to.
 
     `Outbound` checks the opt-out list when the reply is ready: the driver may have sent STOP meanwhile.
+    The callable says whether everything went out; a False leaves the reply to the outbox's retries.
     """
     if not from_:
         return None
@@ -158,16 +159,19 @@ def _later(api: TwilioSender, *, to: str, from_: str, whatsapp: bool) -> Callabl
     channel, contact = ("whatsapp" if whatsapp else "sms"), to.removeprefix("whatsapp:")
     outbound = Outbound(twilio=api, sessions=g.runtime.sessions)
 
-    def deliver(result: TurnResult) -> None:
+    def deliver(result: TurnResult) -> bool:
         if result.duplicate or result.agent_mode or not result.replies:
-            return
+            return True
         if whatsapp:
             bodies = whatsapp_bodies(result.replies, public_url=public_url)
         else:
             bodies = [sms_text(result.replies, more_link=_chat_link(public_url, result.charger_id))]
-        for body in bodies:
+        for n, body in enumerate(bodies):
             if not outbound.send(channel, contact, body, from_number=from_).ok:
-                return  # logged by Outbound; the rest would arrive out of context
+                # logged by Outbound; the rest would arrive out of context. Nothing sent yet: the outbox retries
+                # the whole answer; a part already sent must not be sent twice, so the rest is dropped
+                return n > 0
+        return True
 
     return deliver
 

@@ -20,6 +20,7 @@ from bot.channels.outbox import ReplyOutboxStore, ReplySender
 from bot.channels.recovery import TurnRecovery
 from bot.channels.telegram import BotAPI
 from bot.channels.twilio_rest import TwilioSender
+from bot.channels.web import CHECKING
 from bot.conversation.engine import ConversationEngine
 from bot.conversation.models import ConversationMessage
 from bot.messages import InboundMessage, TurnResult
@@ -233,3 +234,26 @@ def test_a_long_turn_a_live_process_keeps_leasing_is_not_taken_over(runtime: Run
     later = now + alive.lease + timedelta(seconds=1)  # the process died: nobody renews its lease
     assert [t.message_id for t in other.abandoned(later, max_age=timedelta(minutes=15))] == [message_id]
     assert other.take(message_id, later) is True
+
+
+def test_a_deferred_reply_the_rest_api_refused_is_sent_later_from_the_number_the_driver_wrote_to(
+        live: LiveStack, twilio_api: TwilioRestServer) -> None:
+    second_number = "+4930999888"  # not TWILIO_SMS_FROM: the driver wrote to another of our numbers
+    outbox = ReplyOutboxStore(live.runtime.sessions)
+    sender = TwilioSender(ACCOUNT_SID, AUTH_TOKEN, api_url=twilio_api.url, timeout=5)
+    deferred = DeferredTurns(budget=0, outbox=outbox)  # every turn outlasts the webhook's budget
+    twilio = twilio_for(live.runtime, engine=live.engine, twilio_sender=sender, deferred=deferred)
+    twilio_api.failing = True
+
+    assert messages_of(twilio.sms(DRIVER, SMOKE, to=second_number).data) == [CHECKING]
+    deferred.shutdown()  # the turn finished and its text was refused by the REST API
+    assert twilio_api.messages == []
+
+    report = restarted(live, twilio_api).run_once(datetime.now(UTC) + timedelta(minutes=1))
+    twilio_api.failing = False
+    report = restarted(live, twilio_api).run_once(datetime.now(UTC) + timedelta(minutes=2))
+
+    assert report.outbox.sent == 1
+    [text] = twilio_api.messages
+    assert (text["To"], text["From"]) == (DRIVER, second_number)
+    assert text["Body"].startswith("Please step away from the charger")
