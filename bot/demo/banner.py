@@ -14,6 +14,8 @@ class DemoInfo:
     """Everything the banner names."""
 
     public_url: str
+    web_url: str  # where this machine reaches the web process (webhooks posted by `chargeline chat --url`)
+    chargeline: str  # the command, runnable from any directory (the virtualenv's script by its absolute path)
     api_token: str
     chargers: tuple[DemoCharger, ...]
     env: tuple[tuple[str, str], ...]  # what `chargeline chat` / `report` need to reach this demo
@@ -70,10 +72,15 @@ def render_banner(info: DemoInfo) -> str:
     for n, (say, where) in enumerate(things_to_try(info), 1):
         lines.append(f"  {n}. \"{say}\"")
         lines.append(f"     at {where}")
+    cl = info.chargeline
     lines += ["", ("In the terminal instead (same database and bridge; or `set -a; . "
-              f"{info.env_file}; set +a` first):"),
-              f"  {env} chargeline chat --charger {faulted.id}",
-              f"  {env} chargeline report --out reports",
+              f"{info.env_file}; set +a` first and leave out the variables):"),
+              f"  {env} {cl} chat --charger {faulted.id}",
+              f"  {env} {cl} chat --channel sms --url {info.web_url}  # as a driver texting",
+              f"  {env} {cl} chat --channel voice --url {info.web_url}  # as a driver calling",
+              f"  {env} {cl} report --out reports",
+              ("SMS and phone calls go through the real Twilio webhooks of the running web process, signed with "
+               "TWILIO_AUTH_TOKEN (the demo's own unless you set one)."),
               f"Logs: {info.log_dir}"]
     if info.qr_text:
         lines += ["", f"Scan to chat about {faulted.label}:", info.qr_text.rstrip("\n")]

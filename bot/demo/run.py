@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
+import shlex
 import sys
 import time
 from dataclasses import dataclass
@@ -20,15 +20,18 @@ from bot.db import transaction
 from bot.demo.agent import ensure_demo_agent
 from bot.demo.banner import DemoInfo, render_banner
 from bot.demo.fleet import DemoCharger, write_fleet
+from bot.demo.ports import busy_ports
 from bot.demo.processes import Children
 from bot.demo.progress import counter, ticking
 from bot.demo.qr import qr_ascii, write_qr_png
+from bot.demo.stored import stored_secret, write_private
 from bot.runtime import Runtime, start_runtime
 from bot.signals import stop_like_ctrl_c
 
 log = logging.getLogger(__name__)
 DEFAULT_PUBLIC_URL = Settings().public_url
 HISTORY_KEY = "demo.history"
+TWILIO_TOKEN_FILE = "twilio-auth-token"  # the demo's own, so the local `chargeline chat` can sign webhooks
 
 
 @dataclass(frozen=True)
@@ -43,13 +46,17 @@ class DemoOptions:
 
 
 def demo_settings(base: Settings, options: DemoOptions, fleet_file: Path) -> Settings:
-    """The embedded default under the demo folder: SQLite there, no Redis, the bridge on this machine."""
+    """The embedded default under the demo folder: SQLite there, no Redis, the bridge on this machine.
+
+    Without Twilio's own token the demo makes one of its own, so its webhooks can be tried locally.
+    """
     public = base.public_url
     if public == DEFAULT_PUBLIC_URL:
         public = f"http://localhost:{base.web_port}"
+    token = base.twilio_auth_token or stored_secret(options.directory, TWILIO_TOKEN_FILE, 24)
     return base.replace(database_url=f"sqlite:///{options.directory / 'demo.db'}", redis_url=None,
                         bridge_url=f"http://127.0.0.1:{base.bridge_port}", public_url=public,
-                        fleet_file=fleet_file, data_dir=Path(base.data_dir).resolve())
+                        fleet_file=fleet_file, data_dir=Path(base.data_dir).resolve(), twilio_auth_token=token)
 
 
 def child_env(settings: Settings) -> dict[str, str]:
@@ -60,22 +67,9 @@ def child_env(settings: Settings) -> dict[str, str]:
         CHARGELINE_DATA_DIR=str(settings.data_dir), CHARGELINE_WEB_HOST=settings.web_host,
         CHARGELINE_WEB_PORT=str(settings.web_port), CHARGELINE_OCPP_HOST=settings.ocpp_host,
         CHARGELINE_OCPP_PORT=str(settings.ocpp_port), CHARGELINE_BRIDGE_PORT=str(settings.bridge_port),
-        CHARGELINE_BRIDGE_URL=settings.bridge_url, CHARGELINE_PUBLIC_URL=settings.public_url)
+        CHARGELINE_BRIDGE_URL=settings.bridge_url, CHARGELINE_PUBLIC_URL=settings.public_url,
+        TWILIO_AUTH_TOKEN=settings.twilio_auth_token or "")
     return env
-
-
-def busy_ports(settings: Settings) -> list[str]:
-    """The ports the demo needs that something else already holds."""
-    problems = []
-    for name, option, host, port in (("web", "--web-port", settings.web_host, settings.web_port),
-                                     ("OCPP", "--ocpp-port", settings.ocpp_host, settings.ocpp_port),
-                                     ("bridge control", "--bridge-port", "127.0.0.1", settings.bridge_port)):
-        with socket.socket() as probe:
-            try:
-                probe.bind((host, port))
-            except OSError:
-                problems.append(f"the {name} port {port} is in use (choose another with {option})")
-    return problems
 
 
 def _history(runtime: Runtime, options: DemoOptions) -> None:
@@ -137,7 +131,7 @@ def run_demo(base: Settings, options: DemoOptions) -> int:
         if options.history:
             _history(runtime, options)
         _train(settings)
-        agent_login, agent_note = ensure_demo_agent(runtime)
+        agent_login, agent_note = ensure_demo_agent(runtime, options.directory)
         started = datetime.now(UTC) - timedelta(seconds=2)
         children.start("bridge", ["bridge"])
         children.wait_http(f"{settings.bridge_url}/healthz", 60)
@@ -147,7 +141,9 @@ def run_demo(base: Settings, options: DemoOptions) -> int:
                                      "--connect-timeout", str(options.connect_timeout)])
         _wait_connected(runtime, children, len(chargers), started, options.connect_timeout)
         children.wait_http(f"http://127.0.0.1:{settings.web_port}/healthz", 60)
-        click.echo(render_banner(_info(settings, runtime, chargers, options, children, agent_login, agent_note)))
+        own_token = base.twilio_auth_token is None
+        click.echo(render_banner(_info(settings, runtime, chargers, options, children, agent_login, agent_note,
+                                       own_token)))
         while True:
             children.check()
             time.sleep(0.5)
@@ -164,16 +160,27 @@ def run_demo(base: Settings, options: DemoOptions) -> int:
         click.echo("demo stopped")
 
 
+def chargeline_command() -> str:
+    """How to run `chargeline` from any directory: this interpreter's script by its absolute path."""
+    script = Path(sys.executable).parent / "chargeline"
+    if script.is_file() and os.access(script, os.X_OK):
+        return shlex.quote(str(script))
+    return f"{shlex.quote(sys.executable)} -m bot.cli"
+
+
 def _info(settings: Settings, runtime: Runtime, chargers: list[DemoCharger], options: DemoOptions,
-          children: Children, agent_login: tuple[str, str] | None, agent_note: str) -> DemoInfo:
+          children: Children, agent_login: tuple[str, str] | None, agent_note: str, own_token: bool) -> DemoInfo:
     faulted = next((c for c in chargers if c.behaviour == "faulted_until_reset"), chargers[0])
     url = f"{settings.public_url}/chat?charger={faulted.id}"
     qr_png = write_qr_png(url, options.directory / f"qr-{faulted.id}.png")
-    env = (("CHARGELINE_DATABASE_URL", settings.database_url), ("CHARGELINE_BRIDGE_URL", settings.bridge_url),
-           ("CHARGELINE_DATA_DIR", str(settings.data_dir)))
+    env: tuple[tuple[str, str], ...] = (("CHARGELINE_DATABASE_URL", settings.database_url), ("CHARGELINE_BRIDGE_URL", settings.bridge_url),
+           ("CHARGELINE_DATA_DIR", str(settings.data_dir)), ("CHARGELINE_PUBLIC_URL", settings.public_url))
+    if own_token:  # Twilio's real token, when set, stays in the operator's own environment
+        env += (("TWILIO_AUTH_TOKEN", settings.twilio_auth_token or ""),)
     env_file = options.directory / "demo.env"
-    env_file.write_text("# `chargeline chat` and `chargeline report` against the running demo\n"
-                        + "".join(f"{k}={v}\n" for k, v in env))
-    return DemoInfo(public_url=settings.public_url, api_token=runtime.api_token, chargers=tuple(chargers),
+    write_private(env_file, "# `chargeline chat` and `chargeline report` against the running demo\n"
+                  + "".join(f"{k}={v}\n" for k, v in env))
+    return DemoInfo(public_url=settings.public_url, web_url=f"http://127.0.0.1:{settings.web_port}",
+                    chargeline=chargeline_command(), api_token=runtime.api_token, chargers=tuple(chargers),
                     env=env, env_file=env_file, log_dir=children.log_dir, qr_png=qr_png, qr_text=qr_ascii(url),
                     agent_login=agent_login, agent_note=agent_note)

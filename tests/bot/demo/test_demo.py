@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
+import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 BANNER_DEADLINE = 180.0  # a bound on start-up (training included), not a speed assertion
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _free_port() -> int:
@@ -27,8 +32,9 @@ def _free_port() -> int:
 class Demo:
     """A `chargeline demo` subprocess whose output is collected line by line."""
 
-    def __init__(self, tmp_path: Path, chargers: int = 6) -> None:
-        self.web, ocpp, bridge = _free_port(), _free_port(), _free_port()
+    def __init__(self, tmp_path: Path, chargers: int = 6, ports: tuple[int, int, int] | None = None) -> None:
+        self.ports = ports or (_free_port(), _free_port(), _free_port())
+        self.web, ocpp, bridge = self.ports
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CHARGELINE_", "TWILIO_", "TELEGRAM_"))}
         env["CHARGELINE_DATA_DIR"] = str(tmp_path / "data")
         self.process = subprocess.Popen(
@@ -115,15 +121,73 @@ def test_demo_answers_a_chat_and_ctrl_c_stops_every_process(tmp_path: Path) -> N
     assert (tmp_path / "data" / "demo" / "qr-CP-1005.png").read_bytes().startswith(b"\x89PNG")
 
 
+def console_login(port: int, password: str) -> urllib.request.OpenerDirector:
+    """A browser logged in to the agent console as `demo` (its cookies kept)."""
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    with browser.open(f"http://127.0.0.1:{port}/agent/login", timeout=30) as page:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode())
+    assert token
+    form = urllib.parse.urlencode({"name": "demo", "password": password, "csrf_token": token.group(1)}).encode()
+    with browser.open(f"http://127.0.0.1:{port}/agent/login", data=form, timeout=30) as page:
+        assert page.url.endswith("/agent"), page.url
+    return browser
+
+
+def console_page(browser: urllib.request.OpenerDirector, port: int) -> str:
+    """Where GET /agent lands: /agent while logged in, the login page after a logout."""
+    with browser.open(f"http://127.0.0.1:{port}/agent", timeout=30) as page:
+        return urllib.parse.urlparse(page.url).path
+
+
+def printed_commands(output: str) -> list[str]:
+    """The shell commands the banner prints for the terminal."""
+    return [line.strip() for line in output.splitlines() if " chat " in line or " report " in line
+            if "CHARGELINE_DATABASE_URL=" in line]
+
+
+def run_printed(command: str, typed: str) -> subprocess.CompletedProcess[str]:
+    """Run a printed command as a user pastes it: in a shell in the checkout, without the virtualenv activated."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("CHARGELINE_", "TWILIO_", "TELEGRAM_", "VIRTUAL_ENV"))}
+    env["PATH"] = "/usr/local/bin:/usr/bin:/bin"
+    return subprocess.run(["/bin/sh", "-c", command], cwd=REPO, input=typed, env=env, text=True,
+                          capture_output=True, timeout=120)
+
+
 @pytest.mark.slow
 def test_a_second_demo_reuses_the_model_and_the_database_and_sigterm_stops_it(tmp_path: Path) -> None:
     first = Demo(tmp_path, chargers=3)
     first.wait_for("Five things to try")
     assert "writing a week of support history" in first.output
+    password = re.search(r"log in as demo / (\S+)\)", first.output)
+    assert password
+    browser = console_login(first.web, password.group(1))
     assert first.interrupt() == 0
 
-    second = Demo(tmp_path, chargers=3)
+    # at once on the same ports: the stopped servers' connections still wait in TIME_WAIT
+    second = Demo(tmp_path, chargers=3, ports=first.ports)
     second.wait_for("Five things to try")
+    assert "is in use" not in second.output
+    assert f"log in as demo / {password.group(1)})" in second.output  # the same login: open tabs stay logged in
+    assert console_page(browser, second.web) == "/agent"
+    kept = tmp_path / "data" / "demo" / "agent-password"
+    assert kept.read_text().strip() == password.group(1)
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "data" / "demo" / "demo.env").stat().st_mode) == 0o600
+
+    chat_line, sms_line, voice_line, report_line = printed_commands(second.output)
+    assert " chat --channel voice --url " in voice_line
+    call = run_printed(voice_line, "0\n")
+    assert call.returncode == 0, call.stdout + call.stderr
+    assert "(says) Hello, this is charging support." in call.stdout
+    assert "== transferring to the support queue" in call.stdout
+    texted = run_printed(sms_line, "How do I pay?\nquit\n")
+    assert texted.returncode == 0, texted.stdout + texted.stderr
+    assert re.search(r"\(\d+ characters, [12] SMS segments?\)", texted.stdout), texted.stdout
+    chatted = run_printed(chat_line, "quit\n")
+    assert chatted.returncode == 0, chatted.stdout + chatted.stderr
+    assert "Talking to ChargeLine as the web chat" in chatted.stdout
+
     assert "loading the language model" in second.output
     assert "training the language model" not in second.output
     assert "writing a week of support history" not in second.output
