@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+from datetime import timedelta
 from typing import Any
 
 from bot.conversation.engine import ConversationEngine
@@ -50,13 +51,17 @@ def build_engine(runtime: Runtime, *, bridge_url: str | None = None, nlu: Any = 
         from bot.nlu import load_engine
 
         nlu = load_engine(settings, train_if_missing=True)
+    from bot.conversation.resume import RunningTurns
     from ocpp_bridge.client import BridgeClient
 
-    bridge = ClientBridge(BridgeClient(bridge_url or settings.bridge_url, runtime.api_token, timeout=bridge_timeout))
+    # with the database, a command whose answer was lost is looked up in the bridge's audit (its real result)
+    bridge = ClientBridge(BridgeClient(bridge_url or settings.bridge_url, runtime.api_token, timeout=bridge_timeout,
+                                       sessions=runtime.sessions))
     rules = load_rules(settings.rules_file)
     engine = ConversationEngine(
         runtime.sessions, nlu, bridge, KnowledgeAdapter(load_knowledge()),
-        BridgePolicy(load_policy(settings.policy_file)), RulesAdapter(rules), TicketsAdapter(rules))
+        BridgePolicy(load_policy(settings.policy_file)), RulesAdapter(rules), TicketsAdapter(rules),
+        running=RunningTurns(runtime.sessions, grace=timedelta(seconds=settings.turn_grace)))
     if freeze_gc:
         freeze_startup_heap()
     log.info("conversation engine ready bridge=%s", bridge.base_url)
