@@ -70,3 +70,27 @@ def test_readme_documents_every_variable() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     missing = [name for name in variable_names() if f"`{name}`" not in readme]
     assert missing == []
+
+
+def test_limits_and_trusted_proxies_are_parsed_once() -> None:
+    import ipaddress
+
+    from bot.config import Rate
+
+    settings = load_settings({"CHARGELINE_LOGIN_ADDRESS_LIMIT": "30/1h", "CHARGELINE_WEBCHAT_SESSION_LIMIT": "off",
+                              "CHARGELINE_WEBCHAT_ADDRESS_LIMIT": "200/m",
+                              "CHARGELINE_TRUSTED_PROXIES": "10.0.0.5, 10.1.0.0/16"}, dotenv=None)
+    assert settings.login_address_limit == Rate(30, 3600.0)
+    assert settings.webchat_session_limit is None
+    assert settings.webchat_address_limit == Rate(200, 60.0)
+    assert settings.trusted_proxies == (ipaddress.ip_network("10.0.0.5/32"), ipaddress.ip_network("10.1.0.0/16"))
+    assert load_settings({"CHARGELINE_TRUSTED_PROXIES": "2"}, dotenv=None).trusted_proxies == 2
+    defaults = load_settings({}, dotenv=None)
+    assert (defaults.trusted_proxies, defaults.login_address_limit) == (0, Rate(20, 900.0))
+    assert (defaults.webchat_session_limit, defaults.webchat_address_limit) == (Rate(15, 10.0), Rate(120, 60.0))
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"CHARGELINE_WEBCHAT_ADDRESS_LIMIT": "lots", "CHARGELINE_LOGIN_ADDRESS_LIMIT": "0/1m",
+                       "CHARGELINE_TRUSTED_PROXIES": "10.0.0.5, proxy.internal"}, dotenv=None)
+    assert sorted(p.split(":")[0] for p in caught.value.problems) == [
+        "CHARGELINE_LOGIN_ADDRESS_LIMIT", "CHARGELINE_TRUSTED_PROXIES", "CHARGELINE_WEBCHAT_ADDRESS_LIMIT"]
+    assert any("'proxy.internal' is not an IP address" in p for p in caught.value.problems)
