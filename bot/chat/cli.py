@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -102,9 +103,11 @@ def _play(channel: str, number: str, twilio: Twilio) -> None:
     from bot.chat.twilio_play import PhoneCall, TextThread
 
     if channel == "voice":
-        run_repl(CallingChat(PhoneCall(twilio, caller=number)))
+        started = run_repl(CallingChat(PhoneCall(twilio, caller=number)))
     else:
-        run_repl(TextingChat(TextThread(twilio, f"whatsapp:{number}" if channel == "whatsapp" else number)))
+        started = run_repl(TextingChat(TextThread(twilio, f"whatsapp:{number}" if channel == "whatsapp" else number)))
+    if not started:
+        sys.exit(1)
 
 
 def register(group: click.Group) -> None:

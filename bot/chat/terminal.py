@@ -113,14 +113,14 @@ class CallingChat:
         return render_call(self.call.say(stripped))
 
 
-def run_repl(chat: Conversation, read: Callable[[str], str] = input, write: Callable[[str], None] = print) -> None:
-    """Read lines until EOF, 'quit', Ctrl-C or the end of the call."""
+def run_repl(chat: Conversation, read: Callable[[str], str] = input, write: Callable[[str], None] = print) -> bool:
+    """Read lines until EOF, 'quit', Ctrl-C or the end of the call; False if the conversation could not start."""
     write(chat.intro)
     try:
         opening = chat.opening()
     except ChargeLineError as exc:
         write(f"error: {exc}")
-        return
+        return False
     if opening:
         write(opening)
     while not chat.ended:
@@ -128,12 +128,13 @@ def run_repl(chat: Conversation, read: Callable[[str], str] = input, write: Call
             line = read("you> ")
         except (EOFError, KeyboardInterrupt):
             write("")
-            return
+            return True
         if line.strip().lower() in ("quit", "exit"):
-            return
+            return True
         if not line.strip() and not chat.takes_silence:
             continue
         try:
             write(chat.say(line))
         except ChargeLineError as exc:  # the web process refused or is gone: say why, keep the terminal
             write(f"error: {exc}")
+    return True

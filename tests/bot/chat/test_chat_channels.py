@@ -125,5 +125,6 @@ def test_the_voice_flow_runs_on_a_running_web_process(web: dict[str, str]) -> No
     assert "loading the language model" not in result.stderr  # the web process answers, not this command
 
     wrong = chat({**web, "TWILIO_AUTH_TOKEN": "not-the-token"}, "0\n", "--channel", "voice", "--url", url)
+    assert wrong.returncode == 1
     assert "error: the web process refused the signature (403)" in wrong.stdout
     assert "(says)" not in wrong.stdout
