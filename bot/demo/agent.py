@@ -23,7 +23,7 @@ def ensure_demo_agent(runtime: Runtime, directory: Path) -> tuple[tuple[str, str
     """
     from werkzeug.security import check_password_hash
 
-    from handoff.console.agents import add_agent, find_agent, hash_password
+    from handoff.console.agents import add_agent, find_agent, set_password
 
     password = stored_secret(directory, PASSWORD_FILE)
     with transaction(runtime.sessions) as session:
@@ -31,8 +31,8 @@ def ensure_demo_agent(runtime: Runtime, directory: Path) -> tuple[tuple[str, str
         if agent is None:
             add_agent(session, DEMO_AGENT, DEMO_ROLE, password)
         else:
-            if not check_password_hash(agent.password_hash, password):
-                agent.password_hash = hash_password(password)
+            if not check_password_hash(agent.password_hash, password):  # e.g. the folder's password file was removed
+                set_password(session, DEMO_AGENT, password)  # ends old sessions and lifts a lock on the name
             agent.role, agent.active = DEMO_ROLE, True
     log.info("demo agent account %s ready", DEMO_AGENT)
     return (DEMO_AGENT, password), ""
