@@ -90,7 +90,9 @@ class Ticket(Base):
     nlu_confidence: Mapped[float | None] = mapped_column(Float)
     tier: Mapped[str] = mapped_column(String(24), index=True)
     priority: Mapped[str] = mapped_column(String(2))
-    sla_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sla_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # when a person must have answered
+    # an agent's first message in the ticket's conversation: the first-response clock stops here
+    first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rule: Mapped[str | None] = mapped_column(String(64))
     # what deduplication compares: the rule's problem, or the intent when no rule fired
     problem: Mapped[str] = mapped_column(String(64))

@@ -8,7 +8,9 @@ payload, so the audit trail survives a later hand back.
 
 Join and hand-back notices are stored as bot messages (`direction="out"`) with
 `payload["event"]`: they are automatic, and the SLA metrics count only an
-agent's own words (`direction="agent"`) as the first human answer.
+agent's own words (`direction="agent"`) as the first human answer. The first
+such reply also stamps `first_response_at` on the conversation's open tickets,
+which stops their first-response clock in the console.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from bot.db import transaction
 from bot.errors import ChargeLineError
 from bot.outbound import Delivery, Outbound, mask_contact
 from handoff.clock import as_utc, iso, utcnow
+from handoff.models import OPEN_STATUSES, Ticket
 
 __all__ = ["MAX_REPLY", "Delivery", "Takeover", "TakeoverError", "message_row"]
 
@@ -117,6 +120,7 @@ class Takeover:
             self._check_holder(session, conversation, agent)
             conversation.last_activity_at = now
             stored = self._store(session, conversation, "agent", text, now, {"agent": agent})
+            _answered(session, conversation_id, now)
         log.info("agent reply conversation=%s agent=%s message=%s chars=%d", conversation_id, agent,
                  stored.message_id, len(text))
         return self._send(stored, text)
@@ -199,6 +203,13 @@ class Takeover:
             log.warning("not delivered message=%s channel=%s to=%s detail=%s", stored.message_id, stored.channel,
                         mask_contact(stored.channel, stored.contact), delivery.detail)
         return delivery
+
+
+def _answered(session: Session, conversation_id: str, now: datetime) -> None:
+    """Stop the first-response clock of the conversation's open tickets that no person had answered yet."""
+    session.execute(update(Ticket).where(Ticket.conversation_id == conversation_id,
+                                         Ticket.status.in_(OPEN_STATUSES), Ticket.first_response_at.is_(None))
+                    .values(first_response_at=now, updated_at=now).execution_options(synchronize_session=False))
 
 
 def _agent_name(agent: str) -> str:

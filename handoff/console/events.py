@@ -16,8 +16,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from handoff.clock import iso
 from handoff.console.auth import AgentIdentity
 from handoff.console.queue import messages_after, queue_tickets, row_json
+from handoff.console.wording import charger_line, describe_action
+from handoff.names import human
 from handoff.tickets import get_ticket, ticket_json
 
 log = logging.getLogger(__name__)
@@ -58,7 +61,7 @@ class _Watch:
         events, current = [], {}
         for ticket in queue_tickets(session, self.agent):
             row = row_json(ticket)
-            current[row["id"]] = f"{row['updated_at']}|{row['status']}|{row['priority']}"
+            current[row["id"]] = f"{row['updated_at']}|{row['status']}|{row['priority']}|{row['first_response_at']}"
             if self.queue.get(row["id"]) != current[row["id"]]:
                 events.append(sse("ticket", row))
         events += [sse("gone", {"id": gone}) for gone in self.queue if gone not in current]
@@ -74,8 +77,11 @@ class _Watch:
         mark = f"{data['updated_at']}|{data['status']}"
         if mark != self.ticket_seen:
             self.ticket_seen = mark
-            events.append(sse("detail", {k: data[k] for k in ("id", "status", "priority", "tier", "sla_due",
-                                                              "actions", "resolution_code", "routing_verdict")}))
+            detail = {k: data[k] for k in ("id", "status", "priority", "tier", "sla_due", "created_at",
+                                           "resolved_at", "resolution_code", "routing_verdict")}
+            detail.update(first_response_at=iso(ticket.first_response_at), status_name=human("status", ticket.status),
+                          actions=[{**a, "words": describe_action(a)} for a in data["actions"] if isinstance(a, dict)])
+            events.append(sse("detail", detail))
         if ticket.conversation_id:
             for line in messages_after(session, ticket.conversation_id, self.after_message):
                 self.after_message = line["id"]
@@ -87,7 +93,7 @@ class _Watch:
             encoded = json.dumps(snapshot, sort_keys=True)
             if snapshot is not None and encoded != self.charger_seen:
                 self.charger_seen = encoded
-                events.append(sse("charger", snapshot))
+                events.append(sse("charger", {**snapshot, "line": charger_line(snapshot)}))
         return events
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from bot.conversation.models import ConversationMessage
-from handoff.clock import iso
+from handoff.clock import as_utc, iso, utcnow
 from handoff.console.auth import AgentIdentity
+from handoff.console.wording import charger_line, describe_action, next_step
 from handoff.models import OPEN_STATUSES, PRIORITIES, Ticket
+from handoff.names import human
+from handoff.sla import sla_clock
 from handoff.tickets import get_ticket
 
 QUEUE_LIMIT = 200
@@ -44,14 +48,20 @@ def queue_tickets(session: Session, agent: AgentIdentity) -> list[Ticket]:
     return list(session.scalars(query))
 
 
-def row_json(ticket: Ticket) -> dict[str, Any]:
-    """One queue row: enough to sort, show and count down the SLA in the browser."""
+def row_json(ticket: Ticket, now: datetime | None = None) -> dict[str, Any]:
+    """One queue row: enough to sort, show and count down the SLA in the browser (ids and their names)."""
     summary = ticket.summary if len(ticket.summary) <= 180 else ticket.summary[:177] + "..."
+    clock = sla_clock(created_at=as_utc(ticket.created_at), sla_due=as_utc(ticket.sla_due),
+                      first_response_at=as_utc(ticket.first_response_at) if ticket.first_response_at else None,
+                      resolved_at=as_utc(ticket.resolved_at) if ticket.resolved_at else None, now=now or utcnow())
     return {"id": ticket.ref, "priority": ticket.priority, "tier": ticket.tier, "status": ticket.status,
             "charger_id": ticket.charger_id, "intent": ticket.intent, "channel": ticket.channel,
             "summary": summary, "sla_due": iso(ticket.sla_due), "created_at": iso(ticket.created_at),
-            "updated_at": iso(ticket.updated_at), "rank": PRIORITIES.index(ticket.priority)
-            if ticket.priority in PRIORITIES else len(PRIORITIES)}
+            "first_response_at": iso(ticket.first_response_at), "resolved_at": iso(ticket.resolved_at),
+            "sla": clock.text, "sla_late": clock.late, "updated_at": iso(ticket.updated_at),
+            "tier_name": human("tier", ticket.tier), "status_name": human("status", ticket.status),
+            "intent_name": human("intent", ticket.intent), "channel_name": human("channel", ticket.channel),
+            "rank": PRIORITIES.index(ticket.priority) if ticket.priority in PRIORITIES else len(PRIORITIES)}
 
 
 def ticket_for(session: Session, agent: AgentIdentity, ticket_id: str) -> Ticket:
@@ -88,3 +98,34 @@ def transcript(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
             return lines
     return [{"id": None, "from": line.get("from"), "text": line.get("text"), "at": line.get("at")}
             for line in ticket.transcript if isinstance(line, dict)]
+
+
+def connector_rows(reported: dict[str, Any] | None, live: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Each connector's status when the ticket was opened (what the summary says) beside its status now."""
+    def by_id(snapshot: dict[str, Any] | None) -> dict[Any, dict[str, Any]]:
+        return {c.get("id"): c for c in (snapshot or {}).get("connectors") or [] if isinstance(c, dict)}
+
+    then, now = by_id(reported), by_id(live)
+    rows = []
+    for cid in sorted(set(then) | set(now), key=lambda v: (not isinstance(v, int), str(v))):
+        old, new = then.get(cid, {}), now.get(cid, {})
+        rows.append({"id": cid, "type": new.get("type") or old.get("type") or "",
+                     "reported": old.get("status") or "–", "now": new.get("status") or ("–" if live is None
+                                                                                         else "Unknown"),
+                     "error_code": new.get("error_code") or old.get("error_code") or ""})
+    return rows
+
+
+def ticket_facts(ticket: Ticket, live: dict[str, Any] | None, now: datetime | None = None) -> dict[str, Any]:
+    """What the ticket page shows in words: the SLA clock, the charger line and connectors, actions, next step."""
+    clock = sla_clock(created_at=as_utc(ticket.created_at), sla_due=as_utc(ticket.sla_due),
+                      first_response_at=as_utc(ticket.first_response_at) if ticket.first_response_at else None,
+                      resolved_at=as_utc(ticket.resolved_at) if ticket.resolved_at else None, now=now or utcnow())
+    return {"sla": clock, "first_response_at": iso(ticket.first_response_at),
+            "charger_line": charger_line(live) if live is not None else None,
+            "connectors": connector_rows(ticket.charger_snapshot, live),
+            "actions": [{"words": describe_action(a), "at": a.get("at")} for a in ticket.actions or []
+                        if isinstance(a, dict)],
+            "next_step": next_step(ticket.suggested_next_step, ticket.channel, ticket.contact_address),
+            "tier": human("tier", ticket.tier), "status": human("status", ticket.status),
+            "channel": human("channel", ticket.channel), "intent": human("intent", ticket.intent)}

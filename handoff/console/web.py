@@ -42,10 +42,12 @@ from handoff.console.queue import (
     ConsoleRefusal,
     queue_tickets,
     row_json,
+    ticket_facts,
     ticket_for,
     transcript,
 )
 from handoff.models import OPEN_STATUSES
+from handoff.names import human
 from handoff.tickets import append_to_ticket, resolve_ticket, ticket_json
 
 blueprint = Blueprint("console", __name__, template_folder="templates", static_folder="static",
@@ -69,6 +71,12 @@ def _check_csrf() -> Any:
 @blueprint.app_context_processor
 def _template_globals() -> dict[str, Any]:
     return {"csrf_token": csrf_token, "console_agent": lambda: g.get("console_agent")}
+
+
+@blueprint.app_template_filter("human")
+def _human(value: object, kind: str) -> str:
+    """An id as people read it: {{ t.tier|human("tier") }} -> "Field engineering"."""
+    return human(kind, value)
 
 
 @blueprint.app_template_filter("console_when")
@@ -151,10 +159,11 @@ def ticket(ticket_id: str) -> Any:
             from ocpp_bridge.state import charger_snapshot
 
             live = charger_snapshot(db, found.charger_id)
+        facts = ticket_facts(found, live)
     chat = takeover_web.chat_state(found.conversation_id, agent) if found.conversation_id else None
     commands = list(COMMANDS.values()) if agent.role in COMMAND_ROLES and found.charger_id else []
-    return render_template("console/ticket.html", t=data, lines=lines, live=live, agent=agent, chat=chat,
-                           commands=commands, codes=RESOLUTION_CODES, open=found.status in OPEN_STATUSES,
+    return render_template("console/ticket.html", t=data, facts=facts, lines=lines, live=live, agent=agent,
+                           chat=chat, commands=commands, codes=RESOLUTION_CODES, open=found.status in OPEN_STATUSES,
                            after=max((line["id"] or 0 for line in lines), default=0))
 
 

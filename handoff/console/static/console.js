@@ -3,20 +3,34 @@
   "use strict";
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
 
-  function countdown(due) {
-    var left = Math.round((Date.parse(due) - Date.now()) / 1000), abs = Math.abs(left);
-    var h = Math.floor(abs / 3600), m = Math.floor((abs % 3600) / 60), s = abs % 60;
-    var text = (h ? h + "h " : "") + (h || m ? String(m).padStart(2, "0") + "m " : "") + String(s).padStart(2, "0") + "s";
-    return {text: left < 0 ? "overdue " + text : "in " + text, overdue: left < 0};
+  function span(seconds) {  // as handoff.sla.span: "45s", "02m 43s", "1h 08m 57s"
+    var abs = Math.abs(Math.round(seconds)), h = Math.floor(abs / 3600), m = Math.floor((abs % 3600) / 60), s = abs % 60;
+    var pad = function (n) { return String(n).padStart(2, "0"); };
+    return h ? h + "h " + pad(m) + "m " + pad(s) + "s" : m ? pad(m) + "m " + pad(s) + "s" : s + "s";
+  }
+
+  function slaText(d, now) {  // as handoff.sla.sla_clock: the first-response clock, stopped once a person answered
+    var due = Date.parse(d.due), created = Date.parse(d.created);
+    var answered = [d.answered, d.resolved].filter(Boolean).map(Date.parse);
+    if (!answered.length) {
+      var left = (due - now) / 1000;
+      return left >= 0 ? {text: "first response due in " + span(left), late: false}
+                       : {text: "first response overdue " + span(left), late: true};
+    }
+    var first = Math.min.apply(null, answered), late = first > due;
+    var said = "answered in " + span((first - created) / 1000) + (late ? " (" + span((first - due) / 1000) + " late)" : "");
+    if (d.resolved) { return {text: said + "; resolved in " + span((Date.parse(d.resolved) - created) / 1000), late: late}; }
+    return {text: said + "; open " + span((now - created) / 1000), late: late};
   }
 
   function tick() {
+    var now = Date.now();
     document.querySelectorAll(".sla[data-due]").forEach(function (el) {
-      if (!el.dataset.due || el.dataset.due === "None") { return; }
-      var c = countdown(el.dataset.due);
+      if (!el.dataset.due || el.dataset.due === "None" || !el.dataset.created) { return; }
+      var c = slaText(el.dataset, now);
       el.textContent = c.text;
-      el.title = el.dataset.due;
-      el.classList.toggle("overdue", c.overdue);
+      el.title = "first response due " + el.dataset.due.slice(0, 16).replace("T", " ") + " UTC";
+      el.classList.toggle("late", c.late);
     });
   }
 
@@ -33,9 +47,10 @@
     tr.dataset.id = t.id; tr.dataset.rank = t.rank; tr.dataset.due = t.sla_due;
     prio.className = "prio " + t.priority; prio.textContent = t.priority;
     link.href = table.dataset.ticketUrl.replace("__ID__", encodeURIComponent(t.id)); link.textContent = t.id;
-    cell(tr, prio); cell(tr, link);
-    cell(tr, t.sla_due, "sla").dataset.due = t.sla_due;
-    cell(tr, t.tier); cell(tr, t.status, "status"); cell(tr, t.charger_id); cell(tr, t.summary);
+    cell(tr, prio); cell(tr, link, "ticket-id");
+    var sla = cell(tr, t.sla, "sla");
+    sla.dataset.due = t.sla_due; sla.dataset.created = t.created_at; sla.dataset.answered = t.first_response_at || "";
+    cell(tr, t.tier_name); cell(tr, t.status_name, "status"); cell(tr, t.charger_id, "nowrap"); cell(tr, t.summary);
     return tr;
   }
 
@@ -88,25 +103,26 @@
     if (!list || !actions.length) { return; }
     list.textContent = "";
     actions.forEach(function (a) {
-      var li = document.createElement("li");
-      li.textContent = a.action + " " + JSON.stringify(a.params || {}) + " → " + a.result +
-        (a.verified === true ? ", verified" : a.verified === false ? ", not verified" : "") + (a.by ? " by " + a.by : "");
+      var li = document.createElement("li"), at = document.createElement("span");
+      at.className = "muted"; at.textContent = a.at ? a.at.slice(0, 16).replace("T", " ") + " UTC" : "";
+      li.textContent = (a.words || a.action) + " ";
+      li.appendChild(at);
       list.appendChild(li);
     });
   }
 
-  function showCharger(c) {
-    var panel = document.getElementById("charger");
-    if (!panel) { return; }
-    var online = document.getElementById("online");
-    if (online) { online.textContent = c.online ? "online" : "offline"; }
-    var body = panel.querySelector("tbody");
+  function showCharger(c) {  // the live half of the charger panel: the "Now" column and the connection line
+    var online = document.getElementById("online"), body = document.getElementById("connectors");
+    if (online && c.line) { online.textContent = c.line; }
     if (!body) { return; }
-    body.textContent = "";
     (c.connectors || []).forEach(function (k) {
-      var tr = document.createElement("tr");
-      cell(tr, k.id + " " + (k.type || "")); cell(tr, k.status); cell(tr, k.error_code || "");
-      body.appendChild(tr);
+      var row = Array.prototype.find.call(body.rows, function (r) { return r.cells[0].textContent.split(" ")[0] === String(k.id); });
+      if (!row) {
+        row = document.createElement("tr");
+        cell(row, k.id + " " + (k.type || "")); cell(row, "–"); cell(row, ""); cell(row, "");
+        body.appendChild(row);
+      }
+      row.cells[2].textContent = k.status || "Unknown"; row.cells[3].textContent = k.error_code || "";
     });
   }
 
@@ -144,7 +160,9 @@
       charger: showCharger,
       detail: function (d) {
         if (d.id !== ticket.dataset.id) { return; }
-        document.getElementById("status").textContent = d.status;
+        document.getElementById("status").textContent = d.status_name || d.status;
+        var sla = ticket.querySelector(".sla");
+        if (sla) { sla.dataset.answered = d.first_response_at || ""; sla.dataset.resolved = d.resolved_at || ""; }
         showActions(d.actions || []);
       }
     });

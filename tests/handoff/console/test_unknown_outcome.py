@@ -20,4 +20,4 @@ def test_a_command_with_an_unknown_outcome_says_the_charger_may_have_executed_it
         ticket.actions = [{"action": "Reset", "params": {"type": "Soft"}, "result": "Unknown", "verified": None,
                            "by": "bot:c-1", "at": "2026-11-22T21:00:00Z"}]
     page = logged_in(app, "tina").get(f"/agent/tickets/{ticket_id}").text
-    assert "→ Unknown (the answer was lost: the charger may have executed it) by bot:c-1" in page
+    assert "Soft reset of the charger — the answer was lost: the charger may have executed it · by the bot" in page
