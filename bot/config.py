@@ -79,6 +79,10 @@ class Settings:
     webchat_address_limit: Rate | None = Rate(120, 60.0)  # web chat messages from one address
     ocpp_rate_limit: Rate | None = Rate(60, 6.0)  # frames per charger: bursts of 60, refilled at 10/s
     ocpp_flood_limit: Rate | None = Rate(200, 10.0)  # frames refused within the window that disconnect a charger
+    bridge_mode: str = "standalone"  # standalone: the chargers' CSMS | relay: in front of the operator's CSMS
+    relay_upstream: str | None = None  # relay mode: the operator's CSMS, e.g. ws://csms.example:9000/ocpp
+    relay_ca_file: Path | None = None  # relay mode: CA bundle that signs a wss:// upstream's certificate
+    relay_on_upstream_loss: str = "close"  # relay mode: close the charger's socket too, or hold it and reconnect
     # a turn left unfinished this long with no live process's claim is resumed (its process died)
     turn_grace: float = 60.0
     recovery_interval: float = 30.0  # how often the web process looks for such turns and due outbox replies
@@ -172,6 +176,13 @@ def _rate(raw: str) -> Rate | None:
     return Rate(int(match.group(1)), float(int(match.group(2) or 1) * _UNIT_S[match.group(3)]))
 
 
+def _ws_url(raw: str) -> str:
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("ws", "wss") or not parsed.netloc:
+        raise ValueError(f"{raw!r} is not a ws:// or wss:// URL")
+    return raw.rstrip("/")
+
+
 def _seconds(raw: str) -> float:
     """A positive number of seconds."""
     try:
@@ -239,6 +250,10 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHARGELINE_WEBCHAT_ADDRESS_LIMIT": ("webchat_address_limit", _rate),
     "CHARGELINE_OCPP_RATE_LIMIT": ("ocpp_rate_limit", _rate),
     "CHARGELINE_OCPP_FLOOD_LIMIT": ("ocpp_flood_limit", _rate),
+    "CHARGELINE_BRIDGE_MODE": ("bridge_mode", _choice("standalone", "relay")),
+    "CHARGELINE_RELAY_UPSTREAM": ("relay_upstream", _ws_url),
+    "CHARGELINE_RELAY_CA_FILE": ("relay_ca_file", _readable_file),
+    "CHARGELINE_RELAY_ON_UPSTREAM_LOSS": ("relay_on_upstream_loss", _choice("close", "hold")),
     "CHARGELINE_TURN_GRACE": ("turn_grace", _seconds),
     "CHARGELINE_RECOVERY_INTERVAL": ("recovery_interval", _seconds),
     "CHARGELINE_RECOVERY_MAX_AGE": ("recovery_max_age", _seconds),
