@@ -162,3 +162,35 @@ def start_turn_recovery(app: Any) -> RecoveryWorker:
     log.info("turn recovery started grace=%.0fs interval=%.0fs owner=%s", settings.turn_grace,
              settings.recovery_interval, engine.running.owner)
     return RecoveryWorker(recovery, interval=settings.recovery_interval).start()
+
+
+class RecoveryStarter:
+    """Starts turn recovery once the database answers (a web process may start during an outage)."""
+
+    def __init__(self, app: Any, ready: Callable[[], bool], *, every: float = 2.0) -> None:
+        self.app, self.ready, self.every = app, ready, every
+        self.worker: RecoveryWorker | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="chargeline-recovery-start", daemon=True)
+
+    def start(self) -> RecoveryStarter:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.ready():
+                    self.worker = start_turn_recovery(self.app)  # loads the engine: the first turn is warm too
+                    return
+            except Exception:  # e.g. the NLU model cannot load: webhooks still answer; say why recovery is off
+                log.exception("turn recovery could not start; retrying in %.0f s", self.every * 15)
+                self._stop.wait(self.every * 15)
+            self._stop.wait(self.every)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop waiting, or stop the running worker."""
+        self._stop.set()
+        self._thread.join(timeout)
+        if self.worker is not None:
+            self.worker.stop(timeout)

@@ -49,9 +49,10 @@ def web_command(host: str | None, port: int | None) -> None:
         pass
     finally:
         server.server_close()
-        worker = app.extensions.get("chargeline.background")
-        if worker is not None:
-            worker.stop()
+        for name in ("chargeline.recovery", "chargeline.background"):
+            worker = app.extensions.get(name)
+            if worker is not None:
+                worker.stop()
         runtime.close()
 
 

@@ -25,7 +25,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     """Build the web app; `collaborators` replace I/O clients (bridge, NLU, Twilio, Telegram) in tests.
 
     `background=True` (the served app, not tests) also starts the periodic work: helpdesk delivery,
-    the offline-charger sweep and the network-outage check (leased, so one process runs each pass).
+    the offline-charger sweep and the network-outage check (leased, so one process runs each pass), and the
+    recovery of turns a dead process left unfinished.
     Without `runtime` the app starts even while the database is unreachable, and finishes its start when the
     database answers (see bot.web.outage).
     """
@@ -49,12 +50,15 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     _register_error_handlers(app)
     _register_blueprints(app)
     if background:
+        from bot.channels.recovery import RecoveryStarter
         from handoff.rules import load_rules
         from handoff.web import start_background
 
         gate = app.extensions["chargeline.start_gate"]
         app.extensions["chargeline.background"] = start_background(runtime, load_rules(runtime.settings.rules_file),
                                                                    ready=gate.ready)
+        # turns a dead process left unfinished, and replies still to be texted (bot.channels.recovery)
+        app.extensions["chargeline.recovery"] = RecoveryStarter(app, gate.ready).start()
     return app
 
 
