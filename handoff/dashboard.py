@@ -15,6 +15,7 @@ from bot.fleet.models import SITE_TYPES
 from handoff import metrics
 from handoff.charts import bar_chart_svg, column_chart_svg
 from handoff.clock import utcnow
+from handoff.names import human, humans
 from handoff.report_cli import CHANNELS, duration, when
 
 PERIODS = (1, 7, 30)
@@ -48,15 +49,17 @@ def tiles(report: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def charts(report: dict[str, Any]) -> list[Markup]:
-    """Inline SVG charts of SLA attainment and contact volume (built from escaped text only)."""
-    sla = {t: r["value"] for t, r in report["sla_attainment"].items() if r["value"] is not None}
+    """Inline SVG charts of SLA attainment and contact volume, labelled with human names (escaped text only)."""
+    sla = humans("tier", {t: r["value"] for t, r in report["sla_attainment"].items() if r["value"] is not None})
     volume = report["contact_volume"]
-    svgs = [bar_chart_svg("SLA attainment per tier", list(sla), list(sla.values()), percent=True),
-            bar_chart_svg("Contacts by intent", list(volume["by_intent"]), list(volume["by_intent"].values())),
-            bar_chart_svg("Contacts by channel", list(volume["by_channel"]), list(volume["by_channel"].values())),
-            bar_chart_svg("Contacts by site type", list(volume["by_site_type"]),
-                          list(volume["by_site_type"].values())),
-            column_chart_svg("Contacts by hour (UTC)", list(volume["by_hour"]), list(volume["by_hour"].values()))]
+    intents, channels = humans("intent", volume["by_intent"]), humans("channel", volume["by_channel"])
+    site_types = humans("site_type", volume["by_site_type"])
+    svgs = [bar_chart_svg("First response within the SLA, per tier", list(sla), list(sla.values()), percent=True),
+            bar_chart_svg("Contacts by problem", list(intents), list(intents.values())),
+            bar_chart_svg("Contacts by channel", list(channels), list(channels.values())),
+            bar_chart_svg("Contacts by site type", list(site_types), list(site_types.values())),
+            column_chart_svg("Contacts by hour of the day (UTC)", list(volume["by_hour"]),
+                             list(volume["by_hour"].values()))]
     return [Markup(svg) for svg in svgs]
 
 
@@ -73,7 +76,8 @@ def dashboard():  # type: ignore[no-untyped-def]
     now = utcnow()
     with current_app.extensions["chargeline"].sessions() as session:
         report = metrics.compute_all(session, metrics.Window(now - timedelta(days=days_n), now), filters, now=now)
-    scope = ", ".join(v for v in (filters.site_type, filters.channel) if v) or "all sites, all channels"
+    scope = ", ".join([*([human("site_type", filters.site_type) + " sites"] if filters.site_type else []),
+                       *([human("channel", filters.channel)] if filters.channel else [])]) or "all sites, all channels"
     period = f"{when(report['window']['since'])} to {when(report['window']['until'])}"
     return render_template("metrics_dashboard.html", report=report, scope=scope, period=period, days=days_n, filters=filters,
                            site_types=SITE_TYPES, channels=CHANNELS, tiles=tiles(report), charts=charts(report),
@@ -113,3 +117,4 @@ def register(app: Flask) -> None:
     blueprint = Blueprint("metrics_dashboard", __name__, template_folder="templates")
     blueprint.add_url_rule("/agent/dashboard", "dashboard", _guard(dashboard), methods=["GET"])
     app.register_blueprint(blueprint)
+    app.jinja_env.filters.setdefault("human", lambda value, kind: human(kind, value))

@@ -12,6 +12,7 @@ import click
 from bot.cli.common import fail, settings_or_exit
 from bot.fleet.models import SITE_TYPES
 from handoff.charts import bar_chart_png, column_chart_png
+from handoff.names import human, humans
 
 CHANNELS = ("voice", "sms", "whatsapp", "telegram", "webchat")
 
@@ -81,24 +82,33 @@ def write_outputs(report: dict[str, Any], out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = [out / "report.json"]
     written[0].write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    window, filters = report["window"], report["filters"]
+    scope = ", ".join([*([human("site_type", filters["site_type"]) + " sites"] if filters.get("site_type") else []),
+                       *([human("channel", filters["channel"])] if filters.get("channel") else [])])
+    period = f"{when(window['since'])} to {when(window['until'])} · {scope or 'all sites, all channels'}"
     rates = {"First-contact resolution": report["first_contact_resolution"]["value"],
-             "Deflection": report["deflection"]["value"],
+             "Deflection (no human)": report["deflection"]["value"],
              "Escalation accuracy": report["escalation_accuracy"]["overall"]["value"],
              "Repeat incidents": report["repeat_incidents"]["rate"]["value"],
-             "Uptime before": report["post_intervention_uptime"]["before"],
-             "Uptime after": report["post_intervention_uptime"]["after"]}
+             "Uptime before interventions": report["post_intervention_uptime"]["before"],
+             "Uptime after interventions": report["post_intervention_uptime"]["after"]}
     shown = {k: v for k, v in rates.items() if v is not None}
-    written.append(bar_chart_png(out / "rates.png", "Support rates", list(shown), list(shown.values()), percent=True))
-    sla = {tier: rate["value"] for tier, rate in report["sla_attainment"].items() if rate["value"] is not None}
-    written.append(bar_chart_png(out / "sla.png", "SLA attainment per tier", list(sla), list(sla.values()),
-                                 percent=True))
+    written.append(bar_chart_png(out / "rates.png", "Support rates", list(shown), list(shown.values()), percent=True,
+                                 subtitle=period))
+    sla = humans("tier", {tier: rate["value"] for tier, rate in report["sla_attainment"].items()
+                          if rate["value"] is not None})
+    written.append(bar_chart_png(out / "sla.png", "First response within the SLA, per tier", list(sla),
+                                 list(sla.values()), percent=True, subtitle=period))
     volume = report["contact_volume"]
-    for key, title in (("by_intent", "Contacts by intent"), ("by_channel", "Contacts by channel"),
-                       ("by_site_type", "Contacts by site type")):
-        written.append(bar_chart_png(out / f"contacts_{key[3:]}.png", title, list(volume[key]),
-                                     list(volume[key].values())))
-    written.append(column_chart_png(out / "contacts_hour.png", "Contacts by hour (UTC)", list(volume["by_hour"]),
-                                    list(volume["by_hour"].values())))
+    for key, kind, title in (("by_intent", "intent", "Contacts by problem"),
+                             ("by_channel", "channel", "Contacts by channel"),
+                             ("by_site_type", "site_type", "Contacts by site type")):
+        named = humans(kind, volume[key])
+        written.append(bar_chart_png(out / f"contacts_{key[3:]}.png", title, list(named), list(named.values()),
+                                     subtitle=period))
+    written.append(column_chart_png(out / "contacts_hour.png", "Contacts by hour of the day", list(volume["by_hour"]),
+                                    list(volume["by_hour"].values()), subtitle=period,
+                                    x_title="hour the conversation started (UTC)"))
     return written
 
 

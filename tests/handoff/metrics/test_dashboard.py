@@ -46,9 +46,9 @@ def test_dashboard_shows_the_week_in_figures_and_charts(fleet: Runtime, rows, se
     # the cable ticket was resolved an hour after its conversation ended: follow-up work, not first contact
     assert _tile(html, "fcr") == "67% | 2 of 3"
     assert _tile(html, "routing") == "100% | 1 of 1"
-    assert html.count("<svg") == 5 and "Contacts by hour (UTC)" in html
+    assert html.count("<svg") == 5 and "Contacts by hour of the day (UTC)" in html
     outcomes = html[html.index('data-metric="outcomes"'):]
-    assert re.search(r"<td>sms</td>\s*<td>-</td>\s*<td>open 3</td>", outcomes)
+    assert re.search(r"<td>SMS</td>\s*<td>-</td>\s*<td>open 3</td>", outcomes)
 
 
 def test_dashboard_filters_by_site_type(fleet: Runtime, rows, session: Session) -> None:  # type: ignore[no-untyped-def]
@@ -59,7 +59,7 @@ def test_dashboard_filters_by_site_type(fleet: Runtime, rows, session: Session) 
                       headers={"Authorization": "Bearer test-token"}).get_data(as_text=True)
 
     assert _tile(html, "contacts") == "1 | conversations"
-    assert "highway" in html.split('class="scope"')[1].split("</p>")[0]
+    assert html.split('class="scope"')[1].split("</p>")[0].endswith("· Highway sites")
 
 
 def test_dashboard_is_not_public(fleet: Runtime) -> None:
