@@ -8,11 +8,12 @@ deployment in one go.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import ipaddress
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlparse
@@ -87,7 +88,6 @@ class Settings:
     turn_grace: float = 60.0
     recovery_interval: float = 30.0  # how often the web process looks for such turns and due outbox replies
     recovery_max_age: float = 900.0  # older unfinished turns are left alone: a late answer would mislead
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         parts = []
@@ -295,12 +295,31 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
             values[attr] = parse(raw.strip())
         except ValueError as exc:
             problems.append(f"{name}: {exc}")
+    problems.extend(_unknown_variables(source))
     if values.get("nlu_backend") == "rasa" and not values.get("rasa_url"):
         problems.append("CHARGELINE_RASA_URL: required when CHARGELINE_NLU=rasa")
     if problems:
         raise ConfigError(problems)
-    values["extra"] = {k: v for k, v in source.items() if k.startswith("CHARGELINE_") and k not in _VARIABLES}
     return Settings(**values)  # type: ignore[arg-type]
+
+
+OURS = ("CHARGELINE_", "TWILIO_", "TELEGRAM_")
+NOT_SETTINGS = ("CHARGELINE_TEST_",)  # the test suite's own switches (a database, a browser), never the app's
+
+
+def _unknown_variables(source: Mapping[str, str]) -> list[str]:
+    """A misspelt variable is an error, not silently ignored: `CHARGELINE_DATABSE_URL` would otherwise leave
+    the default database in place, and `fleet import` would fill a fresh ./chargeline.db."""
+    problems = []
+    for name in sorted(source):
+        if not name.startswith(OURS) or name.startswith(NOT_SETTINGS) or name in _VARIABLES:
+            continue
+        prefix = next(p for p in OURS if name.startswith(p))  # compared without it: all names share it
+        close = difflib.get_close_matches(name.removeprefix(prefix), [
+            known.removeprefix(prefix) for known in _VARIABLES if known.startswith(prefix)], n=1, cutoff=0.75)
+        hint = f"; did you mean {prefix}{close[0]}?" if close else " (see the settings table in the README)"
+        problems.append(f"{name}: not a setting ChargeLine knows{hint}")
+    return problems
 
 
 def variable_names() -> list[str]:

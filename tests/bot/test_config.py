@@ -44,6 +44,26 @@ def test_every_problem_is_reported_on_its_own_line(tmp_path: Path) -> None:
     assert any(p.startswith("CHARGELINE_REDIS_URL:") for p in problems)
 
 
+def test_a_misspelt_variable_is_an_error_naming_the_setting_meant(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"CHARGELINE_DATABSE_URL": f"sqlite:///{tmp_path / 'x.db'}", "TWILIO_AUTH_TOKN": "t",
+                       "CHARGELINE_COLOUR": "blue", "CHARGELINE_TEST_DATABASE_URL": "postgresql://x/test",
+                       "TWILIO_ACCOUNT_SID": "AC1", "HOME": "/root"}, dotenv=None)
+    assert caught.value.problems == [
+        "CHARGELINE_COLOUR: not a setting ChargeLine knows (see the settings table in the README)",
+        "CHARGELINE_DATABSE_URL: not a setting ChargeLine knows; did you mean CHARGELINE_DATABASE_URL?",
+        "TWILIO_AUTH_TOKN: not a setting ChargeLine knows; did you mean TWILIO_AUTH_TOKEN?"]
+
+
+def test_a_misspelt_variable_in_dotenv_is_an_error_too(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("TELEGRAM_BOT_TOKE=123:abc\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings({}, dotenv=dotenv)
+    assert caught.value.problems == [
+        "TELEGRAM_BOT_TOKE: not a setting ChargeLine knows; did you mean TELEGRAM_BOT_TOKEN?"]
+
+
 def test_rasa_backend_needs_a_url() -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings({"CHARGELINE_NLU": "rasa"}, dotenv=None)
