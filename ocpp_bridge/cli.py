@@ -16,12 +16,16 @@ from bot.errors import ChargeLineError, ConfigError, FleetFileError
 @click.option("--port", type=int, default=None, help="OCPP websocket port (default CHARGELINE_OCPP_PORT).")
 @click.option("--control-port", type=int, default=None, help="Control API port on 127.0.0.1 (default CHARGELINE_BRIDGE_PORT).")
 @click.option("--node-id", default=None, help="This node's name in a multi-node setup (default: the host name).")
-def bridge_command(host: str | None, port: int | None, control_port: int | None, node_id: str | None) -> None:
-    """Run the OCPP bridge (central system for the chargers, control API for the web process)."""
+@click.option("--mode", type=click.Choice(["standalone", "relay"]), default=None,
+              help="standalone: be the chargers' central system; relay: sit in front of the operator's CSMS "
+                   "(CHARGELINE_RELAY_UPSTREAM) and pass every frame on (default CHARGELINE_BRIDGE_MODE).")
+def bridge_command(host: str | None, port: int | None, control_port: int | None, node_id: str | None,
+                   mode: str | None) -> None:
+    """Run the OCPP bridge (central system for the chargers, or a relay in front of theirs; control API)."""
     from bot.runtime import start_runtime
     from ocpp_bridge.policy import load_policy
 
-    settings = settings_or_exit(ocpp_host=host, ocpp_port=port, bridge_port=control_port)
+    settings = settings_or_exit(ocpp_host=host, ocpp_port=port, bridge_port=control_port, bridge_mode=mode)
     try:
         policy = load_policy(settings.policy_file)  # a bad policy file fails before anything starts
         runtime = start_runtime(settings)
@@ -51,8 +55,10 @@ async def _serve(runtime, policy, node_id: str | None) -> None:  # type: ignore[
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await bridge.start()
+    relay = bridge.relay_config
+    upstream = f"; relaying to {relay.upstream or 'the fleet file upstreams'}" if relay else ""
     click.echo(f"bridge listening for chargers on {bridge.url}/{{charge_point_id}} "
-               f"(ocpp1.6, ocpp2.0.1); control API on {bridge.control_url}", err=True)
+               f"(ocpp1.6, ocpp2.0.1){upstream}; control API on {bridge.control_url}", err=True)
     try:
         await stop.wait()
         click.echo("bridge stopping...", err=True)

@@ -53,6 +53,10 @@ class CommandUnknown(ChargerUnreachable):
         self.audit_id = audit_id
 
 
+class NotSent(ChargerUnreachable):
+    """The command was not sent (relay mode: the charger stayed busy answering its CSMS past the bound)."""
+
+
 class _Lost(Exception):
     """The charger's connection ended (or was replaced) before it answered."""
 
@@ -320,6 +324,10 @@ async def _send_and_verify(core: Core, link: Link, action: str, params: dict[str
                         audit_id)
             raise CommandUnknown(f"charger {charger_id} disconnected before answering {action}; "
                                  "it may have executed it", audit_id) from None
+        except NotSent as exc:
+            await core.write(core.store.audit_finish, audit_id, "NotSent", None, None, [], str(exc)[:500])
+            log.warning("charger=%s %s not sent (by %s): %s", charger_id, action, requested_by, exc)
+            raise
         except ConnectionClosed:
             await core.write(core.store.audit_finish, audit_id, "NotSent", None, None, [],
                              "the connection closed before the command was sent")

@@ -55,12 +55,17 @@ async def status(core: Core, charger_id: str, connector_id: int, state: str, err
 async def authorize(core: Core, charger_id: str, id_tag: str, connector_id: int | None = None) -> TokenVerdict:
     """Decide an id tag; a refusal is recorded as a failed attempt."""
     verdict = await core.db(core.store.check_token, id_tag)
-    if verdict.status != "Accepted":
-        log.info("charger=%s id tag %s refused: %s", charger_id, mask_id_tag(id_tag), verdict.status)
-        await core.write(core.store.failed_attempt, charger_id, connector_id, id_tag, "rejected",
-                      f"authorization {verdict.status}")
-    core.observe(charger_id, {"event": "Authorize", "status": verdict.status})
+    await authorized(core, charger_id, id_tag, verdict.status, connector_id)
     return verdict
+
+
+async def authorized(core: Core, charger_id: str, id_tag: str, status: str, connector_id: int | None = None) -> None:
+    """Note an id tag's verdict (ours, or the operator's CSMS in relay mode); a refusal is a failed attempt."""
+    if status != "Accepted":
+        log.info("charger=%s id tag %s refused: %s", charger_id, mask_id_tag(id_tag), status)
+        await core.write(core.store.failed_attempt, charger_id, connector_id, id_tag, "rejected",
+                         f"authorization {status}")
+    core.observe(charger_id, {"event": "Authorize", "status": status})
 
 
 async def started(core: Core, charger_id: str, connector_id: int | None, id_tag: str | None,

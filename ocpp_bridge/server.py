@@ -17,6 +17,7 @@ from ocpp_bridge.core import BridgeOptions, Core, options_from_settings
 from ocpp_bridge.lease import NodeLease
 from ocpp_bridge.link import RedactingLogger
 from ocpp_bridge.policy import Policy, load_policy
+from ocpp_bridge.relay import Relay, RelayConfig, relay_config
 from ocpp_bridge.service import CommandService
 from ocpp_bridge.store import Store
 from ocpp_bridge.v16 import ChargePoint16
@@ -32,8 +33,9 @@ class Bridge:
 
     def __init__(self, runtime: Runtime, host: str = "127.0.0.1", port: int = 0, control_port: int | None = 0, *,
                  options: BridgeOptions | None = None, policy: Policy | None = None,
-                 redis_url: str | None = None) -> None:
+                 redis_url: str | None = None, relay: RelayConfig | None = None) -> None:
         self.runtime = runtime
+        self.relay_config = relay or relay_config(runtime.settings)  # None: standalone
         self.host, self.port, self.control_port = host, port, control_port
         self.options = options or options_from_settings(
             runtime.settings, node_id=f"{socket.gethostname()}:{port}" if redis_url else "local")
@@ -68,10 +70,16 @@ class Bridge:
             self._cluster = Cluster(self.redis_url, self.core, self.service)
             await self._cluster.start()
             self.service.forward = self._cluster.forward
+        hooks: dict[str, Any] = {"process_request": make_process_request(self.core, self.runtime.sessions),
+                                 "subprotocols": list(SUBPROTOCOLS), "max_size": self.options.max_frame}
+        handler: Any = self._handle
+        if self.relay_config is not None:
+            relay = Relay(self.core, self.runtime.sessions, self.relay_config)
+            handler = relay.handle
+            hooks = {"process_request": relay.process_request, "select_subprotocol": relay.select_subprotocol,
+                     "process_response": relay.process_response, "max_size": self.relay_config.max_frame}
         self._server = await serve(
-            self._handle, self.host, self.port, subprotocols=list(SUBPROTOCOLS),  # type: ignore[arg-type]
-            process_request=make_process_request(self.core, self.runtime.sessions),
-            max_size=self.options.max_frame, max_queue=32,
+            handler, self.host, self.port, **hooks, max_queue=32,
             ping_interval=self.options.ping_interval, compression=self.options.compression,
             logger=RedactingLogger(logging.getLogger("websockets.server"), {}))  # frames at DEBUG hold id tags
         self.port = self._server.sockets[0].getsockname()[1] if self.port == 0 else self.port
@@ -85,8 +93,9 @@ class Bridge:
         if self.options.gc_freeze:
             gc.collect()
             gc.freeze()  # start-up objects never need another full collection (notes/measurements.md)
-        log.info("bridge node %s listening for chargers on %s, control API on %s", self.options.node_id,
-                 self.url, self.control_url if self._control else "(off)")
+        log.info("bridge node %s listening for chargers on %s (%s), control API on %s", self.options.node_id,
+                 self.url, "relay" if self.relay_config else "standalone",
+                 self.control_url if self._control else "(off)")
         return self
 
     async def stop(self) -> None:
@@ -136,7 +145,7 @@ class Bridge:
         """Close connections that missed heartbeats; refreeze the heap as connections accumulate."""
         while True:
             await asyncio.sleep(self.options.watchdog_period)
-            for link in self.core.silent():
+            for link in self.core.silent() if self.relay_config is None else ():  # relay: the CSMS sets heartbeats
                 log.warning("charger=%s missed heartbeats; closing its connection", link.id)
                 self.core.spawn(link.close(1000, "heartbeats missed"), f"close silent {link.id}")
             if self.options.gc_freeze and len(self.core.links) > self._frozen * 1.2 + 100:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,7 +38,8 @@ _ID = re.compile(r"^[A-Za-z0-9*._:\-]{1,64}$")  # OCPP CiString, no spaces or sl
 _CONNECTOR_ALIASES = {re.sub(r"[\s_-]", "", t).lower(): t for t in CONNECTOR_TYPES}
 _TOP_KEYS = {"sites", "chargers", "tokens", "unknown_tokens", "auto_accept"}
 _SITE_KEYS = {"id", "name", "type", "address", "payment_methods", "emsps", "latitude", "longitude"}
-_CHARGER_KEYS = {"id", "site", "label", "password", "connectors"}
+_CHARGER_KEYS = {"id", "site", "label", "password", "connectors", "upstream"}
+_UPSTREAM_KEYS = {"url", "password"}
 _CONNECTOR_KEYS = {"id", "type", "max_kw"}
 _TOKEN_KEYS = {"id_tag", "status", "expiry", "group"}
 
@@ -50,12 +52,25 @@ class ConnectorSpec:
 
 
 @dataclass(frozen=True)
+class UpstreamSpec:
+    """Relay mode: where a charger's frames go (`url`, the charger id appended) and the Basic-auth password to
+    present there (None: the charger's own credentials are passed through)."""
+
+    url: str | None = None
+    password: str | None = None
+
+    def __repr__(self) -> str:
+        return f"UpstreamSpec(url={self.url!r}, password={'***' if self.password else None})"
+
+
+@dataclass(frozen=True)
 class ChargerSpec:
     id: str
     site: str
     label: str
     password: str | None
     connectors: tuple[ConnectorSpec, ...]
+    upstream: UpstreamSpec | None = None  # relay mode: this charger's CSMS, overriding CHARGELINE_RELAY_UPSTREAM
 
 
 @dataclass(frozen=True)
@@ -261,7 +276,23 @@ class _Validator:
             if connector.id in seen:
                 self.error(raw, f"{what}: duplicate connector id {connector.id}")
             seen.add(connector.id)
-        return node, ChargerSpec(charger_id, site or "", label, password, tuple(connectors))
+        upstream = self._upstream(node, what) if "upstream" in node else None
+        return node, ChargerSpec(charger_id, site or "", label, password, tuple(connectors), upstream)
+
+    def _upstream(self, node: dict[str, Any], what: str) -> UpstreamSpec | None:
+        """`upstream: ws://csms/ocpp` or `upstream: {url: wss://csms/ocpp, password: ...}` (either key optional)."""
+        value = node.get("upstream")
+        if isinstance(value, str):
+            value = {"url": value}
+        if not isinstance(value, dict) or not value:
+            self.error(node, f"{what}: upstream must be a ws:// or wss:// URL or a mapping with url and password")
+            return None
+        self._unknown_keys(value, _UPSTREAM_KEYS, f"{what} upstream")
+        url = self._string(value, "url", f"{what} upstream", required=False)
+        if url is not None and (urlparse(url).scheme not in ("ws", "wss") or not urlparse(url).netloc):
+            self.error(value if line_of(value) else node, f"{what}: upstream url {url!r} is not a ws:// or wss:// URL")
+        password = self._string(value, "password", f"{what} upstream", required=False)
+        return UpstreamSpec(url.rstrip("/") if url else None, password or None)
 
     def _connector(self, node: Any, what: str) -> ConnectorSpec | None:
         if not isinstance(node, dict):
@@ -354,6 +385,8 @@ def _upsert_charger(session: Session, spec: ChargerSpec, report: ImportReport) -
     else:
         report.chargers_updated += 1
     charger.site_id, charger.label = spec.site, spec.label
+    charger.upstream_url = spec.upstream.url if spec.upstream else None
+    charger.upstream_password = spec.upstream.password if spec.upstream else None
     if spec.password is None:
         charger.password_hash = None
     elif not check_password(charger.password_hash, spec.password):

@@ -39,6 +39,10 @@ class Charger(Base):
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
     label: Mapped[str] = mapped_column(String(100), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # relay mode: this charger's CSMS (the charger id is appended) and the password presented there; the CSMS
+    # needs the password itself, so it is kept as given (the fleet file holds it in clear text too)
+    upstream_url: Mapped[str | None] = mapped_column(String(500))
+    upstream_password: Mapped[str | None] = mapped_column(String(200))
 
     site: Mapped[Site] = relationship(back_populates="chargers")
     connectors: Mapped[list[Connector]] = relationship(
