@@ -44,7 +44,22 @@ def chat_page():  # type: ignore[no-untyped-def]
     charger = request.args.get("charger", "")
     if not _CHARGER.match(charger):
         charger = ""
-    return render_template("chat.html", charger=charger)
+    return render_template("chat.html", charger=charger, label=_label(charger) if charger else "")
+
+
+def _label(charger: str) -> str:
+    """What the driver reads on the charger ("Station 8"), for the OCPP id or label in the QR code."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.knowledge.context import GuideContext
+
+    try:
+        with g.runtime.sessions() as db:
+            found = GuideContext.from_fleet(db, charger)
+    except SQLAlchemyError:  # the page still opens; the bot finds the charger when the database is back
+        log.warning("no charger label for the chat page charger=%s: the database does not answer", charger)
+        return charger
+    return (found.charger_label if found is not None else None) or charger
 
 
 def _bad(detail: str, status: int = 400):  # type: ignore[no-untyped-def]

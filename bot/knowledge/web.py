@@ -74,5 +74,7 @@ def guide_page(guide_id: str) -> Response:
             context = GuideContext.from_fleet(session, asked)
         if context is None:
             log.info("guide %s asked for unknown charger %s", guide_id, asked)
-    html = render_page(guide, context, asked)
+    # a guide that helps tell plugs apart shows the drawing of every plug, each linking to its own page
+    pictures = [g for g in knowledge.guides if g.plug and g.image] if "identify" in guide.tags else []
+    html = render_page(guide, context, asked, pictures)
     return Response(html, mimetype="text/html")

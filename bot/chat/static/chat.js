@@ -34,10 +34,28 @@
     return Date.now().toString(36) + Math.random().toString(36).slice(2);
   }
 
+  // The bot writes lists as lines starting "- " or "1. ": show them as lists (built as nodes, never as HTML).
+  function fill(item, text) {
+    let list = null;
+    let kind = null;
+    text.split("\n").forEach(function (line) {
+      const step = /^(\d+)[.)]\s+(.*)$/.exec(line);
+      const lineKind = step ? "ol" : (line.startsWith("- ") ? "ul" : null);
+      if (lineKind !== kind) { list = lineKind ? item.appendChild(document.createElement(lineKind)) : null; kind = lineKind; }
+      if (list) {
+        list.appendChild(document.createElement("li")).textContent = step ? step[2] : line.slice(2);
+      } else if (line.trim()) {
+        item.appendChild(document.createElement("span")).textContent = line;
+        item.appendChild(document.createElement("br"));
+      }
+    });
+    if (item.lastChild && item.lastChild.nodeName === "BR") item.lastChild.remove();
+  }
+
   function add(kind, text) {
     const item = document.createElement("li");
     item.className = "msg " + kind;
-    item.textContent = text;
+    fill(item, text);
     log.appendChild(item);
     item.scrollIntoView({ block: "end" });
     return item;
@@ -55,7 +73,7 @@
     who.className = "who";
     who.textContent = (message.agent || "Support agent") + " (support)";
     item.appendChild(who);
-    item.appendChild(document.createTextNode(message.text));
+    fill(item, message.text);
     item.scrollIntoView({ block: "end" });
   }
 

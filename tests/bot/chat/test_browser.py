@@ -15,7 +15,7 @@ def test_a_driver_scans_the_qr_code_and_gets_help_paying(browser, live_server, f
     server = live_server(create_app(runtime=fleet_sqlite_runtime, engine=engine))
     page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
     page.goto(f"{server.url}/chat?charger=CP-1042")
-    assert page.locator(".about").inner_text() == "About charger CP-1042"
+    assert page.locator(".about").inner_text() == "About Station 12"  # the label on the charger, not its OCPP id
     page.get_by_label("Your message").fill("how do I pay here? I don't have the app")
     page.get_by_role("button", name="Send").click()
     bot_messages = page.locator(".msg.bot")

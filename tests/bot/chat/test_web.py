@@ -85,10 +85,19 @@ def test_a_failing_engine_still_answers_the_driver(client: FlaskClient, engine: 
     assert "Sorry, something went wrong on our side" in response.get_json()["replies"][0]["text"]
 
 
-def test_the_page_names_the_charger_from_the_qr_link(client: FlaskClient) -> None:
+def test_the_page_names_the_charger_by_the_label_drivers_read(fleet_sqlite_runtime: Runtime,
+                                                             engine: RecordingEngine) -> None:
+    page = create_app(runtime=fleet_sqlite_runtime, engine=engine).test_client().get("/chat?charger=CP-1042")
+    assert page.status_code == 200
+    assert b"About <strong>Station 12</strong>" in page.data
+    assert b"<title>Charging help \xe2\x80\x93 Station 12</title>" in page.data
+    assert b'data-charger="CP-1042"' in page.data  # the bot still gets the OCPP id
+
+
+def test_a_charger_the_fleet_does_not_know_is_named_as_the_link_says(client: FlaskClient) -> None:
     page = client.get("/chat?charger=CP-1042")
     assert page.status_code == 200
-    assert b"About charger <strong>CP-1042</strong>" in page.data
+    assert b"About <strong>CP-1042</strong>" in page.data
     assert b'data-charger="CP-1042"' in page.data
     hostile = client.get('/chat?charger="><script>alert(1)</script>')
     assert b"<script>alert(1)" not in hostile.data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,22 @@ def test_the_index_lists_every_guide_and_keeps_the_charger(client: FlaskClient) 
     html = client.get("/kb?charger=CP-1042").get_data(as_text=True)
     assert '<li><a href="/kb/cable-stuck?charger=CP-1042">The cable will not come out</a></li>' in html
     assert html.count("<li><a href=") >= 30
+
+
+def test_the_index_groups_guides_by_topic_with_danger_first(client: FlaskClient) -> None:
+    html = client.get("/kb").get_data(as_text=True)
+    topics = re.findall(r"<h2>([^<]+)</h2>", html)
+    assert topics == ["Danger or damage", "Starting a charge", "When the charger will not cooperate",
+                      "Slow or stopped charging", "Plugs and cables", "Paying", "Bills and refunds"]
+    assert '<section class="safety"><h2>Danger or damage</h2>' in html
+    assert html.index("Danger at the charger") < html.index("Idle and overstay fees")
+
+
+def test_which_plug_shows_every_plug_drawing_linking_to_its_page(client: FlaskClient) -> None:
+    html = client.get("/kb/which-plug?charger=CP-1042").get_data(as_text=True)
+    drawings = re.findall(r'<a href="/kb/(plug-[a-z0-9]+)\?charger=CP-1042"><img src="/kb/images/([a-z0-9]+)\.svg"',
+                          html)
+    assert sorted(drawings) == [("plug-ccs1", "ccs1"), ("plug-ccs2", "ccs2"), ("plug-chademo", "chademo"),
+                                ("plug-nacs", "nacs"), ("plug-type1", "type1"), ("plug-type2", "type2")]
+    assert 'alt="Drawing of the CCS2 plug"' in html
+    assert "<h2>The plugs, drawn</h2>" not in client.get("/kb/plug-ccs2").get_data(as_text=True)
