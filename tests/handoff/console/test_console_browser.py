@@ -43,7 +43,7 @@ def test_an_agent_sees_a_new_ticket_live_takes_over_replies_and_hands_back(
     row = agent.locator("#queue tbody tr").first
     row.wait_for(timeout=LIVE)  # arrived over the event stream, no reload
     assert "CP-1042" in row.inner_text()
-    assert agent.locator(".sla").first.inner_text().startswith("in ")
+    assert agent.locator(".sla").first.inner_text().startswith("first response due in ")
     row.get_by_role("link").click()
     agent.locator("#transcript", has_text="real person").wait_for(timeout=LIVE)
     agent.get_by_role("button", name="Take over the chat").click()
