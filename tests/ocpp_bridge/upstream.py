@@ -40,6 +40,7 @@ class _Raw:
 
     async def _send(self, message: str) -> None:
         self.csms.sent.setdefault(self.id, []).append(message)
+        self.csms.changed.set()
         await super()._send(message)  # type: ignore[misc]
 
 
