@@ -19,6 +19,7 @@ _DIGIT = re.compile(r"\d")
 _FILLERS = frozenset({"uh", "um", "er", "erm", "uhm", "umm", "ah", "eh"})
 # "doesn't", "doesn’t" and "doesnt" are one word to a driver: drop the apostrophe inside words
 _APOSTROPHE = re.compile(r"(?<=[a-z])['\u2019\u2018`\u00b4](?=[a-z])")
+_CAPITALISED = re.compile(r"[A-Z][a-z]")
 
 
 def clean(text: str, max_chars: int) -> str:
@@ -55,6 +56,8 @@ def featurise(text: str, entities: Sequence[Any], char_min: int = 2, char_max: i
     "contactless" alone answers a question (inform); "can i pay contactless" asks one: the
     entity-only and length features let the classifier tell them apart. The first one and two
     words (fillers skipped) mark the kind of message: "how do i ..." asks, "why is ..." complains.
+    The shape of the raw text says what lower-casing hides: capitalised words after the first
+    ("Gretna Green", "Schiphol P3") are names, an answer; a text without letters is no request.
     """
     feats = extract(text, char_min, char_max, max_chars)
     for entity in entities:
@@ -72,7 +75,24 @@ def featurise(text: str, entities: Sequence[Any], char_min: int = 2, char_max: i
     if opening:
         feats["f:" + opening[0]] += 1
         feats["f:" + " ".join(opening)] += 1
+    feats.update(_shape(text[:max_chars]))
     return feats
+
+
+def _shape(text: str) -> Counter[str]:
+    """Word-shape features of the raw text: names, letter-digit codes, no letters at all."""
+    shape: Counter[str] = Counter()
+    raw = text.split()
+    names = sum(1 for word in raw[1:] if _CAPITALISED.match(word))
+    if names:
+        shape["s:name"] += 1
+    if names >= 2:
+        shape["s:names"] += 1
+    if any(any(c.isdigit() for c in word) and any(c.isalpha() for c in word) for word in raw):
+        shape["s:code"] += 1
+    if not any(c.isalpha() for c in text):
+        shape["s:noletters"] += 1
+    return shape
 
 
 class Vectoriser:

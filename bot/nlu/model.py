@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-ENGINE_VERSION = "6"
+ENGINE_VERSION = "7"
 
 
 @dataclass(frozen=True)

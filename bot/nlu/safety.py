@@ -10,7 +10,7 @@ import re
 
 _OBJECT = r"(?:plug|cable|lead|connector|handle|socket|charger|unit|gun|nozzle|wire|wires|port|inlet)"
 _HAZARDS = [
-    r"smok\w*", r"smould\w*", r"smold\w*", r"fumes?",
+    r"smok\w*", r"smould\w*", r"smold\w*", r"fumes?", r"steam(?:ing)?",
     r"burn\w*", r"burnt", r"scorch\w*", r"charr(?:ed|ing)", r"singed",
     r"spark\w*", r"arc(?:ing|ed)", r"flash(?:ed|es)? (?:of light|when)",
     r"fire", r"on fire", r"flames?", r"flaming", r"ablaze",

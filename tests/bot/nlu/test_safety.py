@@ -19,6 +19,7 @@ HAZARDS = [
     "watr in charger", "something blew up inside the charger", "live cable lying on the ground",
     "i can see the copper strands in the cable", "the cover is off and there are wires everywhere",
     "i heard a bang on the charger", "cut the power now", "i got a jolt from the handle", "🔥🔥🔥",
+    "steam coming out of the charger", "the socket is steaming",
 ]
 SAFE = ["hello", "i was charged twice", "how much per kwh", "the screen is broken", "charger won't start",
         "yes bang on", "bang on, thanks"]
