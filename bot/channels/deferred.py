@@ -59,19 +59,21 @@ class DeferredTurns:
         self._entries: dict[str, _Entry] = {}
 
     def run(self, key: str, turn: Callable[[], TurnResult], then: Callable[[TurnResult], bool] | None = None,
-            *, from_number: str | None = None) -> TurnResult | None:
+            *, from_number: str | None = None, spent: float = 0.0) -> TurnResult | None:
         """Run `turn`; return its result if done within the budget, else None and call `then(result)` later.
 
         `turn` must not raise (wrap the engine so a failure becomes an apology); `then` runs on the worker and
         says whether the replies went out (False leaves them in the outbox for the recovery worker, which
-        sends them from `from_number`, the number the driver wrote to).
+        sends them from `from_number`, the number the driver wrote to). `spent`: seconds of the webhook's
+        time already gone before the turn could start (e.g. a fresh worker loading its engine), taken off
+        the budget so the answer still reaches Twilio within its 15 s.
         """
         entry = _Entry(started=time.monotonic(), then=then, from_number=from_number)
         with self._lock:
             self._forget_old(entry.started)
             self._entries[key] = entry
         self._pool.submit(self._work, key, entry, turn)
-        if entry.done.wait(self.budget):
+        if entry.done.wait(max(0.0, self.budget - spent)):
             self._pop(key)
             return entry.result
         durable = then is not None and self._queue(key, from_number)  # before `then` can run: it marks it sent

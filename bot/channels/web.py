@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -62,6 +63,7 @@ def twiml(body: str, status: int = 200) -> Response:
 @blueprint.post("/twilio/sms")
 def twilio_sms() -> Response:
     """Answer an SMS or WhatsApp message with TwiML."""
+    arrived = time.monotonic()
     settings = g.runtime.settings
     if not is_signed_by_twilio(request, settings.twilio_auth_token, settings.public_url):
         return Response("forbidden: bad or missing X-Twilio-Signature\n", status=403, mimetype="text/plain")
@@ -110,7 +112,8 @@ def twilio_sms() -> Response:
         result = _safe_turn(engine, message)
     else:
         result = deferred_turns(_collaborators()).run(f"{channel}:{sid}", lambda: _safe_turn(engine, message),
-                                                      then=deliver, from_number=form.get("To") or None)
+                                                      then=deliver, from_number=form.get("To") or None,
+                                                      spent=time.monotonic() - arrived)
     if result is None:
         return twiml(render_sms([Reply(text=CHECKING)]))
     return twiml(_render(result, whatsapp=whatsapp) or EMPTY_TWIML)

@@ -50,3 +50,20 @@ def test_another_process_reads_the_stored_replies() -> None:
     turns = DeferredTurns(budget=0.01, wait_budget=10)
     answers = iter([None, None, DONE])
     assert turns.wait("unknown", stored=lambda: next(answers)) is DONE
+
+
+def test_time_the_webhook_spent_before_the_turn_comes_off_the_budget() -> None:
+    """A fresh worker that took most of Twilio's 15 s to load its engine answers 'checking' at once."""
+    turns = DeferredTurns(budget=60)
+    release = threading.Event()
+    answered: list[TurnResult | None] = []
+
+    def slow() -> TurnResult:
+        assert release.wait(10)
+        return DONE
+
+    webhook = threading.Thread(target=lambda: answered.append(turns.run("k", slow, then=lambda _: True, spent=60)))
+    webhook.start()
+    webhook.join(5)  # with the whole budget left it would wait for the turn (60 s)
+    release.set()
+    assert answered == [None]
