@@ -16,8 +16,9 @@ kill (the first outage is longer than the 90 s a charger may still be shown onli
 Afterwards it counts, from the load generator's own records, the database and the REST stand-in:
 lost (a message Twilio delivered that is not stored), doubled (a message stored twice, answered both in
 its webhook and again by text, or the same text sent twice), unanswered (no answer in the webhook, no
-text and no ticket within 60 s of the last restart) and chargers shown online more than 90 s after
-their bridge died (polled every 2 s from the database, as the bot reads them).
+text and no ticket within 60 s of the last restart; `ticket_only` counts those whose only answer is
+their ticket) and chargers shown online more than 90 s after their bridge died (polled every 2 s from
+the database, as the bot reads them).
 """
 
 from __future__ import annotations
@@ -406,6 +407,7 @@ def judge(sent: list[Sent], db: dict[str, Any], texts: list[dict[str, Any]], wat
     same_text = Counter((t["to"], t["body"], round(t["at"])) for t in texts)
     doubled_texts = sum(count - 1 for count in same_text.values() if count > 1)
     unanswered = [s.sid for s in sent if not s.answers and s.sid not in texted and s.sid not in ticketed]
+    ticket_only = [s.sid for s in sent if not s.answers and s.sid not in texted and s.sid in ticketed]
     retried = sum(1 for s in sent if len(s.attempts) > 1)
     failed_attempts = Counter(a for s in sent for a in s.attempts if a != "200")
     return {
@@ -415,7 +417,7 @@ def judge(sent: list[Sent], db: dict[str, Any], texts: list[dict[str, Any]], wat
         "texts_sent": len(texts), "lost": len(lost), "doubled": len(doubled_store) + len(doubled_answer) + doubled_texts,
         "doubled_detail": {"stored_twice": len(doubled_store), "webhook_and_text": len(doubled_answer),
                            "same_text_twice": doubled_texts},
-        "unanswered": len(unanswered), "still_unprocessed": len(db["unprocessed"]),
+        "unanswered": len(unanswered), "ticket_only": len(ticket_only), "still_unprocessed": len(db["unprocessed"]),
         "online_after_death_max_s": round(watch.longest_online_s, 1), "online_polls": watch.polls,
         "chargers_online_over_90s": len(watch.late), "examples": {"lost": lost[:5], "unanswered": unanswered[:5],
                                                                   "doubled": doubled_answer[:5]},
@@ -425,7 +427,7 @@ def judge(sent: list[Sent], db: dict[str, Any], texts: list[dict[str, Any]], wat
 def print_results(results: dict[str, Any]) -> None:
     print()
     for key in ("messages", "kills", "webhook_attempts_failed", "retried_by_twilio", "answered_in_webhook",
-                "answered_by_text", "texts_sent", "lost", "doubled", "doubled_detail", "unanswered",
+                "answered_by_text", "texts_sent", "lost", "doubled", "doubled_detail", "unanswered", "ticket_only",
                 "still_unprocessed", "online_after_death_max_s", "chargers_online_over_90s", "examples"):
         print(f"{key:>26}: {results[key]}")
     met = not (results["lost"] or results["doubled"] or results["unanswered"] or results["chargers_online_over_90s"])
