@@ -182,7 +182,7 @@ def bar_chart_svg(title: str, labels: Sequence[str], values: Sequence[float], *,
     height = 30 + row * max(1, len(labels))
     top = max([*values, 1.0 if percent else 0.0]) or 1.0
     parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + plot_w + 60}" height="{height}" '
-             f'role="img" aria-label="{escape(title)}">'), f'<text x="0" y="16" font-weight="bold">{escape(title)}</text>']
+             f'viewBox="0 0 {label_w + plot_w + 60} {height}" role="img" aria-label="{escape(title)}">'), f'<text x="0" y="16" font-weight="bold">{escape(title)}</text>']
     for i, (label, value) in enumerate(zip(labels, values)):
         y = 26 + i * row
         w = round(plot_w * value / top)
@@ -198,8 +198,8 @@ def column_chart_svg(title: str, labels: Sequence[str], values: Sequence[float])
     col, plot_h = 22, 120
     top = max([*values, 1.0])
     width = max(300, col * len(labels) + 10)
-    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{plot_h + 66}" role="img" '
-             f'aria-label="{escape(title)}">'), f'<text x="0" y="16" font-weight="bold">{escape(title)}</text>']
+    parts = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{plot_h + 66}" '
+             f'viewBox="0 0 {width} {plot_h + 66}" role="img" aria-label="{escape(title)}">'), f'<text x="0" y="16" font-weight="bold">{escape(title)}</text>']
     base = 40 + plot_h
     for i, (label, value) in enumerate(zip(labels, values)):
         h = round(plot_h * value / top)
