@@ -73,7 +73,13 @@ class RelayLink:
         self._turn = asyncio.Condition()
         self._held: deque[Data] = deque()
         self._up_ready = True
+        self._closed_by_us = False
         self.closed_reason = "connection closed"
+
+    @property
+    def held(self) -> int:
+        """Frames from the charger waiting for the CSMS connection to come back."""
+        return len(self._held)
 
     # --- the two directions ------------------------------------------------------------------------------------
     async def serve(self) -> None:
@@ -84,7 +90,8 @@ class RelayLink:
                 self.core.seen(self.id)
                 await self._from_charger(raw)
         except ConnectionClosed as exc:
-            self.closed_reason = f"connection closed ({exc.rcvd.code if exc.rcvd else 'no close frame'})"
+            if not self._closed_by_us:
+                self.closed_reason = f"connection closed ({exc.rcvd.code if exc.rcvd else 'no close frame'})"
         finally:
             upstream.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -230,5 +237,5 @@ class RelayLink:
 
     async def close(self, code: int, reason: str) -> None:
         """Close the charger's socket (serve() then closes the CSMS's)."""
-        self.closed_reason = reason
+        self.closed_reason, self._closed_by_us = reason, True
         await self._charger.close(code, reason)

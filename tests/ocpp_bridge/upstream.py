@@ -95,8 +95,11 @@ class OperatorCSMS:
         self.points[charger_id] = point
         self.connections += 1
         self.changed.set()
-        with contextlib.suppress(ConnectionClosed):
-            await point.start()
+        try:
+            with contextlib.suppress(ConnectionClosed):
+                await point.start()
+        finally:
+            self.changed.set()
 
     async def start(self) -> OperatorCSMS:
         self._server = await serve(self.handler, "127.0.0.1", self.port,
@@ -124,3 +127,11 @@ class OperatorCSMS:
                 self.changed.clear()
                 await self.changed.wait()
         await asyncio.wait_for(loop(), timeout)
+
+
+async def until(predicate: Any, timeout: float = 5) -> None:
+    """Poll a condition nothing signals (a relay's internal queue) until it holds."""
+    async def loop() -> None:
+        while not predicate():
+            await asyncio.sleep(0.005)
+    await asyncio.wait_for(loop(), timeout)
