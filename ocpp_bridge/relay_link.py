@@ -40,6 +40,17 @@ MAX_HELD = 200  # frames from the charger kept while a held connection waits for
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0
 
 
+_MARK: dict[type, Any] = {str: f'"{ID_PREFIX}', bytes: f'"{ID_PREFIX}'.encode()}
+
+
+def _maybe_call(raw: Data) -> bool:
+    """False for a frame that is surely no CALL (it opens with `[` and a type id other than 2): it is forwarded
+    before it is read. A CALL is read first, so that it is counted before the charger can answer it."""
+    text = raw[:64].decode("utf-8", "replace") if isinstance(raw, bytes) else raw[:64]
+    head = text.lstrip()
+    return not head.startswith("[") or head[1:].lstrip().startswith("2")
+
+
 def _read(raw: Data) -> Frame | None:
     """The frame, or None when it is not valid OCPP-J (it is passed on all the same)."""
     try:
@@ -102,13 +113,17 @@ class RelayLink:
                             self.id, _message_id(frame) or "?")
 
     async def _from_charger(self, raw: Data) -> None:
-        frame = _read(raw)
-        unique_id = frame.unique_id if frame is not None else _message_id(raw)
-        if unique_id is not None and (unique_id in self._ours or unique_id in self._spent) and (
-                frame is None or frame.type_id != CALL):
-            self._answered(unique_id, frame)
-            return
-        await self._to_upstream(raw)
+        if _MARK[type(raw)] in raw:  # may answer one of ours: read it before anything is forwarded
+            frame = _read(raw)
+            unique_id = frame.unique_id if frame is not None else _message_id(raw)
+            if unique_id is not None and (unique_id in self._ours or unique_id in self._spent) and (
+                    frame is None or frame.type_id != CALL):
+                self._answered(unique_id, frame)
+                return
+            await self._to_upstream(raw)
+        else:  # the common case: forward first, read afterwards (the CSMS's answer is not kept waiting on us)
+            await self._to_upstream(raw)
+            frame = _read(raw)
         if frame is None:
             return
         if frame.type_id == CALL:
@@ -133,7 +148,7 @@ class RelayLink:
         self._held.append(raw)
 
     async def _from_upstream(self, raw: Data) -> None:
-        frame = _read(raw)
+        frame = _read(raw) if _maybe_call(raw) else None
         if frame is not None and frame.type_id == CALL:
             async with self._turn:  # OCPP-J: one CALL at a time to the charger; ours may be outstanding
                 await self._wait(lambda: not self._ours, self.core.options.command_timeout)
@@ -144,6 +159,7 @@ class RelayLink:
             log.warning("charger=%s message=%s from the CSMS not delivered: the charger disconnected", self.id,
                         frame.unique_id if frame is not None else _message_id(raw) or "?")
             return
+        frame = frame or _read(raw)  # an answer: forwarded first, read afterwards
         if frame is not None and frame.type_id != CALL:
             waiting = self._awaiting_csms.pop(frame.unique_id, None)
             if waiting is not None and frame.type_id != CALLERROR:
