@@ -185,22 +185,22 @@ class RelayLink:
             await self._reconnect()
 
     async def _reconnect(self) -> None:
+        """Dial the CSMS again with back-off; deliver the held frames in order, once, before new ones."""
         delay = BACKOFF_FIRST
         while True:
             await asyncio.sleep(delay)
+            delay = min(delay * 2, BACKOFF_MAX)
             try:
                 self._upstream = await self._dial()
-                break
-            except (OSError, TimeoutError, Exception) as exc:  # noqa: BLE001 - any failure: try again later
-                log.warning("charger=%s CSMS reconnect failed: %r; next try in %.0f s", self.id, exc,
-                            min(delay * 2, BACKOFF_MAX))
-                delay = min(delay * 2, BACKOFF_MAX)
-        while self._held:  # in order, before anything the charger sends from now on
-            raw = self._held[0]
-            await self._upstream.send(raw)
-            self._held.popleft()
-        self._up_ready = True
-        log.info("charger=%s reconnected to the CSMS", self.id)
+                while self._held:  # before anything the charger sends from now on
+                    await self._upstream.send(self._held[0])
+                    self._held.popleft()
+            except Exception as exc:  # noqa: BLE001 - refused, unreachable or dropped again: try later
+                log.warning("charger=%s CSMS reconnect failed: %r; next try in %.1f s", self.id, exc, delay)
+                continue
+            self._up_ready = True
+            log.info("charger=%s reconnected to the CSMS", self.id)
+            return
 
     def _forget_csms_calls(self) -> None:
         """The CSMS that made these CALLs is gone; the charger's answers still pass, ours need not wait for them."""

@@ -146,3 +146,30 @@ def _fleet_with(upstream: str):  # type: ignore[no-untyped-def]
     return FleetFile(sites=(SiteSpec("s", "S", "street"),), chargers=(
         ChargerSpec("CP-TLS", "s", "TLS", "charger-own-password", (ConnectorSpec(1, "CCS2", 50.0),),
                     UpstreamSpec(upstream, "upstream-secret-0001")),))
+
+
+async def test_malformed_and_binary_frames_from_the_csms_reach_the_charger_unchanged(fleet_runtime: Runtime) -> None:
+    from websockets.asyncio.server import serve
+
+    frames: list[str | bytes] = ['[2,"x"', '{"a": 1}', b"\x00\x01 binary", '[3,"no-such-call",{}]',
+                                 '[2, "c1", "Reset", {"type": "Soft"}]']
+    answers: list[str | bytes] = []
+
+    async def operator(ws) -> None:  # type: ignore[no-untyped-def]
+        for frame in frames:
+            await ws.send(frame)
+        answers.append(await ws.recv())
+        await ws.wait_closed()
+
+    async with serve(operator, "127.0.0.1", 0, subprotocols=["ocpp2.0.1"]) as server:  # type: ignore[list-item]
+        upstream = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/ocpp"
+        async with Bridge(fleet_runtime, "127.0.0.1", 0, 0, options=TEST_OPTIONS,
+                          relay=RelayConfig(upstream=upstream)) as node:
+            async with connect(f"{node.url}/CP-2001", subprotocols=["ocpp2.0.1"]) as charger:  # type: ignore[list-item]
+                got = [await asyncio.wait_for(charger.recv(), 5) for _ in frames]
+                await charger.send('[3,"c1",{"status":"Accepted"}]')
+                while not answers:
+                    await asyncio.sleep(0.01)
+                assert node.core.link("CP-2001") is not None  # still relaying
+    assert got == frames
+    assert answers == ['[3,"c1",{"status":"Accepted"}]']
