@@ -9,7 +9,8 @@ process under gunicorn (2 workers), with Twilio's REST API played by a local HTT
 after a webhook has answered arrive there). `--numbers` drivers send `--messages` signed SMS spread over
 `--seconds`, each webhook posted the way Twilio does with a connection override of `#rc=2&rp=ct,5xx`
 (two retries, same MessageSid, when the connection fails or the answer is a 5xx; 15 s read timeout).
-Meanwhile `--web-kills` web workers get SIGKILL at random times (gunicorn starts new ones) and the bridge
+Meanwhile `--web-kills` web workers get SIGKILL at random times, each at a moment when a webhook is
+waiting for its answer (gunicorn starts new workers), and the bridge
 gets `--bridge-kills` SIGKILLs; it is started again after the `--bridge-down` seconds given for each
 kill (the first outage is longer than the 90 s a charger may still be shown online after its node died).
 
@@ -181,6 +182,7 @@ class Sent:
     text: str
     at: float
     attempts: list[str] = field(default_factory=list)  # "200", "500", "connection", "timeout"
+    took: list[float] = field(default_factory=list)  # seconds each attempt took
     answers: list[str] = field(default_factory=list)  # the <Message> texts of the answer Twilio got
     answered_at: float | None = None
 
@@ -188,6 +190,30 @@ class Sent:
 def script(label: str) -> list[str]:
     return [f"{label} won't start", "how do I pay here", "yes", f"is {label} working", "the screen shows an error",
             "thanks"]
+
+
+class InFlight:
+    """How many webhooks are waiting for their answer right now (a kill then lands mid-turn more often)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        with self.lock:
+            self.count += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self.lock:
+            self.count -= 1
+
+    def wait_busy(self, timeout: float) -> None:
+        deadline = time.time() + timeout
+        while self.count == 0 and time.time() < deadline:
+            time.sleep(0.002)
+
+
+IN_FLIGHT = InFlight()
 
 
 def post_like_twilio(web_url: str, sent: Sent, http: requests.Session) -> None:
@@ -201,14 +227,19 @@ def post_like_twilio(web_url: str, sent: Sent, http: requests.Session) -> None:
     for attempt in range(3):
         if attempt:
             time.sleep(1.0)
+        began = time.time()
         try:
-            response = http.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=(5, 15))
+            with IN_FLIGHT:
+                response = http.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=(5, 15))
         except requests.Timeout:
             sent.attempts.append("timeout")
+            sent.took.append(round(time.time() - began, 2))
             continue
         except requests.ConnectionError:
             sent.attempts.append("connection")
+            sent.took.append(round(time.time() - began, 2))
             continue
+        sent.took.append(round(time.time() - began, 2))
         sent.attempts.append(str(response.status_code))
         if response.status_code >= 500:
             continue
@@ -351,6 +382,7 @@ def main() -> None:
                     continue
                 time.sleep(max(0.0, started + at - time.time()))
                 if what == "web":
+                    IN_FLIGHT.wait_busy(5.0)  # aim at a moment when a turn is running
                     pid = system.kill_web_worker(rng)
                     events.append({"at_s": round(time.time() - started, 1), "kill": "web worker", "pid": pid})
                     log(f"kill -9 web worker {pid}")
@@ -421,6 +453,9 @@ def judge(sent: list[Sent], db: dict[str, Any], texts: list[dict[str, Any]], wat
         "online_after_death_max_s": round(watch.longest_online_s, 1), "online_polls": watch.polls,
         "chargers_online_over_90s": len(watch.late), "examples": {"lost": lost[:5], "unanswered": unanswered[:5],
                                                                   "doubled": doubled_answer[:5]},
+        "troubled": [{"sid": s.sid, "at_s": round(s.at - sent[0].at, 1), "attempts": s.attempts, "took": s.took,
+                      "answers": len(s.answers), "texted": s.sid in texted, "ticket": s.sid in ticketed}
+                     for s in sent if len(s.attempts) > 1 or not s.answers],
     }
 
 
