@@ -82,7 +82,8 @@ def run_step(n: int, args: argparse.Namespace, log: Any) -> list[dict[str, Any]]
     cl = str(BIN / "chargeline")
     subprocess.run([cl, "db", "upgrade"], env=env, check=True, capture_output=True)
     upstream = start([sys.executable, __file__, "--serve-upstream", str(upstream_port)], env, workdir / "csms.log")
-    relay = start([cl, "bridge", "--mode", "relay"], env, workdir / "relay.log", cwd=workdir)
+    profile = ["-m", "cProfile", "-o", str(args.profile)] if args.profile else []
+    relay = start([sys.executable, *profile, cl, "bridge", "--mode", "relay"], env, workdir / "relay.log", cwd=workdir)
     workers: list[subprocess.Popen[str]] = []
     try:
         wait_http(f"http://127.0.0.1:{control_port}/healthz", 60)
@@ -179,6 +180,7 @@ def main() -> None:
     parser.add_argument("--protocol", choices=["1.6", "2.0.1"], default="1.6")
     parser.add_argument("--connect-timeout", type=float, default=300)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--profile", type=Path, help="run the relay under cProfile, writing its stats here")
     args = parser.parse_args()
     if args.serve_upstream:
         asyncio.run(serve_upstream(args.serve_upstream))

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 Dial = Callable[[], Awaitable[ClientConnection]]
 Data = str | bytes
 ID_PREFIX = "cl-"  # our message ids: "cl-" and 32 hex digits (35 characters; OCPP-J allows 36)
+MAX_AWAITING = 64  # charger CALLs whose record waits for the CSMS's answer
 MAX_HELD = 200  # frames from the charger kept while a held connection waits for its CSMS
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 30.0
 
@@ -78,7 +80,7 @@ class RelayLink:
         self._dial, self._hold, self._turn_wait = dial, hold, turn_wait
         self._observer = Observer(core, charger_id, protocol)
         self._awaiting_csms: dict[str, tuple[str, dict[str, Any]]] = {}  # charger CALLs recorded at the answer
-        self._csms_calls: set[str] = set()  # CSMS CALLs awaiting the charger's answer
+        self._csms_calls: dict[str, float] = {}  # CSMS CALLs awaiting the charger's answer: id -> when sent
         self._ours: dict[str, asyncio.Future[Frame]] = {}  # our CALLs awaiting the charger's answer
         self._spent: deque[str] = deque(maxlen=32)  # our ids given up on: a late answer is still not forwarded
         self._turn = asyncio.Condition()
@@ -128,10 +130,12 @@ class RelayLink:
             return
         if frame.type_id == CALL:
             if self._observer.call(frame.action or "", frame.payload):
+                if len(self._awaiting_csms) >= MAX_AWAITING:  # a CSMS that never answers must not grow us
+                    del self._awaiting_csms[next(iter(self._awaiting_csms))]
                 self._awaiting_csms[frame.unique_id] = (frame.action or "", frame.payload)
         elif frame.unique_id in self._csms_calls:
             async with self._turn:
-                self._csms_calls.discard(frame.unique_id)
+                self._csms_calls.pop(frame.unique_id, None)
                 self._turn.notify_all()
 
     async def _to_upstream(self, raw: Data) -> None:
@@ -152,7 +156,7 @@ class RelayLink:
         if frame is not None and frame.type_id == CALL:
             async with self._turn:  # OCPP-J: one CALL at a time to the charger; ours may be outstanding
                 await self._wait(lambda: not self._ours, self.core.options.command_timeout)
-                self._csms_calls.add(frame.unique_id)
+                self._csms_calls[frame.unique_id] = time.monotonic()
         try:
             await self._charger.send(raw)
         except ConnectionClosed:
@@ -216,6 +220,13 @@ class RelayLink:
         except TimeoutError:
             return False
 
+    def _drop_stale_csms_calls(self) -> None:
+        """A CSMS CALL the charger left unanswered past the command timeout no longer holds our commands back."""
+        limit = time.monotonic() - self.core.options.command_timeout
+        for unique_id in [i for i, sent in self._csms_calls.items() if sent < limit]:
+            log.info("charger=%s never answered the CSMS's message %s; no longer waiting for it", self.id, unique_id)
+            del self._csms_calls[unique_id]
+
     def _answered(self, unique_id: str, frame: Frame | None) -> None:
         future = self._ours.get(unique_id)
         if future is None:
@@ -231,6 +242,7 @@ class RelayLink:
         message = Call(unique_id, action, snake_to_camel_case(remove_nones(serialize_as_dict(payload))))
         future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
         async with self._turn:
+            self._drop_stale_csms_calls()
             if not await self._wait(lambda: not self._csms_calls and not self._ours, self._turn_wait):
                 raise NotSent(f"charger {self.id} is busy answering its CSMS; {action} was not sent "
                               f"(waited {self._turn_wait:g} s)")
