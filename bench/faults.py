@@ -316,7 +316,8 @@ def ledger(database_url: str) -> dict[str, Any]:
                 "SELECT delivery_id FROM conversation_messages WHERE direction = 'in' AND channel = 'sms' "
                 "AND NOT processed"))}
             texted = {row[0]: row[1] for row in connection.execute(text(
-                "SELECT delivery_id, parts_sent FROM reply_outbox WHERE channel = 'sms' AND sent_at IS NOT NULL"))}
+                "SELECT delivery_id, parts_sent FROM reply_outbox WHERE channel = 'sms' AND sent_at IS NOT NULL "
+                "AND parts_sent > 0"))}
             ticketed = {row[0] for row in connection.execute(text(
                 "SELECT m.delivery_id FROM conversation_messages m JOIN tickets t "
                 "ON t.conversation_id = m.conversation_id WHERE m.direction = 'in' AND m.channel = 'sms'"))}

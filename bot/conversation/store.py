@@ -140,7 +140,7 @@ class ConversationStore:
                 session.execute(insert(ConversationMessage), [
                     {"conversation_id": conversation_id, "channel": row.channel, "delivery_id": None,
                      "direction": "out", "text": reply.text, "at": now, "processed": True,
-                     "payload": _reply_payload(reply)} for reply in replies])
+                     "payload": _reply_payload(reply) | {"answers": message_id}} for reply in replies])
 
     def close(self, conversation_id: str, outcome: str | None, now: datetime) -> str | None:
         """Close the conversation with `outcome` (decided from the conversation when None); idempotent.
@@ -196,14 +196,20 @@ class ConversationStore:
                 ConversationMessage.channel == channel, ConversationMessage.delivery_id == delivery_id))
             if inbound is None or not inbound.processed:
                 return None
-            later = session.scalars(select(ConversationMessage).where(
+            later = list(session.scalars(select(ConversationMessage).where(
                 ConversationMessage.conversation_id == inbound.conversation_id,
-                ConversationMessage.id > inbound.id).order_by(ConversationMessage.id))
+                ConversationMessage.id > inbound.id).order_by(ConversationMessage.id)))
+            # a turn resumed after its process died answers after the driver's newer messages: its replies
+            # name the message they answer; replies stored before they did follow their message directly
+            tagged = [row for row in later if row.direction == "out" and (row.payload or {}).get("answers")
+                      == inbound.id]
+            if tagged:
+                return tuple(_reply_from(row.text, row.payload or {}) for row in tagged)
             replies = []
             for row in later:
                 if row.direction == "in":
                     break
-                if row.direction == "out":
+                if row.direction == "out" and not (row.payload or {}).get("answers"):
                     replies.append(_reply_from(row.text, row.payload or {}))
             return tuple(replies)
 

@@ -257,3 +257,19 @@ def test_a_deferred_reply_the_rest_api_refused_is_sent_later_from_the_number_the
     [text] = twilio_api.messages
     assert (text["To"], text["From"]) == (DRIVER, second_number)
     assert text["Body"].startswith("Please step away from the charger")
+
+
+def test_a_resumed_turn_is_texted_even_when_the_driver_wrote_again_meanwhile(
+        live: LiveStack, twilio_api: TwilioRestServer) -> None:
+    sid = new_sid("SM")
+    with pytest.raises(ProcessKilled):
+        twilio_for(live.runtime, engine=dying_engine(live)).sms(DRIVER, SMOKE, to=OUR_NUMBER, sid=sid)
+    # the driver, unanswered, writes again; a live worker answers that one
+    assert messages_of(twilio_for(live.runtime, engine=live.engine).sms(DRIVER, "hello??", to=OUR_NUMBER).data)
+
+    report = restarted(live, twilio_api).run_once()
+
+    assert (report.resumed, report.outbox.sent) == (1, 1)
+    [text] = twilio_api.messages
+    assert text["To"] == DRIVER and text["Body"].startswith("Please step away from the charger")
+    assert tickets(live) == [("field_engineering", "P1", "CP-2001")]
