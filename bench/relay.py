@@ -35,6 +35,19 @@ from bench.ocpp_bridge import TOKEN, cpu_seconds, pct, read_json, rss_kib, run_c
 from ocpp_bridge.client import BridgeClient
 
 LOAD = Path(__file__).with_name("_relay_load.py")
+GC_LOG = """
+import gc, sys, time
+started = {}
+def timer(phase, info):
+    if phase == "start":
+        started["t"] = time.perf_counter()
+    elif (ms := (time.perf_counter() - started["t"]) * 1000) > 10:
+        print(f"gc pause {ms:.0f} ms generation {info['generation']} collected {info['collected']}", file=sys.stderr)
+gc.callbacks.append(timer)
+sys.argv = sys.argv[1:]
+from bot.cli import main
+sys.exit(main())
+"""
 
 
 def answer(action: str) -> dict[str, Any]:
@@ -83,7 +96,10 @@ def run_step(n: int, args: argparse.Namespace, log: Any) -> list[dict[str, Any]]
     subprocess.run([cl, "db", "upgrade"], env=env, check=True, capture_output=True)
     upstream = start([sys.executable, __file__, "--serve-upstream", str(upstream_port)], env, workdir / "csms.log")
     profile = ["-m", "cProfile", "-o", str(args.profile)] if args.profile else []
+    if args.gc_log:  # log every garbage collection pause over 10 ms to the relay's log
+        profile = ["-c", GC_LOG]
     relay = start([sys.executable, *profile, cl, "bridge", "--mode", "relay"], env, workdir / "relay.log", cwd=workdir)
+    log(f"[{n}] relay log: {workdir / 'relay.log'}")
     workers: list[subprocess.Popen[str]] = []
     try:
         wait_http(f"http://127.0.0.1:{control_port}/healthz", 60)
@@ -181,6 +197,7 @@ def main() -> None:
     parser.add_argument("--connect-timeout", type=float, default=300)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--profile", type=Path, help="run the relay under cProfile, writing its stats here")
+    parser.add_argument("--gc-log", action="store_true", help="log the relay's garbage collection pauses over 10 ms")
     args = parser.parse_args()
     if args.serve_upstream:
         asyncio.run(serve_upstream(args.serve_upstream))

@@ -3,7 +3,9 @@
 The protocol handler classes (v16.py, v201.py) answer CALLs and report what
 they saw here; commands (commands.py) send through a link and watch the same
 observations to verify their effect. Keeping "observe", "answer" and "send"
-apart is what lets a relay mode be added later.
+apart is what let relay mode (relay.py) be an addition: there the operator's CSMS
+answers, relay_observe.py observes the passing frames, and commands are sent
+through a RelayLink.
 """
 
 from __future__ import annotations

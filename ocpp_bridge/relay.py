@@ -12,9 +12,11 @@ import asyncio
 import base64
 import contextlib
 import dataclasses
+import gc
 import http
 import logging
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -103,6 +105,7 @@ class Relay:
         self.core, self.sessions, self.config = core, sessions, config
         self._ssl = ssl.create_default_context(cafile=str(config.ca_file)) if config.ca_file else None
         self._pending: dict[ServerConnection, tuple[str, ClientConnection, Dial]] = {}
+        self._gc_callback: Callable[[str, dict[str, int]], None] | None = None
         if config.upstream is None:
             log.warning("relay mode without CHARGELINE_RELAY_UPSTREAM: only chargers with an upstream in the "
                         "fleet file can connect")
@@ -114,6 +117,24 @@ class Relay:
                                  open_timeout=self.config.open_timeout, ping_interval=None, compression=None,
                                  max_size=self.config.max_frame, close_timeout=2)
         return dial
+
+    def freeze_survivors(self, loop: asyncio.AbstractEventLoop) -> None:
+        """After each full garbage collection, freeze what survived it.
+
+        A relayed charger is two connections' worth of long-lived objects: at 10,000 chargers a full collection
+        walked about a million of them and stopped the loop for 270-430 ms, which was the relay's whole p99.
+        Frozen objects are still freed by reference counting; only cycles among them wait for a restart.
+        """
+        def after(phase: str, info: dict[str, int]) -> None:
+            if phase == "stop" and info.get("generation") == 2:
+                loop.call_soon_threadsafe(gc.freeze)  # not inside the collector; any thread may have run it
+        self._gc_callback = after
+        gc.callbacks.append(after)
+
+    def close(self) -> None:
+        """Stop freezing after collections (the node is stopping)."""
+        if self._gc_callback in gc.callbacks:
+            gc.callbacks.remove(self._gc_callback)
 
     async def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         """Dial the charger's CSMS; answer the charger with the CSMS's refusal, or let the upgrade go on."""

@@ -47,6 +47,7 @@ class Bridge:
         self._control: Any = None
         self._cluster: Any = None
         self._lease: NodeLease | None = None
+        self._relay: Relay | None = None
         self._frozen = 0
 
     @property
@@ -74,7 +75,9 @@ class Bridge:
                                  "subprotocols": list(SUBPROTOCOLS), "max_size": self.options.max_frame}
         handler: Any = self._handle
         if self.relay_config is not None:
-            relay = Relay(self.core, self.runtime.sessions, self.relay_config)
+            relay = self._relay = Relay(self.core, self.runtime.sessions, self.relay_config)
+            if self.options.gc_freeze:
+                relay.freeze_survivors(asyncio.get_running_loop())
             handler = relay.handle
             hooks = {"process_request": relay.process_request, "select_subprotocol": relay.select_subprotocol,
                      "process_response": relay.process_response, "max_size": self.relay_config.max_frame}
@@ -100,6 +103,8 @@ class Bridge:
 
     async def stop(self) -> None:
         """Close every charger connection and the control API."""
+        if self._relay is not None:
+            self._relay.close()
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
