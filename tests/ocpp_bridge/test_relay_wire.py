@@ -56,6 +56,30 @@ async def test_frames_pass_both_ways_byte_for_byte_in_order(relay: Bridge, csms:
     assert result.configuration_key[0]["value"] == "300"
 
 
+async def test_201_frames_pass_both_ways_byte_for_byte(relay: Bridge, csms: OperatorCSMS) -> None:
+    from ocpp.v201 import call as c201
+
+    frames = ['[2,"b-1","BootNotification",{"reason":"PowerUp","chargingStation":{"model":"W\u00e4ll",'
+              '"vendorName":"ACME"}}]',
+              '[2, "b-2", "StatusNotification", {"timestamp": "2026-01-01T00:00:00Z", "connectorStatus": '
+              '"Available", "evseId": 1, "connectorId": 1}]']
+    async with connect(f"{relay.url}/CP-2001", subprotocols=["ocpp2.0.1"]) as charger:  # type: ignore[list-item]
+        for frame in frames:
+            await charger.send(frame)
+        answers = await _recv_until(charger, 2)
+        command = asyncio.ensure_future(csms.send("CP-2001", c201.GetVariables(
+            get_variable_data=[{"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}])))
+        [call] = await _recv_until(charger, 1)
+        reply = (f'[3,"{json.loads(call)[1]}",{{"getVariableResult":[{{"attributeStatus":"Accepted",'
+                 f'"attributeValue":"300","component":{{"name":"OCPPCommCtrlr"}},'
+                 f'"variable":{{"name":"HeartbeatInterval"}}}}]}}]')
+        await charger.send(reply)
+        result = await asyncio.wait_for(command, 5)
+    assert csms.received["CP-2001"] == frames + [reply]
+    assert csms.sent["CP-2001"] == answers + [call]
+    assert result.get_variable_result[0]["attribute_value"] == "300"
+
+
 @pytest.mark.parametrize("offered,served,expected", [
     (["ocpp2.0.1", "ocpp1.6"], ("ocpp1.6",), "ocpp1.6"),
     (["ocpp1.6", "ocpp2.0.1"], ("ocpp2.0.1",), "ocpp2.0.1"),
