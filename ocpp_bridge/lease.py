@@ -15,12 +15,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.clock import as_utc, utcnow
 from ocpp_bridge.models import BridgeNode, ChargerState, CommandAudit, StatusEvent
 
 if TYPE_CHECKING:
@@ -35,11 +36,6 @@ LEGACY_SILENCE = timedelta(minutes=15)
 UNKNOWN_DETAIL = "the bridge node stopped before the charger answered; the charger may have executed it"
 
 
-def _utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes for timezone-aware columns
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
 def lease_reason(node_id: str) -> str:
     """The offline reason recorded for the chargers of a node whose lease lapsed."""
     return f"bridge node {node_id} stopped (lease expired)"[:100]
@@ -52,7 +48,7 @@ def renew(session: Session, node_id: str, now: datetime, seconds: float) -> bool
     if row is None:
         session.add(BridgeNode(node_id=node_id, started_at=now, renewed_at=now, expires_at=expires))
         return False
-    lapsed = _utc(row.expires_at) <= now
+    lapsed = as_utc(row.expires_at) <= now
     row.renewed_at, row.expires_at = now, expires
     return lapsed
 
@@ -71,19 +67,19 @@ def lapsed_since(session: Session, state: ChargerState, now: datetime) -> dateti
         return None
     node = session.get(BridgeNode, state.node_id)
     if node is None:
-        seen = _utc(state.last_seen) if state.last_seen is not None else None
+        seen = as_utc(state.last_seen) if state.last_seen is not None else None
         if seen is not None and seen > now - LEGACY_SILENCE:
             return None
         return seen or now
-    if _utc(node.expires_at) > now:
+    if as_utc(node.expires_at) > now:
         return None
-    return _utc(node.renewed_at)
+    return as_utc(node.renewed_at)
 
 
 def expire_dead_nodes(session: Session, now: datetime) -> list[str]:
     """Mark offline every charger still online on a node whose lease lapsed; return their ids."""
     nodes = {row.node_id: row for row in session.scalars(select(BridgeNode))}
-    dead = {node_id: _utc(row.renewed_at) for node_id, row in nodes.items() if _utc(row.expires_at) <= now}
+    dead = {node_id: as_utc(row.renewed_at) for node_id, row in nodes.items() if as_utc(row.expires_at) <= now}
     legacy = {node_id for node_id in session.scalars(select(ChargerState.node_id).distinct().where(
         ChargerState.online.is_(True), ChargerState.node_id.is_not(None),
         ChargerState.node_id.not_in(list(nodes)))) if node_id is not None}
@@ -123,7 +119,7 @@ class NodeLease:
 
     def __init__(self, core: Core, seconds: float, clock: Callable[[], datetime] | None = None) -> None:
         self.core, self.seconds = core, seconds
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock = clock or utcnow
 
     @property
     def node_id(self) -> str:

@@ -7,7 +7,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import bindparam, select, update
@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.appstate import get_value
+from bot.clock import utcnow
 from bot.fleet.models import IdToken
 from bot.logs import mask_id_tag
 from ocpp_bridge.models import (
@@ -35,10 +36,6 @@ ERROR_REASONS = frozenset({
 MIN_ENERGY_WH = 100.0  # below this a "completed" session delivered ~nothing: count it as failed
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def tag_hash(id_tag: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -23,6 +23,7 @@ from bot.channels.models import ReplyOutbox
 from bot.channels.optout import is_opted_out
 from bot.channels.sms import sms_text, whatsapp_bodies
 from bot.channels.telegram import BotAPI, TelegramUnavailable, outbound_calls
+from bot.clock import as_utc
 from bot.conversation.resume import RunningTurns, StoredTurn
 from bot.conversation.store import ConversationStore
 from bot.db import transaction
@@ -157,7 +158,7 @@ class ReplyOutboxStore:
             row = session.get(ReplyOutbox, row_id)
             assert row is not None
             session.refresh(row)
-            return _Claimed(row.id, row.channel, row.delivery_id, row.from_number, _aware(row.created_at),
+            return _Claimed(row.id, row.channel, row.delivery_id, row.from_number, as_utc(row.created_at),
                             row.attempts, row.parts_sent)
 
     def update(self, row_id: int, **values: Any) -> None:
@@ -166,8 +167,6 @@ class ReplyOutboxStore:
                             .execution_options(synchronize_session=False))
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def deliver_due(rows: ReplyOutboxStore, turns: RunningTurns, sender: ReplySender, now: datetime) -> OutboxReport:

@@ -17,18 +17,15 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.channels.outbox import OutboxReport, ReplyOutboxStore, ReplySender, deliver_due
+from bot.clock import utcnow
 from bot.conversation.resume import RunningTurns, prune_claims
 from bot.outbound import mask_contact
 
 log = logging.getLogger(__name__)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -19,10 +19,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import utcnow
 from bot.conversation import dialogue
 from bot.conversation.directory import DEFAULT_TTL, ChargerDirectory
 from bot.conversation.escalate import hand_off, summary_line
@@ -58,11 +59,6 @@ def storable(message: InboundMessage) -> InboundMessage:
         return message
     return replace(message, text=_storable(message.text), contact=_storable(message.contact),
                    delivery_id=_storable(message.delivery_id))
-
-
-def utcnow() -> datetime:
-    """The default clock."""
-    return datetime.now(UTC)
 
 
 class ConversationEngine:

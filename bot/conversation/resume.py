@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, exists, insert, select, update
@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.models import TurnClaim
+from bot.clock import as_utc
 from bot.conversation.models import Conversation, ConversationMessage
 from bot.conversation.state import DialogueState
 from bot.conversation.store import Recorded
@@ -41,10 +42,6 @@ MAX_RESUMES = 3  # a message that took its process down this often is left alone
 def process_id() -> str:
     """This process's name in claims: host, pid and a random part (a pid is reused after a restart)."""
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -146,7 +143,7 @@ class RunningTurns:
         try:
             with transaction(self.sessions) as session:
                 message = session.scalar(select(ConversationMessage).where(ConversationMessage.id == message_id))
-                if message is None or message.processed or now - _aware(message.at) < self.grace:
+                if message is None or message.processed or now - as_utc(message.at) < self.grace:
                     return False
                 taken = session.execute(
                     update(TurnClaim)
@@ -209,7 +206,7 @@ def inbound_from_row(message: ConversationMessage, contact: str) -> InboundMessa
     return InboundMessage(
         channel=message.channel,  # type: ignore[arg-type]
         contact=contact, text="" if digits and message.text == digits else message.text,
-        delivery_id=message.delivery_id or f"message-{message.id}", received_at=_aware(message.at),
+        delivery_id=message.delivery_id or f"message-{message.id}", received_at=as_utc(message.at),
         charger_hint=payload.get("charger_hint"), digits=digits,
         speech_confidence=payload.get("speech_confidence"), button=payload.get("button"),
         location=(float(location[0]), float(location[1])) if location else None,
@@ -225,7 +222,7 @@ def _stored_query() -> Any:
 
 def _stored(row: Any) -> StoredTurn:
     return StoredTurn(message_id=row.id, conversation_id=row.conversation_id, channel=row.channel,
-                      contact=row.contact, delivery_id=row.delivery_id, at=_aware(row.at),
+                      contact=row.contact, delivery_id=row.delivery_id, at=as_utc(row.at),
                       processed=bool(row.processed), mode=row.mode, charger_id=row.charger_id)
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import as_utc
 from bot.conversation.models import OUTCOMES, Conversation, ConversationMessage
 from bot.conversation.state import DialogueState
 from bot.db import transaction
@@ -35,12 +36,6 @@ class Recorded:
     duplicate: bool
     mode: str
     state: DialogueState
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; we store UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class ConversationStore:
@@ -98,7 +93,7 @@ class ConversationStore:
         latest = session.scalar(
             select(Conversation).where(Conversation.channel == channel, Conversation.contact == contact)
             .order_by(Conversation.last_activity_at.desc()).limit(1))
-        if latest is not None and latest.status == "open" and now - _aware(latest.last_activity_at) < self.idle:
+        if latest is not None and latest.status == "open" and now - as_utc(latest.last_activity_at) < self.idle:
             return latest
         state = DialogueState()
         if latest is not None:
@@ -231,7 +226,7 @@ class ConversationStore:
                 ConversationMessage.conversation_id == conversation_id).order_by(ConversationMessage.id))
             names = {"in": "driver", "out": "bot", "agent": "agent"}
             return [{"from": names.get(r.direction, r.direction), "text": r.text,
-                     "at": _aware(r.at).isoformat()} for r in rows]
+                     "at": as_utc(r.at).isoformat()} for r in rows]
 
     def set_mode(self, conversation_id: str, mode: str) -> None:
         """Switch a conversation between the bot and a human agent."""
