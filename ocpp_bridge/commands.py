@@ -20,12 +20,11 @@ from websockets.exceptions import ConnectionClosed
 
 from bot.errors import ChargeLineError, ChargerUnreachable
 from bot.logs import mask_id_tag
+from ocpp_bridge.aliases import ALIASES
 from ocpp_bridge.core import Core, Link
 
 log = logging.getLogger(__name__)
 
-ALIASES = {"RequestStartTransaction": "RemoteStartTransaction", "RequestStopTransaction": "RemoteStopTransaction",
-           "GetVariables": "GetConfiguration"}
 SUPPORTED = ("Reset", "UnlockConnector", "TriggerMessage", "RemoteStartTransaction", "RemoteStopTransaction",
              "ChangeAvailability", "ClearCache", "GetConfiguration")
 

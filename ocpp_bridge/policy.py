@@ -15,13 +15,13 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.clock import as_utc
 from bot.errors import ConfigError
+from ocpp_bridge.aliases import ALIASES
 from ocpp_bridge.models import CommandAudit, SafetyLock
 
 log = logging.getLogger(__name__)
 
-ALIASES = {"RequestStartTransaction": "RemoteStartTransaction", "RequestStopTransaction": "RemoteStopTransaction",
-           "GetVariables": "GetConfiguration"}
 CHARGING = ("Charging", "SuspendedEV", "SuspendedEVSE")
 _LIMIT_KEYS = ("per_charger_per_hour", "per_conversation", "cooldown_minutes")
 _ACTION_KEYS = {"params", "when_any", "never", "confirm", *_LIMIT_KEYS}
@@ -274,11 +274,6 @@ def policy_decision(session: Session, policy: Policy, action: str, charger_id: s
     if snapshot is None:
         return Decision(False, f"unknown charger {charger_id}")
     rows = session.scalars(select(CommandAudit).where(CommandAudit.at >= now - timedelta(days=1))).all()
-    history = [AuditEntry(r.charger_id, r.action, r.requested_by, _aware(r.at), r.status) for r in rows]
+    history = [AuditEntry(r.charger_id, r.action, r.requested_by, as_utc(r.at), r.status) for r in rows]
     return policy.check(action, charger_id=charger_id, connector_id=connector_id, snapshot=snapshot, history=history,
                         requested_by=requested_by, now=now, params=params)
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes for timezone-aware columns
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
