@@ -19,10 +19,10 @@ from bot.clock import as_utc
 from bot.errors import ConfigError
 from ocpp_bridge.aliases import ALIASES
 from ocpp_bridge.models import CommandAudit, SafetyLock
+from ocpp_bridge.snapshot import ChargerSnapshot
 
 log = logging.getLogger(__name__)
 
-CHARGING = ("Charging", "SuspendedEV", "SuspendedEVSE")
 _LIMIT_KEYS = ("per_charger_per_hour", "per_conversation", "cooldown_minutes")
 _ACTION_KEYS = {"params", "when_any", "never", "confirm", *_LIMIT_KEYS}
 
@@ -68,35 +68,30 @@ class ActionRule:
     cooldown_minutes: float = 0
 
 
-def _connector(snapshot: dict[str, Any], connector_id: int | None) -> list[dict[str, Any]]:
-    connectors = snapshot.get("connectors") or []
-    return [c for c in connectors if connector_id is None or c.get("id") == connector_id]
+def _faulted(s: ChargerSnapshot, c: int | None) -> bool:
+    whole = s.charger_status
+    return any(x.status == "Faulted" for x in s.connectors_on(c)) or (whole is not None and whole.status == "Faulted")
 
 
-def _sessions_on(snapshot: dict[str, Any], connector_id: int | None) -> list[dict[str, Any]]:
-    active = snapshot.get("active_transactions")
-    if active is None:
-        active = [snapshot["active_transaction"]] if snapshot.get("active_transaction") else []
-    return [s for s in active if connector_id is None or s.get("connector_id") in (connector_id, None)]
+def _charger_error(s: ChargerSnapshot, c: int | None) -> bool:
+    whole = s.charger_status
+    return any(x.erroring for x in s.connectors) or (whole is not None and whole.erroring)
 
 
-def _healthy_session(s: dict[str, Any], c: int | None) -> bool:
-    return bool(_sessions_on(s, c)) and any(
-        x.get("status") in CHARGING and not x.get("error_code") for x in _connector(s, c))
+def _healthy_session(s: ChargerSnapshot, c: int | None) -> bool:
+    return bool(s.sessions_on(c)) and any(x.charging and not x.erroring for x in s.connectors_on(c))
 
 
-CONDITIONS: dict[str, Callable[[dict[str, Any], int | None], bool]] = {
-    "online": lambda s, c: bool(s.get("online")),
-    "connector_faulted": lambda s, c: any(x.get("status") == "Faulted" for x in _connector(s, c))
-    or (s.get("charger_status") or {}).get("status") == "Faulted",
-    "connector_unavailable": lambda s, c: any(x.get("status") == "Unavailable" for x in _connector(s, c)),
-    "connector_available": lambda s, c: any(x.get("status") == "Available" for x in _connector(s, c)),
-    "charger_error": lambda s, c: any(x.get("error_code") for x in s.get("connectors") or [])
-    or bool((s.get("charger_status") or {}).get("error_code")),
-    "charging": lambda s, c: any(x.get("status") in CHARGING for x in _connector(s, c)),
-    "not_charging": lambda s, c: not any(x.get("status") in CHARGING for x in _connector(s, c)),
-    "session_on_connector": lambda s, c: bool(_sessions_on(s, c)),
-    "no_session_on_connector": lambda s, c: not _sessions_on(s, c),
+CONDITIONS: dict[str, Callable[[ChargerSnapshot, int | None], bool]] = {
+    "online": lambda s, c: s.online,
+    "connector_faulted": _faulted,
+    "connector_unavailable": lambda s, c: any(x.status == "Unavailable" for x in s.connectors_on(c)),
+    "connector_available": lambda s, c: any(x.free for x in s.connectors_on(c)),
+    "charger_error": _charger_error,
+    "charging": lambda s, c: any(x.charging for x in s.connectors_on(c)),
+    "not_charging": lambda s, c: not any(x.charging for x in s.connectors_on(c)),
+    "session_on_connector": lambda s, c: bool(s.sessions_on(c)),
+    "no_session_on_connector": lambda s, c: not s.sessions_on(c),
     "healthy_session_on_connector": _healthy_session,
 }
 
@@ -107,7 +102,7 @@ class Policy:
     def __init__(self, rules: dict[str, ActionRule], source: str = "<policy>") -> None:
         self.rules, self.source = rules, source
 
-    def check(self, action: str, *, charger_id: str, connector_id: int | None, snapshot: dict[str, Any],
+    def check(self, action: str, *, charger_id: str, connector_id: int | None, snapshot: ChargerSnapshot,
               history: Iterable[AuditEntryLike], requested_by: str, now: datetime,
               params: dict[str, Any] | None = None) -> Decision:
         """Decide whether `requested_by` may run `action` on this charger now; every refusal says why."""
@@ -260,7 +255,7 @@ def policy_decision(session: Session, policy: Policy, action: str, charger_id: s
                     requested_by: str, params: dict[str, Any] | None = None,
                     now: datetime | None = None) -> Decision:
     """Decide a bot request from the database: safety lock, live snapshot and the last day's audit."""
-    from ocpp_bridge.state import charger_snapshot
+    from ocpp_bridge.state import load_snapshot
 
     now = now or datetime.now(UTC)
     lock = session.get(SafetyLock, charger_id)
@@ -270,7 +265,7 @@ def policy_decision(session: Session, policy: Policy, action: str, charger_id: s
             return Decision(False, f"{charger_id} is safety-locked ({lock.reason}); only taking it out of "
                                    "service (ChangeAvailability Inoperative) is allowed")
         return Decision(True, "taking a safety-locked charger out of service", False)
-    snapshot = charger_snapshot(session, charger_id)
+    snapshot = load_snapshot(session, charger_id)
     if snapshot is None:
         return Decision(False, f"unknown charger {charger_id}")
     rows = session.scalars(select(CommandAudit).where(CommandAudit.at >= now - timedelta(days=1))).all()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -9,18 +10,19 @@ import pytest
 
 from bot.errors import ConfigError
 from ocpp_bridge.policy import AuditEntry, load_policy
+from ocpp_bridge.snapshot import ChargerSnapshot, ChargeSession, Connector
 
 NOW = datetime(2026, 11, 22, 23, 0, tzinfo=UTC)
 
 
-def snapshot(status: str = "Available", error: str | None = None, session_on: int | None = None) -> dict:
-    active = [{"connector_id": session_on, "transaction_id": "1"}] if session_on else []
-    return {"id": "CP-1", "online": True, "connectors": [{"id": 1, "status": status, "error_code": error},
-                                                         {"id": 2, "status": "Available", "error_code": None}],
-            "active_transaction": active[0] if active else None, "active_transactions": active}
+def snapshot(status: str = "Available", error: str | None = None, session_on: int | None = None) -> ChargerSnapshot:
+    active = (ChargeSession(connector_id=session_on, transaction_id="1", outcome="active"),) if session_on else ()
+    return ChargerSnapshot(id="CP-1", online=True, active_transactions=active,
+                           connectors=(Connector(id=1, status=status, error_code=error),
+                                       Connector(id=2, status="Available")))
 
 
-def check(action: str, snap: dict, history=(), params=None, by: str = "bot:c1", connector: int | None = 1):
+def check(action: str, snap: ChargerSnapshot, history=(), params=None, by: str = "bot:c1", connector: int | None = 1):
     return load_policy().check(action, charger_id="CP-1", connector_id=connector, snapshot=snap,
                                history=list(history), requested_by=by, now=NOW, params=params)
 
@@ -31,8 +33,10 @@ def test_a_soft_reset_is_allowed_on_a_faulted_connector_with_confirmation() -> N
 
 
 def test_a_reset_is_never_allowed_while_a_healthy_session_runs_on_that_connector() -> None:
-    snap = snapshot("Charging", session_on=1)
-    snap["connectors"][1]["error_code"] = "OtherError"  # another connector's fault does not justify it
+    charging = snapshot("Charging", session_on=1)
+    # another connector's fault does not justify it
+    snap = replace(charging, connectors=(charging.connectors[0], Connector(id=2, status="Available",
+                                                                           error_code="OtherError")))
     decision = check("Reset", snap, params={"type": "Soft"})
     assert decision.allowed is False
     assert decision.reason == "Reset is not approved while healthy session on connector"
