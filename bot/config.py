@@ -317,11 +317,11 @@ def _unknown_variables(source: Mapping[str, str]) -> list[str]:
         prefix = next(p for p in OURS if name.startswith(p))  # compared without it: all names share it
         close = difflib.get_close_matches(name.removeprefix(prefix), [
             known.removeprefix(prefix) for known in _VARIABLES if known.startswith(prefix)], n=1, cutoff=0.75)
-        hint = f"; did you mean {prefix}{close[0]}?" if close else " (see the settings table in the README)"
+        hint = f"; did you mean {prefix}{close[0]}?" if close else " (see the settings table in docs/operating.md)"
         problems.append(f"{name}: not a setting ChargeLine knows{hint}")
     return problems
 
 
 def variable_names() -> list[str]:
-    """Every environment variable ChargeLine reads (the README table lists the same)."""
+    """Every environment variable ChargeLine reads (the table in docs/operating.md lists the same)."""
     return list(_VARIABLES)

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,7 @@ def test_a_misspelt_variable_is_an_error_naming_the_setting_meant(tmp_path: Path
                        "CHARGELINE_COLOUR": "blue", "CHARGELINE_TEST_DATABASE_URL": "postgresql://x/test",
                        "TWILIO_ACCOUNT_SID": "AC1", "HOME": "/root"}, dotenv=None)
     assert caught.value.problems == [
-        "CHARGELINE_COLOUR: not a setting ChargeLine knows (see the settings table in the README)",
+        "CHARGELINE_COLOUR: not a setting ChargeLine knows (see the settings table in docs/operating.md)",
         "CHARGELINE_DATABSE_URL: not a setting ChargeLine knows; did you mean CHARGELINE_DATABASE_URL?",
         "TWILIO_AUTH_TOKN: not a setting ChargeLine knows; did you mean TWILIO_AUTH_TOKEN?"]
 
@@ -86,10 +87,27 @@ def test_secrets_are_masked_in_repr() -> None:
     assert "twilio_auth_token='***'" in text
 
 
-def test_readme_documents_every_variable() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    missing = [name for name in variable_names() if f"`{name}`" not in readme]
+def _settings_table() -> str:
+    """The rows of the settings table in docs/operating.md (the section the error message points to)."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "operating.md").read_text()
+    section = text.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    return "\n".join(line for line in section.splitlines() if line.startswith("| `"))
+
+
+def test_the_settings_table_documents_every_variable() -> None:
+    table = _settings_table()
+    missing = [name for name in variable_names() if f"`{name}`" not in table]
     assert missing == []
+
+
+def test_the_settings_table_names_only_real_variables() -> None:
+    named = set(re.findall(r"`((?:CHARGELINE|TWILIO|TELEGRAM)_[A-Z0-9_]+)`", _settings_table()))
+    assert sorted(named - set(variable_names())) == []
+
+
+def test_the_readme_points_to_the_settings_table() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert "docs/operating.md" in readme
 
 
 def test_limits_and_trusted_proxies_are_parsed_once() -> None:
