@@ -157,7 +157,7 @@ def list_incidents(session: Session, *, status: str | None = None, limit: int = 
 
 
 def incident_json(session: Session, incident: Incident) -> dict[str, Any]:
-    """The incident as contracts.md shows it, with its tickets and (masked) contacts."""
+    """The incident as docs/api.md shows it, with its tickets and (masked) contacts."""
     tickets = session.scalars(select(Ticket).where(Ticket.incident_id == incident.id).order_by(Ticket.id))
     contacts = session.scalars(select(IncidentContact).where(IncidentContact.incident_id == incident.id)
                                .order_by(IncidentContact.id))

@@ -1,4 +1,4 @@
-"""Tickets: open (deduplicated), append, resolve, list, and the ticket JSON of contracts.md."""
+"""Tickets: open (deduplicated), append, resolve, list, and the ticket JSON of docs/api.md."""
 
 from __future__ import annotations
 
@@ -195,7 +195,7 @@ def publish_ticket(session: Session, ticket: Ticket, event: str, now: datetime) 
 
 
 def ticket_json(ticket: Ticket) -> dict[str, Any]:
-    """The ticket as contracts.md shows it, plus its history and resolution (never the raw contact)."""
+    """The ticket as docs/api.md shows it, plus its history and resolution (never the raw contact)."""
     return {
         "id": ticket.ref, "created_at": iso(ticket.created_at), "status": ticket.status,
         "channel": ticket.channel, "contact": ticket.contact,

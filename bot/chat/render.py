@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def render_webchat(replies: Iterable[Reply]) -> list[dict[str, Any]]:
-    """Turn replies into the `POST /api/chat` JSON list (contracts.md)."""
+    """Turn replies into the `POST /api/chat` JSON list (docs/api.md)."""
     rendered = []
     for reply in replies:
         item: dict[str, Any] = {"text": reply.text}

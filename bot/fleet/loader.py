@@ -1,4 +1,4 @@
-"""Read, validate and import the fleet file (format in contracts.md).
+"""Read, validate and import the fleet file (format in docs/authoring.md).
 
 Every problem names the file, the line and the field, and all problems are
 reported at once. Importing the same file twice updates rows in place.
