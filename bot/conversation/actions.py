@@ -11,6 +11,7 @@ from typing import Any
 from bot.conversation.turn import Turn
 from bot.errors import ChargerUnreachable, PolicyRefused
 from bot.messages import Choice
+from ocpp_bridge.snapshot import Connector, as_utc
 
 log = logging.getLogger(__name__)
 
@@ -90,29 +91,18 @@ def run(turn: Turn, action: str, params: dict[str, Any] | None, *, connector_id:
 
 
 def settled_connector(turn: Turn, connector_id: int, started: datetime | None, *,
-                      timeout: float = 10.0) -> dict[str, Any] | None:
+                      timeout: float = 10.0) -> Connector | None:
     """The connector as the charger reports it after our command (waiting briefly for its status to land)."""
     deadline = time.monotonic() + timeout
     while True:
-        snap = turn.snapshot(fresh=True) or {}
-        found = [c for c in snap.get("connectors") or [] if int(c.get("id") or 0) == connector_id]
-        connector = found[0] if found else None
-        since = _parse(connector.get("since")) if connector else None
+        snap = turn.snapshot(fresh=True)
+        connector = snap.connector(connector_id) if snap is not None else None
+        since = as_utc(connector.since) if connector is not None and connector.since is not None else None
         # a status older than the command is what the charger said before it; wait for the new one
         if connector is None or since is None or started is None or since >= started \
-                or connector.get("status") == "Available" or time.monotonic() >= deadline:
+                or connector.free or time.monotonic() >= deadline:
             return connector
         time.sleep(0.2)
-
-
-def _parse(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _jsonable(value: Any) -> Any:

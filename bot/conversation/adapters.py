@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.errors import ChargerUnreachable, UnknownCharger
 from ocpp_bridge.client import BridgeClient, CommandResult
 from ocpp_bridge.commands import CommandTimeout
+from ocpp_bridge.snapshot import ChargerSnapshot
 
 if TYPE_CHECKING:
     from handoff.rules import RuleSet
@@ -33,11 +34,11 @@ class ClientBridge:
         """Where the bridge's control API listens."""
         return self.client.base_url
 
-    def snapshot(self, session: Session, charger_id: str, profile: Any = None) -> dict[str, Any] | None:
+    def snapshot(self, session: Session, charger_id: str, profile: Any = None) -> ChargerSnapshot | None:
         """Read the charger's state straight from the database (any process can)."""
-        from ocpp_bridge.state import charger_snapshot
+        from ocpp_bridge.state import load_snapshot
 
-        return charger_snapshot(session, charger_id, profile)
+        return load_snapshot(session, charger_id, profile)
 
     def command(self, charger_id: str, action: str, params: dict[str, Any] | None = None, *,
                 requested_by: str) -> CommandResult:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.conversation.slots import connectors_of
 from bot.conversation.turn import Turn
+from ocpp_bridge.snapshot import NO_ERROR, ChargerSnapshot, Connector, iso
 
 STATUS_WORDS = {
     "Available": "free and ready",
@@ -20,7 +20,6 @@ STATUS_WORDS = {
     "Faulted": "reporting a fault",
     "Occupied": "in use",
 }
-NO_ERROR = {None, "", "NoError"}
 
 
 @dataclass(frozen=True)
@@ -33,26 +32,18 @@ class Fault:
     explanation: Any  # ErrorExplanationLike or None
 
 
-def plug(connector: dict[str, Any]) -> str:
+def plug(connector: Connector) -> str:
     """"connector 1 (CCS2)"."""
-    kind = connector.get("type")
-    return f"connector {connector['id']} ({kind})" if kind else f"connector {connector['id']}"
+    return f"connector {connector.id} ({connector.type})" if connector.type else f"connector {connector.id}"
 
 
-def is_faulted(connector: dict[str, Any]) -> bool:
-    """Faulted, or reporting an error code, or out of service."""
-    return connector.get("status") in ("Faulted", "Unavailable") or connector.get("error_code") not in NO_ERROR
-
-
-def faults(turn: Turn, snapshot: dict[str, Any]) -> list[Fault]:
+def faults(turn: Turn, snapshot: ChargerSnapshot) -> list[Fault]:
     """The faulted connectors of this charger, explained through the knowledge base where it can."""
     found = []
-    for connector in connectors_of(snapshot):
-        if not is_faulted(connector):
-            continue
+    for connector in snapshot.faulted_plugs:
         code = None
         explanation = None
-        for candidate in (connector.get("vendor_error_code"), connector.get("error_code")):
+        for candidate in (connector.vendor_error_code, connector.error_code):
             if candidate in NO_ERROR:
                 continue
             code = code or str(candidate)
@@ -60,49 +51,37 @@ def faults(turn: Turn, snapshot: dict[str, Any]) -> list[Fault]:
             if explanation is not None:
                 code = str(candidate)
                 break
-        found.append(Fault(int(connector["id"]), str(connector.get("status")), code, explanation))
-    whole = snapshot.get("charger_status") or {}
-    if not found and whole and is_faulted({"id": 0, **whole}):
-        code = whole.get("vendor_error_code") or whole.get("error_code")
+        found.append(Fault(connector.id, str(connector.status), code, explanation))
+    whole = snapshot.charger_status
+    if not found and whole is not None and whole.faulted:
+        code = whole.vendor_error_code or whole.error_code
         code = None if code in NO_ERROR else str(code)
-        found.append(Fault(0, str(whole.get("status")), code,
-                           turn.deps.knowledge.error_code(code) if code else None))
+        found.append(Fault(0, str(whole.status), code, turn.deps.knowledge.error_code(code) if code else None))
     return found
 
 
-def active_session(snapshot: dict[str, Any], connector_id: int | None = None) -> dict[str, Any] | None:
-    """The running transaction (on this connector, when given)."""
-    tx = snapshot.get("active_transaction")
-    if not tx:
-        return None
-    if connector_id is not None and tx.get("connector_id") not in (None, connector_id):
-        return None
-    return tx
-
-
-def describe(turn: Turn, snapshot: dict[str, Any], *, connector_id: int | None = None) -> tuple[str, str]:
+def describe(turn: Turn, snapshot: ChargerSnapshot, *, connector_id: int | None = None) -> tuple[str, str]:
     """One or two sentences on what we see, for reading and for the ear."""
     label = turn.label()
-    if not snapshot.get("online"):
-        seen = snapshot.get("last_heartbeat")
+    if not snapshot.online:
+        seen = iso(snapshot.last_heartbeat)
         when = f" (last heard from at {_clock(seen)})" if seen else ""
         text = f"I can see that {label} is offline right now{when}: it is not talking to our system."
         return text, f"{label} is offline right now. It is not talking to our system."
     parts = []
-    for connector in connectors_of(snapshot):
-        if connector_id is not None and int(connector["id"]) != connector_id:
+    for connector in snapshot.plugs:
+        if connector_id is not None and connector.id != connector_id:
             continue
-        words = STATUS_WORDS.get(str(connector.get("status")), str(connector.get("status") or "unknown").lower())
+        words = STATUS_WORDS.get(str(connector.status), str(connector.status or "unknown").lower())
         parts.append(f"{plug(connector)} is {words}")
     text = f"I'm looking at {label}: it is online" + (f", and {_join(parts)}." if parts else ".")
-    tx = active_session(snapshot, connector_id)
+    tx = snapshot.active_session(connector_id)
     if tx:
-        power = tx.get("power_kw")
-        energy = tx.get("energy_kwh")
+        power, energy = tx.power_kw, tx.energy_kwh
         bits = [f"{power:.0f} kW now" if isinstance(power, (int, float)) else None,
                 f"{energy:.1f} kWh so far" if isinstance(energy, (int, float)) else None]
         detail = ", ".join(b for b in bits if b)
-        text += f" A session is running on connector {tx.get('connector_id')}" + (f" ({detail})." if detail else ".")
+        text += f" A session is running on connector {tx.connector_id}" + (f" ({detail})." if detail else ".")
     return text, text
 
 

@@ -148,7 +148,7 @@ def _follow_up(turn: Turn) -> bool:
     state.pending_action = None
     if state.charger_id and topic in STILL_BROKEN:
         snap = turn.snapshot(fresh=True)
-        if snap is not None and snap.get("online") and faults(turn, snap) and state.charger_id not in \
+        if snap is not None and snap.online and faults(turn, snap) and state.charger_id not in \
                 state.safety_chargers and not any(a.get("action") == "Reset" for a in state.actions):
             PLAYBOOKS["start_failure"].run(turn)  # the charger now reports a fault: recover it
             return True
@@ -186,7 +186,7 @@ def _out_of_order(turn: Turn) -> bool:
     if turn.understood.intent not in ("how_to_start", "connector_help"):
         return False
     snap = turn.snapshot()
-    return snap is not None and (not snap.get("online") or bool(faults(turn, snap)))
+    return snap is not None and (not snap.online or bool(faults(turn, snap)))
 
 
 def _two_problems(turn: Turn, first: str) -> str:
@@ -316,7 +316,7 @@ def _other_connector(turn: Turn) -> bool:
             or state.awaiting not in (None, "steps", "problem") or seen.intent in OTHER_BUSINESS:
         return False
     snap = turn.snapshot()
-    ids = [int(c["id"]) for c in connectors_of(snap)]
+    ids = [c.id for c in connectors_of(snap)]
     number = named_connector(turn, snap)
     if number is None and turn.cues.other_connector and len(ids) == 2:
         number = next(i for i in ids if i != state.connector_id)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
-from bot.conversation.describe import NO_ERROR, active_session, is_faulted
 from bot.conversation.turn import Turn
 from bot.logs import mask_phone
 from bot.messages import REACHABLE_LATER, Handoff, Reply
+from ocpp_bridge.snapshot import ChargerSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -100,12 +99,11 @@ def facts(turn: Turn, reported: Mapping[str, Any] | None = None, *, ticket: bool
         "intent": state.intent or turn.understood.intent,
         "nlu_confidence": turn.understood.confidence,
         "charger_id": state.charger_id,
-        "site_id": (snap or {}).get("site_id"),
+        "site_id": snap.site_id if snap is not None else None,
         # a charger that never reported is unknown, not offline
-        "charger_online": bool(snap.get("online")) if snap is not None and _ever_seen(snap) else None,
-        "error_codes": sorted({str(c.get("error_code")) for c in (snap or {}).get("connectors") or []
-                               if c.get("error_code") not in NO_ERROR}),
-        "offline_minutes": _offline_minutes(snap, turn.now),
+        "charger_online": snap.online if snap is not None and snap.ever_seen else None,
+        "error_codes": snap.error_codes if snap is not None else [],
+        "offline_minutes": snap.offline_minutes(turn.now) if snap is not None else 0.0,
         **charger_history(turn),
         "network_incident": _incident(turn) is not None,
         "safety": bool(state.safety_chargers) or turn.understood.intent == "safety_hazard",
@@ -117,7 +115,7 @@ def facts(turn: Turn, reported: Mapping[str, Any] | None = None, *, ticket: bool
         "no_progress": state.awaiting == "offer_human" or state.clarifications >= 2,
         "recovery_attempted": bool(answered),
         # the charger confirmed the restart and shows no fault now
-        "recovery_verified": any(a.get("verified") for a in answered) and not _faulted(snap),
+        "recovery_verified": any(a.get("verified") for a in answered) and not (snap is not None and snap.faulted),
         "recovery_refused": any(a.get("result") == "Refused" for a in resets),
         "charger_unreachable": any(a.get("result") == "Unreachable" for a in state.actions),
     }
@@ -125,7 +123,7 @@ def facts(turn: Turn, reported: Mapping[str, Any] | None = None, *, ticket: bool
     return data
 
 
-def _snapshot(turn: Turn) -> dict[str, Any] | None:
+def _snapshot(turn: Turn) -> ChargerSnapshot | None:
     """The charger's live state for the ticket and the rules; None when there is none (or it cannot be read)."""
     if not turn.state.charger_id:
         return None
@@ -134,25 +132,6 @@ def _snapshot(turn: Turn) -> dict[str, Any] | None:
     except Exception:
         log.exception("no snapshot for ticket conversation=%s", turn.conversation_id)
         return None
-
-
-def _faulted(snap: dict[str, Any] | None) -> bool:
-    return snap is not None and any(is_faulted(c) for c in snap.get("connectors") or [])
-
-
-def _ever_seen(snap: dict[str, Any]) -> bool:
-    return bool(snap.get("online") or snap.get("last_seen") or snap.get("offline_since") or snap.get("protocol"))
-
-
-def _offline_minutes(snap: dict[str, Any] | None, now: datetime) -> float:
-    if not snap or snap.get("online") or not snap.get("offline_since"):
-        return 0.0
-    try:
-        since = datetime.fromisoformat(str(snap["offline_since"]))
-    except ValueError:
-        return 0.0
-    since = since if since.tzinfo else since.replace(tzinfo=UTC)
-    return max(0.0, (now - since).total_seconds() / 60)
 
 
 def escalation_due(turn: Turn, reported: Mapping[str, Any] | None = None) -> Any | None:
@@ -214,10 +193,12 @@ def open_ticket(turn: Turn, *, facts: Mapping[str, Any] | None = None, summary: 
     draft = {
         "channel": turn.message.channel, "contact": turn.message.contact,
         "charger_id": state.charger_id, "connector_id": state.connector_id,
-        "site_id": (snap or {}).get("site_id"), "site_type": (snap or {}).get("site_type"),
+        "site_id": snap.site_id if snap is not None else None,
+        "site_type": snap.site_type if snap is not None else None,
         "intent": state.intent or turn.understood.intent, "nlu_confidence": state.last_nlu_confidence,
         "tier": hit.tier, "priority": hit.priority, "rule": hit.rule, "problem": hit.problem or hit.rule,
-        "summary": summary, "charger_snapshot": snap or {}, "actions": list(state.actions),
+        "summary": summary, "charger_snapshot": snap.to_json() if snap is not None else {},
+        "actions": list(state.actions),
         "transcript": _transcript(turn), "suggested_next_step": hit.next_step,
         "conversation_id": turn.conversation_id, "routing": hit.routing,
     }
@@ -286,11 +267,10 @@ def summary_line(turn: Turn, problem: str) -> str:
     except Exception:
         snap = None
     if snap is not None:
-        online = "online" if snap.get("online") else "OFFLINE"
-        statuses = ", ".join(f"c{c.get('id')} {c.get('status')}" + (
-            f"/{c.get('error_code')}" if c.get("error_code") not in (None, "", "NoError") else "")
-            for c in snap.get("connectors") or [])
-        running = " session running" if active_session(snap) else ""
+        online = "online" if snap.online else "OFFLINE"
+        statuses = ", ".join(f"c{c.id} {c.status}" + (f"/{c.error_code}" if c.erroring else "")
+                             for c in snap.connectors)
+        running = " session running" if snap.active_session() else ""
         parts.append(f"Charger {online}; {statuses}.{running}")
     for action in state.actions:
         parts.append(f"{action['action']} -> {action.get('result')} (verified: {action.get('verified')}).")

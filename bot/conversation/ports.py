@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from ocpp_bridge.snapshot import ChargerSnapshot
+
 
 class EntityLike(Protocol):
     entity: str
@@ -51,7 +53,7 @@ class CommandResultLike(Protocol):
 class Bridge(Protocol):
     """Live state and remote commands (`ocpp_bridge.state` and `ocpp_bridge.client`)."""
 
-    def snapshot(self, session: Session, charger_id: str, profile: Any = None) -> dict[str, Any] | None:
+    def snapshot(self, session: Session, charger_id: str, profile: Any = None) -> ChargerSnapshot | None:
         """The charger's live state, or None when the bridge has never seen it.
 
         `profile` is the charger's cached fleet data (`bot.fleet.profile.ChargerProfile`), read from the database

@@ -10,6 +10,7 @@ from bot.conversation.directory import Fleet, norm
 from bot.conversation.turn import Turn
 from bot.messages import Choice
 from bot.nlu.numbers import normalise
+from ocpp_bridge.snapshot import ChargerSnapshot, Connector
 
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                 "nine": 9, "ten": 10, "first": 1, "second": 2, "third": 3, "left": 1, "right": 2}
@@ -135,21 +136,21 @@ def ask_charger_choice(turn: Turn, candidates: tuple[tuple[str, str], ...]) -> N
     turn.say("More than one charger matches. Which one is it?", choices=choices)
 
 
-def connectors_of(snapshot: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The snapshot's connectors, real ones only (OCPP connector 0 is the whole charger)."""
-    return [c for c in (snapshot or {}).get("connectors") or [] if int(c.get("id") or 0) > 0]
+def connectors_of(snapshot: ChargerSnapshot | None) -> tuple[Connector, ...]:
+    """The snapshot's plugs (`ChargerSnapshot.plugs`); none without a snapshot."""
+    return snapshot.plugs if snapshot is not None else ()
 
 
-def named_connector(turn: Turn, snapshot: dict[str, Any] | None) -> int | None:
+def named_connector(turn: Turn, snapshot: ChargerSnapshot | None) -> int | None:
     """The connector this message names: a button, a number, or a plug type present on this charger."""
     connectors = connectors_of(snapshot)
-    ids = {int(c["id"]) for c in connectors}
+    ids = {c.id for c in connectors}
     button = turn.message.button or ""
     if button.startswith("connector:") and button.split(":", 1)[1].isdigit():
         return int(button.split(":", 1)[1])
     plug = turn.entity("connector_type")
     if plug:  # "the shady mo one": the plug type says more than a stray "one"
-        same = [int(c["id"]) for c in connectors if norm(str(c.get("type", ""))) == norm(str(plug))]
+        same = [c.id for c in connectors if norm(str(c.type)) == norm(str(plug))]
         if len(same) == 1:
             return same[0]
     candidates: list[Any] = [turn.entity("connector_id")]
@@ -177,7 +178,7 @@ def _number(raw: Any) -> int | None:
     return None
 
 
-def need_connector(turn: Turn, snapshot: dict[str, Any] | None, *, prefer: int | None = None) -> bool:
+def need_connector(turn: Turn, snapshot: ChargerSnapshot | None, *, prefer: int | None = None) -> bool:
     """True when the connector is known or does not matter; otherwise ask and return False."""
     state = turn.state
     connectors = connectors_of(snapshot)
@@ -186,14 +187,13 @@ def need_connector(turn: Turn, snapshot: dict[str, Any] | None, *, prefer: int |
     if state.connector_id is not None:
         return True
     if len(connectors) <= 1:
-        state.connector_id = int(connectors[0]["id"]) if connectors else None
+        state.connector_id = connectors[0].id if connectors else None
         return True
     if prefer is not None:
         state.connector_id = prefer
         return True
-    choices = tuple(Choice(title=f"Connector {c['id']} ({c.get('type', 'plug')})", payload=f"connector:{c['id']}",
-                           dtmf=str(c["id"]),
-                           spoken=f"connector {c['id']}, the {c['type']}" if c.get("type") else f"connector {c['id']}")
+    choices = tuple(Choice(title=f"Connector {c.id} ({c.type})", payload=f"connector:{c.id}", dtmf=str(c.id),
+                           spoken=f"connector {c.id}, the {c.type}" if c.type else f"connector {c.id}")
                     for c in connectors)
     again = state.awaiting == "connector"
     state.ask("connector", [c.payload for c in choices])
@@ -207,20 +207,20 @@ def need_connector(turn: Turn, snapshot: dict[str, Any] | None, *, prefer: int |
     return False
 
 
-def ask_about_fault(turn: Turn, snapshot: dict[str, Any] | None, connector_id: int) -> bool:
+def ask_about_fault(turn: Turn, snapshot: ChargerSnapshot | None, connector_id: int) -> bool:
     """One connector of several is faulted: lead with it and ask whether it is the driver's; True if known."""
     state = turn.state
     state.connector_id = named_connector(turn, snapshot)
     if state.connector_id is not None:
         return True
     connectors = connectors_of(snapshot)
-    faulted = [c for c in connectors if int(c["id"]) == connector_id]
-    others = [c for c in connectors if int(c["id"]) != connector_id]
+    faulted = [c for c in connectors if c.id == connector_id]
+    others = [c for c in connectors if c.id != connector_id]
     if not faulted or not others:
         return need_connector(turn, snapshot)
     choices = (Choice(title=f"Yes, {_plug(faulted[0])}", payload=f"connector:{connector_id}", dtmf="1",
                       spoken=f"yes, {_plug(faulted[0], spoken=True)}"),
-               *(Choice(title=f"No, {_plug(c)}", payload=f"connector:{c['id']}", dtmf=str(n),
+               *(Choice(title=f"No, {_plug(c)}", payload=f"connector:{c.id}", dtmf=str(n),
                         spoken=f"no, {_plug(c, spoken=True)}") for n, c in enumerate(others, 2)))
     state.ask("connector", [c.payload for c in choices])
     lead = f"{_upper_first(_plug(faulted[0]))} on {turn.label()} reports a fault."
@@ -237,8 +237,8 @@ def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _plug(connector: dict[str, Any], *, spoken: bool = False) -> str:
-    kind = connector.get("type")
+def _plug(connector: Connector, *, spoken: bool = False) -> str:
+    kind = connector.type
     if not kind:
-        return f"connector {connector['id']}"
-    return f"connector {connector['id']}, the {kind}" if spoken else f"connector {connector['id']} ({kind})"
+        return f"connector {connector.id}"
+    return f"connector {connector.id}, the {kind}" if spoken else f"connector {connector.id} ({kind})"

@@ -18,6 +18,7 @@ from bot.conversation.state import DialogueState
 from bot.conversation.store import ConversationStore
 from bot.db import transaction
 from bot.messages import Choice, InboundMessage, Reply
+from ocpp_bridge.snapshot import ChargerSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class Turn:
         self.replies: list[Reply] = []
         self.understood = Understanding("out_of_scope", 0.0)
         self.cues = Cues()  # how the wording relates to what came before ("again", "I did that", ...)
-        self._snapshots: dict[str, dict[str, Any] | None] = {}
+        self._snapshots: dict[str, ChargerSnapshot | None] = {}
         self.memo: dict[str, Any] = {}  # facts read once per turn (recent failures, the network incident)
 
     @property
@@ -92,7 +93,7 @@ class Turn:
         """The value of one entity in this message, or None."""
         return self.understood.entities.get(name)
 
-    def snapshot(self, charger_id: str | None = None, *, fresh: bool = False) -> dict[str, Any] | None:
+    def snapshot(self, charger_id: str | None = None, *, fresh: bool = False) -> ChargerSnapshot | None:
         """The charger's live state (read once per turn unless `fresh`)."""
         charger_id = charger_id or self.state.charger_id
         if charger_id is None:
@@ -109,7 +110,7 @@ class Turn:
         if charger_id is None:
             return "the charger"
         snap = self._snapshots.get(charger_id)
-        if snap and snap.get("label"):
-            return str(snap["label"])
+        if snap is not None and snap.label:
+            return snap.label
         entry = self.deps.directory.get(charger_id)
         return entry.label or charger_id if entry is not None else charger_id

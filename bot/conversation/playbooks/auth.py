@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.conversation.actions import YES_NO
 from bot.conversation.describe import describe
 from bot.conversation.escalate import hand_off, hand_off_if_due, known_incident, open_ticket, summary_line
 from bot.conversation.playbooks import guides
 from bot.conversation.slots import need_charger
 from bot.conversation.turn import Turn
+from ocpp_bridge.snapshot import ChargerSnapshot, ChargeSession
 
 ADVICE = {
     "Blocked": "The charger saw your card and our system reports it as blocked. Please contact your card "
@@ -38,7 +37,7 @@ def run(turn: Turn) -> None:
     if not need_charger(turn):
         return
     snap = turn.snapshot()
-    if snap is None or not snap.get("online"):
+    if snap is None or not snap.online:
         if snap is not None:
             turn.say(*describe(turn, snap))
         hand_off(turn, facts={"card_refused": True, "no_live_data": snap is None},
@@ -53,7 +52,7 @@ def run(turn: Turn) -> None:
         turn.state.intent = None
         return
     verdict = _verdict(attempt)
-    tag = attempt.get("id_tag") or attempt.get("id_tag_masked")
+    tag = attempt.id_tag
     seen = f" (card {tag})" if tag else ""
     if verdict == "Accepted":
         turn.say(f"I checked {turn.label()}: your card{seen} was accepted, so payment is fine. The start "
@@ -72,16 +71,16 @@ def run(turn: Turn) -> None:
                  "If you can't pay another way, I can pass you to a colleague. Shall I?", choices=YES_NO)
 
 
-def _latest_attempt(snap: dict[str, Any]) -> dict[str, Any] | None:
-    for entry in snap.get("recent_sessions") or []:
-        if entry.get("id_tag") or entry.get("id_tag_masked") or entry.get("outcome") in ("rejected",):
+def _latest_attempt(snap: ChargerSnapshot) -> ChargeSession | None:
+    for entry in snap.recent_sessions:
+        if entry.id_tag or entry.outcome == "rejected":
             return entry
     return None
 
 
-def _verdict(entry: dict[str, Any]) -> str:
-    outcome = str(entry.get("outcome") or "")
-    reason = str(entry.get("reason") or entry.get("auth_status") or "")
+def _verdict(entry: ChargeSession) -> str:
+    outcome = str(entry.outcome or "")
+    reason = str(entry.reason or "")
     for status in ("Blocked", "Expired", "Invalid", "ConcurrentTx"):
         if status.lower() in reason.lower():
             return status

@@ -8,6 +8,7 @@ from typing import Any
 from bot.conversation.escalate import open_ticket, summary_line
 from bot.conversation.turn import Turn
 from bot.messages import REACHABLE_LATER
+from ocpp_bridge.snapshot import iso
 
 QUESTIONS = {
     "billing_amount": ("How much were you charged?", "How much were you charged?"),
@@ -140,12 +141,11 @@ def _file(turn: Turn) -> None:
 def _matching_session(turn: Turn) -> str:
     if not turn.state.charger_id:
         return ""
-    snap: dict[str, Any] = turn.snapshot() or {}
-    sessions = snap.get("recent_sessions") or []
-    if not sessions:
+    snap = turn.snapshot()
+    if snap is None or not snap.recent_sessions:
         return "; no recent session found on the charger"
-    last = sessions[0]
-    energy = last.get("energy_kwh")
-    bits = [f"id {last.get('id')}", f"started {last.get('started_at')}",
-            f"{energy} kWh" if energy is not None else None, f"outcome {last.get('outcome')}"]
+    last = snap.recent_sessions[0]
+    energy = last.energy_kwh
+    bits = [f"id {last.id}", f"started {iso(last.started_at)}",
+            f"{energy} kWh" if energy is not None else None, f"outcome {last.outcome}"]
     return "; latest session on the charger: " + ", ".join(str(b) for b in bits if b)

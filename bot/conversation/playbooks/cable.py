@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.conversation import actions
-from bot.conversation.describe import active_session
 from bot.conversation.escalate import hand_off, summary_line
-from bot.conversation.slots import connectors_of, need_charger, need_connector
+from bot.conversation.slots import need_charger, need_connector
 from bot.conversation.turn import Turn
 
 CAR_SIDE = ("Many cars lock the cable too: unlock the car with its key or app (or in the charging menu), "
@@ -19,16 +18,16 @@ def run(turn: Turn) -> None:
     if not need_charger(turn):
         return
     snap = turn.snapshot()
-    if snap is None or not snap.get("online"):
+    if snap is None or not snap.online:
         turn.say(f"I can't reach {turn.label()} to release the cable. {CAR_SIDE}")
         hand_off(turn, facts={"cable_release_failed": True, "no_live_data": snap is None},
                  summary=summary_line(turn, "cable stuck; charger not reachable"))
         return
-    if not need_connector(turn, snap, prefer=_busy_connector(snap)):
+    if not need_connector(turn, snap, prefer=snap.busy_connector):
         return
-    tx = active_session(snap, turn.state.connector_id)
+    tx = snap.active_session(turn.state.connector_id)
     if tx:
-        params = {"transaction_id": tx.get("transaction_id") or tx.get("id")}
+        params = {"transaction_id": tx.transaction_id or tx.id}
         outcome = actions.attempt(
             turn, "RemoteStopTransaction", params, playbook="cable_stuck", connector_id=turn.state.connector_id,
             question=f"A session is still running on connector {turn.state.connector_id}. Shall I stop it and "
@@ -77,11 +76,3 @@ def _failed(turn: Turn, outcome: actions.Outcome, problem: str) -> None:
     reason = f" ({outcome.reason})" if outcome.reason else ""
     hand_off(turn, facts={"cable_release_failed": True}, summary=summary_line(turn, f"cable stuck; {problem}{reason}"))
 
-
-def _busy_connector(snap: dict[str, Any]) -> int | None:
-    busy = [int(c["id"]) for c in connectors_of(snap)
-            if c.get("status") in ("Charging", "SuspendedEV", "SuspendedEVSE", "Finishing", "Preparing")]
-    tx = snap.get("active_transaction")
-    if tx and tx.get("connector_id"):
-        return int(tx["connector_id"])
-    return busy[0] if len(busy) == 1 else None

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.conversation import progress
-from bot.conversation.describe import active_session, describe, driver_words, explain_fault, faults, lower_first
+from bot.conversation.describe import describe, driver_words, explain_fault, faults, lower_first
 from bot.conversation.escalate import (
     escalation_due,
     hand_off,
@@ -15,8 +13,9 @@ from bot.conversation.escalate import (
     summary_line,
 )
 from bot.conversation.playbooks import guides, recovery, smalltalk
-from bot.conversation.slots import ask_about_fault, connectors_of, need_charger
+from bot.conversation.slots import ask_about_fault, need_charger
 from bot.conversation.turn import Turn
+from ocpp_bridge.snapshot import ChargerSnapshot
 
 STOP_REASONS = {
     "EVDisconnected": "the cable was unplugged or the car ended the session",
@@ -43,7 +42,7 @@ def run(turn: Turn) -> None:
             hand_off(turn, facts={"no_live_data": True},
                      summary=summary_line(turn, f"{intent}; no live data for the charger"))
         return
-    if not snap.get("online"):
+    if not snap.online:
         text, voice = describe(turn, snap)
         turn.say(text, voice)
         if intent == "check_status":
@@ -60,7 +59,7 @@ def run(turn: Turn) -> None:
     alarms = [f for f in found if f.explanation is not None and f.explanation.safety]
     if alarms:  # a safety alarm on any connector goes to field engineering, whichever plug the driver uses
         found = alarms
-    elif found and len({f.connector_id for f in found}) < len(connectors_of(snap)):
+    elif found and len({f.connector_id for f in found}) < len(snap.plugs):
         # only some connectors are faulted: lead with the fault, and ask whether that is the driver's plug
         if turn.state.connector_id is None and not ask_about_fault(turn, snap, found[0].connector_id):
             return
@@ -95,7 +94,7 @@ def _troubled(turn: Turn, intent: str) -> bool:
     return True
 
 
-def _start_failure(turn: Turn, snap: dict[str, Any]) -> None:
+def _start_failure(turn: Turn, snap: ChargerSnapshot) -> None:
     if turn.memo.get("vague"):
         # "it doesn't work" on a charger that looks fine: ask what happens rather than guess a guide
         turn.state.intent = None
@@ -119,15 +118,14 @@ def _start_failure(turn: Turn, snap: dict[str, Any]) -> None:
 START_GUIDES = ("plug-or-authorise-first", "start-app", "start-qr", "start-contactless", "no-app")
 
 
-def _check_status(turn: Turn, snap: dict[str, Any]) -> None:
-    free = [c for c in connectors_of(snap) if c.get("status") == "Available"]
-    turn.say("You can use it now." if free else "It is busy right now; a connector should free up when the "
+def _check_status(turn: Turn, snap: ChargerSnapshot) -> None:
+    turn.say("You can use it now." if snap.free_plugs else "It is busy right now; a connector should free up when the "
              "current session ends.")
     turn.state.intent = None
 
 
-def _charger_unavailable(turn: Turn, snap: dict[str, Any]) -> None:
-    if active_session(snap):
+def _charger_unavailable(turn: Turn, snap: ChargerSnapshot) -> None:
+    if snap.active_session():
         turn.say("It is in use by another session at the moment, which is why it shows occupied.")
     else:
         turn.say("On our side it shows no fault and no session. If the screen still says unavailable, "
@@ -136,25 +134,25 @@ def _charger_unavailable(turn: Turn, snap: dict[str, Any]) -> None:
     turn.state.intent = None
 
 
-def _charging_stopped(turn: Turn, snap: dict[str, Any]) -> None:
-    statuses = {c.get("status") for c in connectors_of(snap)}
+def _charging_stopped(turn: Turn, snap: ChargerSnapshot) -> None:
+    statuses = {c.status for c in snap.plugs}
     if "SuspendedEV" in statuses:
         turn.say("The car has paused charging (it may be full to its set limit, on a timer, or managing "
                  "battery temperature). Check the car's charge settings.")
     elif "SuspendedEVSE" in statuses:
         turn.say("The charger paused the session, usually because the site is sharing power; it resumes by itself.")
-    elif active_session(snap):
+    elif snap.active_session():
         turn.say("The session is still running on our side, so the app may just not have updated.")
     else:
-        last = (snap.get("recent_sessions") or [None])[0] or {}
-        reason = STOP_REASONS.get(str(last.get("stop_reason") or last.get("reason") or ""))
+        last = snap.recent_sessions[0] if snap.recent_sessions else None
+        reason = STOP_REASONS.get(str((last.reason if last is not None else None) or ""))
         if reason:
             turn.say(f"Your last session ended because {reason}.")
         turn.say("You can start a new session now: plug in again and tap your card or use the app.")
     turn.state.intent = None
 
 
-def _error_message(turn: Turn, snap: dict[str, Any]) -> None:
+def _error_message(turn: Turn, snap: ChargerSnapshot) -> None:
     shown = turn.state.slots.get("error_text") or turn.entity("error_text")
     exp = turn.deps.knowledge.error_code(str(shown)) if shown else None
     if exp is not None:

@@ -89,7 +89,7 @@ def _still_faulted(turn: Turn, connector_id: Any, outcome: actions.Outcome) -> b
     if connector_id:
         actions.settled_connector(turn, int(connector_id), outcome.started)
     snap = turn.snapshot()
-    if not snap or not snap.get("online"):
+    if snap is None or not snap.online:
         return True
     found = faults(turn, snap)
     if connector_id:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.conversation.describe import active_session
 from bot.conversation.playbooks import guides
 from bot.conversation.slots import connectors_of, need_charger
 from bot.conversation.turn import Turn
+from ocpp_bridge.snapshot import ChargerSnapshot, ChargeSession, Connector
 
 AC_TYPES = {"Type 2", "Type 1", "Schuko"}
 SHARED_SITES = {"fleet_depot", "workplace", "mixed_use"}
@@ -18,28 +18,29 @@ def run(turn: Turn) -> None:
     """Lead with the measured power, then the one cause the data points to, then a guide for it."""
     if not need_charger(turn):
         return
-    snap = turn.snapshot() or {}
-    tx = active_session(snap)
+    snap = turn.snapshot()
+    tx = snap.active_session() if snap is not None else None
     connector = _connector(snap, tx)
     label = turn.label()
     battery = _percent(turn.entity("battery_level") or turn.state.slots.get("battery_level"))
-    power = tx.get("power_kw") if tx else None
-    max_kw = connector.get("max_kw") if connector else None
-    ac = connector is not None and connector.get("type") in AC_TYPES
+    power = tx.power_kw if tx else None
+    max_kw = connector.max_kw if connector else None
+    ac = connector is not None and connector.type in AC_TYPES
     if isinstance(power, (int, float)) and power > 0:
-        limit = f"; connector {connector['id']} ({connector.get('type')}) can give up to {_kw(max_kw)}" \
+        limit = f"; connector {connector.id} ({connector.type}) can give up to {_kw(max_kw)}" \
             if connector and isinstance(max_kw, (int, float)) else ""
         turn.say(f"Your session on {label} is drawing {_kw(power)} right now{limit}.")
         cause, guide = _cause(power, max_kw, ac, battery, snap)
     else:
         turn.say(f"I can't see a running session on {label} right now, so I can't read its power.")
-        cause, guide = _general(ac, battery, snap)
+        cause, guide = _general(ac, battery)
     turn.say(cause)
     guides.say_guides(turn, "slow_charging", prefer=(guide,))
     turn.state.intent = None
 
 
-def _cause(power: float, max_kw: Any, ac: bool, battery: int | None, snap: dict[str, Any]) -> tuple[str, str]:
+def _cause(power: float, max_kw: Any, ac: bool, battery: int | None,
+           snap: ChargerSnapshot | None) -> tuple[str, str]:
     """The likeliest reason for this power on this connector, and the guide that explains it."""
     share = power / max_kw if isinstance(max_kw, (int, float)) and max_kw else None
     if share is not None and share >= 0.8:
@@ -52,7 +53,7 @@ def _cause(power: float, max_kw: Any, ac: bool, battery: int | None, snap: dict[
     if ac:
         return ("On AC the car's own onboard charger sets the pace: many cars take only 7 or 11 kW here, "
                 "whatever the post can give. The charger is fine.", "slow-ac-limits")
-    if snap.get("site_type") in SHARED_SITES and _busy(snap) > 1:
+    if snap is not None and snap.site_type in SHARED_SITES and len(snap.active_transactions) > 1:
         return ("Several cars are charging at this site and it shares its power between them, so each gets "
                 "less; it speeds up as others finish.", "slow-shared-power")
     return ("The charger is offering more than the car takes, so the car is limiting it: usually a cold battery "
@@ -60,7 +61,7 @@ def _cause(power: float, max_kw: Any, ac: bool, battery: int | None, snap: dict[
             "maximum. It normally picks up as the battery warms.", "slow-cold-battery")
 
 
-def _general(ac: bool, battery: int | None, snap: dict[str, Any]) -> tuple[str, str]:
+def _general(ac: bool, battery: int | None) -> tuple[str, str]:
     if battery is not None and battery >= TAPER_FROM:
         return (f"At {battery}% every car slows down to protect the battery; that is normal.", "slow-taper")
     if ac:
@@ -70,17 +71,13 @@ def _general(ac: bool, battery: int | None, snap: dict[str, Any]) -> tuple[str, 
             "maximum.", "slow-why")
 
 
-def _connector(snap: dict[str, Any], tx: dict[str, Any] | None) -> dict[str, Any] | None:
+def _connector(snap: ChargerSnapshot | None, tx: ChargeSession | None) -> Connector | None:
     connectors = connectors_of(snap)
     if tx:
         for c in connectors:
-            if int(c["id"]) == tx.get("connector_id"):
+            if c.id == tx.connector_id:
                 return c
     return connectors[0] if len(connectors) == 1 else None
-
-
-def _busy(snap: dict[str, Any]) -> int:
-    return len(snap.get("active_transactions") or [])
 
 
 def _kw(value: Any) -> str:

@@ -55,7 +55,7 @@ def _trouble(turn: Turn) -> str:
     snap = turn.snapshot() if turn.state.charger_id else None
     if snap is None:
         return ""
-    if not snap.get("online"):
+    if not snap.online:
         return ", which is offline right now"
     return ", which reports a fault right now" if faults(turn, snap) else ""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.errors import ChargerUnreachable, NLUUnavailable
+from ocpp_bridge.snapshot import ChargerSnapshot
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,8 @@ def snapshot(charger_id: str, label: str, connectors: list[dict], *, online: boo
 
 
 class FakeBridge:
-    """Snapshots by charger id; `scripts[action]` turns a command into a result (and may edit the snapshot)."""
+    """Snapshots by charger id, as JSON (read through `ChargerSnapshot.from_json`, so a script may edit them);
+    `scripts[action]` turns a command into a result."""
 
     def __init__(self) -> None:
         self.snapshots: dict[str, dict] = {}
@@ -118,11 +119,11 @@ class FakeBridge:
         self.locks: list[tuple[str, str]] = []
         self.down = False
 
-    def snapshot(self, session: Any, charger_id: str, profile: Any = None) -> dict | None:
+    def snapshot(self, session: Any, charger_id: str, profile: Any = None) -> ChargerSnapshot | None:
         if self.down:
             raise ChargerUnreachable("bridge down")
         snap = self.snapshots.get(charger_id)
-        return copy.deepcopy(snap) if snap is not None else None
+        return ChargerSnapshot.from_json(snap) if snap is not None else None
 
     def command(self, charger_id: str, action: str, params: dict | None = None, *, requested_by: str) -> Result:
         self.commands.append((charger_id, action, dict(params or {}), requested_by))

@@ -24,4 +24,4 @@ def test_an_unknown_charger_is_unreachable_and_a_healthy_one_answers(live: LiveS
         live.engine.deps.bridge.command("CP-9999", "TriggerMessage", {"requested_message": "Heartbeat"}, requested_by="bot:test")
     with live.runtime.sessions() as session:
         snap = live.engine.deps.bridge.snapshot(session, "CP-1042")
-    assert snap is not None and snap["online"] is True
+    assert snap is not None and snap.online is True
