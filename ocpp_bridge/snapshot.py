@@ -2,7 +2,7 @@
 
 `ocpp_bridge.state.load_snapshot` reads it from the database; `ChargerSnapshot.to_json` is the only
 place that turns it into the JSON of `GET /api/chargers/{id}`, of a ticket's `charger_snapshot` and so
-of the helpdesk webhook (docs/charger-snapshot.md); `ChargerSnapshot.from_json` reads that JSON back
+of the helpdesk webhook (docs/api.md, "Charger state"); `ChargerSnapshot.from_json` reads that JSON back
 (a stored ticket, a test's fixture), tolerating keys that older tickets lack.
 """
 
