@@ -102,7 +102,7 @@ def driver(engine: Any, number: int, labels: list[str], think: float, stop: floa
     Another charger each round: the same few chargers reported as failing round after round would (rightly)
     be escalated as repeated failures, and the run would measure ticketing instead of turns.
     """
-    from bot.conversation.engine import APOLOGY
+    from bot.apology import failed
     from bot.messages import InboundMessage
 
     lines, n = script(labels[(number * 37) % len(labels)]), 0
@@ -119,8 +119,8 @@ def driver(engine: Any, number: int, labels: list[str], think: float, stop: floa
         started = time.perf_counter()
         result = engine.handle(message)
         took = time.perf_counter() - started
-        failed = not result.conversation_id or APOLOGY in result.replies or not result.replies
-        rec.note(kind, took, failed=failed, handoff=any(r.handoff for r in result.replies),
+        gave_up = not result.conversation_id or failed(result) or not result.replies
+        rec.note(kind, took, failed=gave_up, handoff=any(r.handoff for r in result.replies),
                  sample=f"{text!r} -> {[r.text[:80] for r in result.replies]}")
         n += 1
         if think > 0:

@@ -1,5 +1,7 @@
 """Fixed prompts of the phone line, written for the ear: short, one idea each."""
 
+from bot.apology import VOICE
+
 GREETING = ("Hello, this is charging support. In a few words, tell me what is happening at the charger. "
             "To talk to a person at any time, press zero.")
 REPROMPTS = (
@@ -8,7 +10,7 @@ REPROMPTS = (
     "I still didn't hear anything. Please say what the problem is, or press zero for a person.",
 )
 NO_INPUT_TRANSFER = "I can't hear you, so I'll put you through to a colleague."
-TRANSFER_APOLOGY = "Sorry, I'm having trouble right now. I'll put you through to a colleague."
+TRANSFER_APOLOGY = VOICE  # the voice channel's apology: one wording for every failure on the phone
 HOLD = "One moment while I check the charger."
 HOLD_AGAIN = "Still working on it. Thanks for waiting."
 HOLD_TOO_LONG = "This is taking longer than it should, so I'll put you through to a colleague."

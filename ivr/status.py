@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, g, request
 
-from bot.channels.twilio_auth import is_signed_by_twilio
+from bot.channels.twilio_auth import twilio_signed
 from bot.conversation.store import ConversationStore
 
 log = logging.getLogger(__name__)
@@ -18,11 +18,9 @@ FINAL = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
 
 
 @blueprint.post("/twilio/voice/status")
+@twilio_signed
 def call_status() -> Response:
     """Close the conversation of a finished call; a repeated callback changes nothing."""
-    settings = g.runtime.settings
-    if not is_signed_by_twilio(request, settings.twilio_auth_token, settings.public_url):
-        return Response("forbidden: bad or missing X-Twilio-Signature\n", status=403, mimetype="text/plain")
     call_sid, status = request.form.get("CallSid", "")[:64], request.form.get("CallStatus", "")
     if not call_sid or not status:
         return Response("CallSid and CallStatus are required\n", status=400, mimetype="text/plain")

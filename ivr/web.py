@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 
+from bot.apology import failed, failed_turn, is_apology, safe_turn
 from bot.channels.deferred import DeferredTurns, deferred_turns
-from bot.channels.twilio_auth import is_signed_by_twilio
-from bot.conversation.engine import APOLOGY
+from bot.channels.twilio_auth import twilio_signed
 from bot.conversation.store import ConversationStore
 from bot.db import describe_outage, is_outage
 from bot.logs import mask_phone
@@ -34,21 +33,11 @@ blueprint = Blueprint("voice", __name__)
 
 MAX_NO_INPUT = 2
 MAX_WAITS = 6  # each wait holds up to the turn budget plus a pause: well over a minute in all
-FAILED = TurnResult(conversation_id="")  # a turn that raised: compared by identity
 AGENT_WORDS = ("agent", "operator", "human", "a person", "representative", "someone real")
 
 
 def xml(body: str) -> Response:
     return Response(body, mimetype="application/xml")
-
-
-def _forbidden() -> Response:
-    return Response("forbidden: bad or missing X-Twilio-Signature\n", status=403, mimetype="text/plain")
-
-
-def _signed() -> bool:
-    settings = g.runtime.settings
-    return is_signed_by_twilio(request, settings.twilio_auth_token, settings.public_url)
 
 
 def _voice_settings() -> VoiceSettings:
@@ -78,19 +67,17 @@ def _int_arg(name: str) -> int:
 
 
 @blueprint.post("/twilio/voice")
+@twilio_signed
 def incoming_call() -> Response:
     """Greet the caller and listen."""
-    if not _signed():
-        return _forbidden()
     return xml(render_listen_again(action_url=_url("/twilio/voice/turn", n=1), settings=_voice_settings(),
                                    prompt=prompts.GREETING))
 
 
 @blueprint.post("/twilio/voice/turn")
+@twilio_signed
 def call_turn() -> Response:
     """One turn: what the caller said or pressed goes to the dialogue; its replies are spoken."""
-    if not _signed():
-        return _forbidden()
     form, settings = request.form, _voice_settings()
     call_sid, caller = form.get("CallSid", ""), form.get("From", "")
     turn, missed = _int_arg("n"), _int_arg("miss")
@@ -113,7 +100,7 @@ def call_turn() -> Response:
     except Exception:  # fail open to a human
         log.exception("no conversation engine call=%s caller=%s", call_sid[-6:], mask_phone(caller))
         return xml(render_say(prompts.TRANSFER_APOLOGY, settings=settings, then="agent"))
-    result = _turns().run(_key(call_sid, turn), lambda: _safe_turn(engine, message))
+    result = _turns().run(_key(call_sid, turn), lambda: safe_turn(engine.handle, message))
     if result is None:  # a long remote action: hold the caller and come back for the answer
         return xml(render_hold(prompts.HOLD, redirect_url=_url("/twilio/voice/wait", n=turn, w=1),
                                settings=settings))
@@ -121,10 +108,9 @@ def call_turn() -> Response:
 
 
 @blueprint.post("/twilio/voice/wait")
+@twilio_signed
 def call_wait() -> Response:
     """Come back for the replies of a turn that outlasted the webhook budget; after a few tries, an agent."""
-    if not _signed():
-        return _forbidden()
     settings = _voice_settings()
     call_sid, turn, waits = request.form.get("CallSid", ""), _int_arg("n"), _int_arg("w")
     if not call_sid or turn < 1:
@@ -140,7 +126,7 @@ def call_wait() -> Response:
         result = _turns().wait(_key(call_sid, turn), stored)
     except Exception:  # fail open to a human
         log.exception("voice wait failed call=%s", call_sid[-6:])
-        result = FAILED
+        result = failed_turn("voice")
     if result is not None:
         return _answer(result, turn, settings)
     if waits >= MAX_WAITS:
@@ -158,21 +144,12 @@ def _key(call_sid: str, turn: int) -> str:
     return f"voice:{call_sid}:{turn}"
 
 
-def _safe_turn(engine: Any, message: InboundMessage) -> TurnResult:
-    """One engine turn; a failure becomes FAILED (the caller goes to a person)."""
-    try:
-        return engine.handle(message)  # type: ignore[no-any-return]
-    except Exception:
-        log.exception("voice turn failed caller=%s", mask_phone(message.contact))
-        return FAILED
-
-
 def _answer(result: TurnResult, turn: int, settings: VoiceSettings) -> Response:
     """Speak a finished turn's replies: listen for the next turn, transfer or hang up."""
-    if result is FAILED or APOLOGY in result.replies:
+    if failed(result):
         # the engine could not do its work (its database is down, say): asking again would loop, so say what
         # it did manage to say (safety instructions) and put the caller through to a person
-        said = [spoken(r, with_keys=False) for r in result.replies if r != APOLOGY]
+        said = [spoken(r, with_keys=False) for r in result.replies if not is_apology(r)]
         return xml(render_say(" ".join([*said, prompts.TRANSFER_APOLOGY]), settings=settings, then="agent"))
     next_url = _url("/twilio/voice/turn", n=turn + 1)
     if result.duplicate or not result.replies:
@@ -192,10 +169,9 @@ def _float(raw: str | None) -> float | None:
 
 
 @blueprint.post("/twilio/voice/whisper")
+@twilio_signed
 def whisper() -> Response:
     """Spoken to the agent before the call connects: the ticket in ten seconds."""
-    if not _signed():
-        return _forbidden()
     from handoff.tickets import get_ticket
 
     settings = _voice_settings()
@@ -211,10 +187,9 @@ def whisper() -> Response:
 
 
 @blueprint.post("/twilio/voice/after")
+@twilio_signed
 def after_transfer() -> Response:
     """The transfer ended: if nobody answered, promise a callback and text the ticket number."""
-    if not _signed():
-        return _forbidden()
     form, settings = request.form, _voice_settings()
     outcome = form.get("DialCallStatus") or form.get("QueueResult") or ""
     if outcome in ("completed", "answered", "bridged", "bridging-in-process"):
@@ -252,10 +227,9 @@ def _text_ticket_number(caller: str, our_number: str, ticket_id: str) -> bool:
 
 
 @blueprint.post("/twilio/voice/fallback")
+@twilio_signed
 def fallback() -> Response:
     """Twilio's fallback URL: straight to an agent, needing neither the database nor the NLU."""
-    if not _signed():
-        return _forbidden()
     return _straight_to_an_agent()
 
 
@@ -270,10 +244,9 @@ def _plain_settings() -> VoiceSettings:
                          agent_queue=settings.agent_queue)
 
 
+@twilio_signed
 def _database_outage() -> Response:
     """A call while the database is unavailable: what the fallback URL does (the agent's leg just connects)."""
-    if not _signed():
-        return _forbidden()
     if request.endpoint == "voice.whisper":
         return xml(render_say(prompts.WHISPER_UNKNOWN, settings=_plain_settings(), then="connect"))
     return _straight_to_an_agent()

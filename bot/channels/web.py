@@ -7,17 +7,17 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from sqlalchemy import select
 
+from bot.apology import apology, safe_turn
 from bot.channels.deferred import deferred_turns
 from bot.channels.optout import HELP_TEXT, is_opted_out, keyword, set_opted_out
 from bot.channels.ratelimit import RateLimiter, rate_limiter_for
 from bot.channels.sms import render_sms, render_whatsapp, sms_text, whatsapp_bodies
 from bot.channels.telegram import BotAPI, inbound_from_update, outbound_calls
-from bot.channels.twilio_auth import is_signed_by_twilio
+from bot.channels.twilio_auth import twilio_signed
 from bot.channels.twilio_rest import TwilioSender
 from bot.logs import mask_phone
 from bot.messages import Channel, InboundMessage, Reply, TurnResult
@@ -29,8 +29,6 @@ blueprint = Blueprint("text_channels", __name__)
 
 MAX_BODY = 1600  # Twilio's own limit for one inbound message
 MAX_MEDIA = 10
-APOLOGY = ("Sorry, something went wrong on our side. Your message is saved and a colleague will follow up. "
-           "If it is urgent, call the number on the charger.")
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 CHECKING = "Checking the charger now; I'll text you the result in a minute."
 SLOW_DOWN = "You are sending messages very fast. Please wait a minute, then tell us what is happening."
@@ -61,12 +59,10 @@ def twiml(body: str, status: int = 200) -> Response:
 
 
 @blueprint.post("/twilio/sms")
+@twilio_signed
 def twilio_sms() -> Response:
     """Answer an SMS or WhatsApp message with TwiML."""
     arrived = time.monotonic()
-    settings = g.runtime.settings
-    if not is_signed_by_twilio(request, settings.twilio_auth_token, settings.public_url):
-        return Response("forbidden: bad or missing X-Twilio-Signature\n", status=403, mimetype="text/plain")
     form = request.form
     sid, sender = form.get("MessageSid") or form.get("SmsSid"), form.get("From", "")
     if not sid or not sender:
@@ -104,14 +100,14 @@ def twilio_sms() -> Response:
         engine = current_engine()
     except Exception:  # never a 500 to Twilio: the driver gets an apology
         log.exception("no conversation engine channel=%s contact=%s", channel, mask_phone(contact))
-        return twiml(render_sms([Reply(text=APOLOGY)]))
+        return twiml(render_sms([apology(channel)]))
     sender_api = _twilio_sender()
     deliver = _later(sender_api, to=sender, from_=form.get("To", ""), whatsapp=whatsapp) if sender_api else None
     result: TurnResult | None
     if deliver is None:  # no way to text later: answer in the webhook, however long the turn takes
-        result = _safe_turn(engine, message)
+        result = safe_turn(engine.handle, message)
     else:
-        result = deferred_turns(_collaborators()).run(f"{channel}:{sid}", lambda: _safe_turn(engine, message),
+        result = deferred_turns(_collaborators()).run(f"{channel}:{sid}", lambda: safe_turn(engine.handle, message),
                                                       then=deliver, from_number=form.get("To") or None,
                                                       spent=time.monotonic() - arrived)
     if result is None:
@@ -125,15 +121,6 @@ def _collaborators() -> dict:  # type: ignore[type-arg]
 
 def _twilio_sender() -> TwilioSender | None:
     return _collaborators().get("twilio_sender") or TwilioSender.from_settings(g.runtime.settings)
-
-
-def _safe_turn(engine: Any, message: InboundMessage) -> TurnResult:
-    """One engine turn; a failure becomes an apology."""
-    try:
-        return engine.handle(message)  # type: ignore[no-any-return]
-    except Exception:
-        log.exception("sms turn failed channel=%s contact=%s", message.channel, mask_phone(message.contact))
-        return TurnResult(conversation_id="", replies=(Reply(text=APOLOGY),))
 
 
 def _render(result: TurnResult, *, whatsapp: bool) -> str | None:
@@ -221,12 +208,8 @@ def telegram_webhook():  # type: ignore[no-untyped-def]
         log.warning("rate limited channel=telegram chat=%s update=%s", inbound.contact, inbound.delivery_id)
         api.send_all(outbound_calls(inbound.contact, (Reply(text=SLOW_DOWN),), settings.public_url))
         return jsonify(ok=True)
-    try:
-        result = current_engine().handle(inbound)
-        replies = () if (result.duplicate or result.agent_mode) else result.replies
-    except Exception:
-        log.exception("telegram turn failed chat=%s", inbound.contact)
-        replies = (Reply(text=APOLOGY),)
+    result = safe_turn(lambda message: current_engine().handle(message), inbound)
+    replies = () if (result.duplicate or result.agent_mode) else result.replies
     api.send_all(outbound_calls(inbound.contact, replies, settings.public_url))
     return jsonify(ok=True)
 

@@ -17,6 +17,7 @@ from typing import Any
 from flask import Blueprint, Flask, g, jsonify, render_template, request
 from sqlalchemy import select
 
+from bot.apology import safe_turn
 from bot.chat.limits import too_many, wait_before_turn
 from bot.chat.render import render_webchat
 from bot.conversation.models import Conversation, ConversationMessage
@@ -34,8 +35,6 @@ POLL_PAGE = 100  # rows looked at per poll; the client comes back for the rest
 _SESSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _AFTER = re.compile(r"^[0-9]{1,18}$")
 _CHARGER = re.compile(r"^[A-Za-z0-9*._:\- ]{1,64}$")
-APOLOGY = ("Sorry, something went wrong on our side. Please try again in a moment, "
-           "or call the number on the charger to reach a person.")
 
 
 @blueprint.get("/chat")
@@ -97,11 +96,7 @@ def chat_turn():  # type: ignore[no-untyped-def]
         delivery_id=message_id or uuid.uuid4().hex, received_at=datetime.now(UTC),
         charger_hint=charger_id, button=button,
     )
-    try:
-        result = current_engine().handle(message)
-    except Exception:  # the driver always gets an answer; the cause goes to the log
-        log.exception("web chat turn failed session=%s", session_id[:6])
-        return jsonify(session=session_id, replies=[{"text": APOLOGY}])
+    result = safe_turn(lambda turn: current_engine().handle(turn), message)
     payload: dict[str, Any] = {"session": session_id, "replies": render_webchat(result.replies)}
     if result.duplicate:
         payload["duplicate"] = True

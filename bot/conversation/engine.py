@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.apology import apology, failed_turn
 from bot.clock import utcnow
 from bot.conversation import dialogue
 from bot.conversation.directory import DEFAULT_TTL, ChargerDirectory
@@ -39,10 +40,6 @@ from bot.messages import InboundMessage, Reply, TurnResult
 
 log = logging.getLogger(__name__)
 
-APOLOGY = Reply(
-    text="Sorry, something went wrong on our side and I can't help with this right now. Please call our support "
-         "line; a colleague will help you.",
-    voice_text="Sorry, something went wrong on our side. Please stay on the line or call us again.")
 EMPTY = Reply(text="Sorry, I didn't catch that. Could you tell me again what's happening?")
 
 
@@ -83,7 +80,7 @@ class ConversationEngine:
         except Exception:
             log.exception("could not store inbound message channel=%s contact=%s", message.channel,
                           mask_phone(message.contact))
-            return TurnResult(conversation_id="", replies=(APOLOGY,))
+            return failed_turn(message.channel)
         if recorded.duplicate:  # processed once; unless its first turn died unfinished, then this one finishes it
             resumed = self.resume(recorded.message_id)
             return resumed or TurnResult(conversation_id=recorded.conversation_id, duplicate=True)
@@ -139,6 +136,6 @@ class ConversationEngine:
                           intro="Sorry, something went wrong on my side.")
         except Exception:
             log.exception("fail-open ticket failed conversation=%s", recorded.conversation_id)
-            return tuple(said) + (APOLOGY,)
+            return (*said, apology(turn.message.channel))
         # without a ticket hand_off has already apologised and named the support line
-        return tuple(turn.replies) if ok or turn.replies else (APOLOGY,)
+        return tuple(turn.replies) if ok or turn.replies else (apology(turn.message.channel),)

@@ -144,14 +144,13 @@ def _works_without_database(endpoint: str) -> bool:
 def _text_channel_apology() -> ResponseReturnValue:
     """SMS and WhatsApp: the apology as TwiML; Telegram: the apology as the webhook's own sendMessage."""
     from bot.channels.sms import render_sms
-    from bot.channels.twilio_auth import is_signed_by_twilio
+    from bot.channels.twilio_auth import forbidden, signed_for_us
     from bot.messages import Reply
 
-    settings = g.runtime.settings
     if request.endpoint == "text_channels.telegram_webhook":
         return _telegram_apology()
-    if not is_signed_by_twilio(request, settings.twilio_auth_token, settings.public_url):
-        return Response("forbidden: bad or missing X-Twilio-Signature\n", status=403, mimetype="text/plain")
+    if not signed_for_us():
+        return forbidden()
     return Response(render_sms([Reply(text=TEXT_APOLOGY)]), mimetype="application/xml")
 
 
