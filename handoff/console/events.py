@@ -87,13 +87,14 @@ class _Watch:
                 self.after_message = line["id"]
                 events.append(sse("message", line, f"m{line['id']}"))
         if with_charger and ticket.charger_id:
-            from ocpp_bridge.state import charger_snapshot
+            from ocpp_bridge.state import load_snapshot
 
-            snapshot = charger_snapshot(session, ticket.charger_id)
-            encoded = json.dumps(snapshot, sort_keys=True)
-            if snapshot is not None and encoded != self.charger_seen:
+            snapshot = load_snapshot(session, ticket.charger_id)
+            live = snapshot.to_json() if snapshot is not None else None
+            encoded = json.dumps(live, sort_keys=True)
+            if live is not None and encoded != self.charger_seen:
                 self.charger_seen = encoded
-                events.append(sse("charger", {**snapshot, "line": charger_line(snapshot)}))
+                events.append(sse("charger", {**live, "line": charger_line(snapshot)}))
         return events
 
 

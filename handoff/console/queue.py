@@ -16,6 +16,7 @@ from handoff.models import OPEN_STATUSES, PRIORITIES, Ticket
 from handoff.names import human
 from handoff.sla import sla_clock
 from handoff.tickets import get_ticket
+from ocpp_bridge.snapshot import ChargerSnapshot, Connector
 
 QUEUE_LIMIT = 200
 TRANSCRIPT_LIMIT = 500
@@ -100,30 +101,39 @@ def transcript(session: Session, ticket: Ticket) -> list[dict[str, Any]]:
             for line in ticket.transcript if isinstance(line, dict)]
 
 
-def connector_rows(reported: dict[str, Any] | None, live: dict[str, Any] | None) -> list[dict[str, Any]]:
+def connector_rows(reported: ChargerSnapshot | None, live: ChargerSnapshot | None) -> list[dict[str, Any]]:
     """Each connector's status when the ticket was opened (what the summary says) beside its status now."""
-    def by_id(snapshot: dict[str, Any] | None) -> dict[Any, dict[str, Any]]:
-        return {c.get("id"): c for c in (snapshot or {}).get("connectors") or [] if isinstance(c, dict)}
-
-    then, now = by_id(reported), by_id(live)
+    then = {c.id: c for c in reported.connectors} if reported is not None else {}
+    now = {c.id: c for c in live.connectors} if live is not None else {}
     rows = []
-    for cid in sorted(set(then) | set(now), key=lambda v: (not isinstance(v, int), str(v))):
-        old, new = then.get(cid, {}), now.get(cid, {})
-        rows.append({"id": cid, "type": new.get("type") or old.get("type") or "",
-                     "reported": old.get("status") or "–", "now": new.get("status") or ("–" if live is None
-                                                                                         else "Unknown"),
-                     "error_code": new.get("error_code") or old.get("error_code") or ""})
+    for cid in sorted(set(then) | set(now), key=str):
+        old, new = then.get(cid), now.get(cid)
+        rows.append({"id": cid, "type": _first(new, old, "type") or "",
+                     "reported": _first(old, None, "status") or "–",
+                     "now": _first(new, None, "status") or ("–" if live is None else "Unknown"),
+                     "error_code": _first(new, old, "error_code") or ""})
     return rows
 
 
-def ticket_facts(ticket: Ticket, live: dict[str, Any] | None, now: datetime | None = None) -> dict[str, Any]:
+def _first(new: Connector | None, old: Connector | None, name: str) -> Any:
+    """The first non-empty value of this field, from the live connector, else from the one at the ticket."""
+    return next((getattr(c, name) for c in (new, old) if c is not None and getattr(c, name)), None)
+
+
+def stored_snapshot(ticket: Ticket) -> ChargerSnapshot | None:
+    """The snapshot stored on the ticket (a JSON dict, possibly from an older version), typed; None without one."""
+    data = ticket.charger_snapshot
+    return ChargerSnapshot.from_json(data) if isinstance(data, dict) and data else None
+
+
+def ticket_facts(ticket: Ticket, live: ChargerSnapshot | None, now: datetime | None = None) -> dict[str, Any]:
     """What the ticket page shows in words: the SLA clock, the charger line and connectors, actions, next step."""
     clock = sla_clock(created_at=as_utc(ticket.created_at), sla_due=as_utc(ticket.sla_due),
                       first_response_at=as_utc(ticket.first_response_at) if ticket.first_response_at else None,
                       resolved_at=as_utc(ticket.resolved_at) if ticket.resolved_at else None, now=now or utcnow())
     return {"sla": clock, "first_response_at": iso(ticket.first_response_at),
             "charger_line": charger_line(live) if live is not None else None,
-            "connectors": connector_rows(ticket.charger_snapshot, live),
+            "connectors": connector_rows(stored_snapshot(ticket), live),
             "actions": [{"words": describe_action(a), "at": a.get("at")} for a in ticket.actions or []
                         if isinstance(a, dict)],
             "next_step": next_step(ticket.suggested_next_step, ticket.channel, ticket.contact_address),

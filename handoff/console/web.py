@@ -154,12 +154,13 @@ def ticket(ticket_id: str) -> Any:
         except ConsoleRefusal as exc:
             return error_page(exc.status, "Ticket not available", exc.detail)
         data, lines = ticket_json(found), transcript(db, found)
-        live = None
+        snapshot = None
         if found.charger_id:
-            from ocpp_bridge.state import charger_snapshot
+            from ocpp_bridge.state import load_snapshot
 
-            live = charger_snapshot(db, found.charger_id)
-        facts = ticket_facts(found, live)
+            snapshot = load_snapshot(db, found.charger_id)
+        live = snapshot.to_json() if snapshot is not None else None  # the page reads the API's JSON
+        facts = ticket_facts(found, snapshot)
     chat = takeover_web.chat_state(found.conversation_id, agent) if found.conversation_id else None
     commands = list(COMMANDS.values()) if agent.role in COMMAND_ROLES and found.charger_id else []
     return render_template("console/ticket.html", t=data, facts=facts, lines=lines, live=live, agent=agent,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from bot.messages import REACHABLE_LATER
 from handoff.names import human
+from ocpp_bridge.snapshot import ChargerSnapshot
 
 PHONE_CHANNELS = frozenset({"voice", "sms", "whatsapp"})
 _RESULTS = {
@@ -64,22 +66,22 @@ def describe_action(action: Mapping[str, Any]) -> str:
     return words
 
 
-def charger_line(snapshot: Mapping[str, Any] | None) -> str:
+def charger_line(snapshot: ChargerSnapshot | None) -> str:
     """The charger's connection in words, from one snapshot: "Online since 03:29 UTC; last heard 03:31 UTC"."""
-    if not snapshot:
+    if snapshot is None:
         return "No live state from the charger."
-    def at(value: Any) -> str:
-        return f"{str(value)[:16].replace('T', ' ')} UTC"
-    if snapshot.get("online"):
+    def at(value: datetime) -> str:
+        return f"{value.isoformat()[:16].replace('T', ' ')} UTC"
+    if snapshot.online:
         parts = ["Online"]
-        if snapshot.get("online_since"):
-            parts.append(f" since {at(snapshot['online_since'])}")
-        heard = snapshot.get("last_seen") or snapshot.get("last_heartbeat")
+        if snapshot.online_since:
+            parts.append(f" since {at(snapshot.online_since)}")
+        heard = snapshot.last_seen or snapshot.last_heartbeat
         if heard:
             parts.append(f"; last heard from {at(heard)}")
         return "".join(parts)
-    line = "Offline" + (f" since {at(snapshot['offline_since'])}" if snapshot.get("offline_since") else "")
-    return line + (f" ({snapshot['offline_reason']})" if snapshot.get("offline_reason") else "")
+    line = "Offline" + (f" since {at(snapshot.offline_since)}" if snapshot.offline_since else "")
+    return line + (f" ({snapshot.offline_reason})" if snapshot.offline_reason else "")
 
 
 def can_call(channel: str, contact_address: str | None) -> bool:

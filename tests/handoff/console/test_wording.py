@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handoff.console.wording import charger_line, describe_action, next_step
+from ocpp_bridge.snapshot import ChargerSnapshot
 
 
 def test_a_verified_out_of_service_command_reads_as_a_sentence() -> None:
@@ -26,8 +27,9 @@ def test_the_charger_line_says_online_since_and_last_heard_from_one_snapshot() -
     online = {"online": True, "online_since": "2026-11-15T10:00:00Z", "last_heartbeat": None,
               "last_seen": "2026-11-15T10:31:12Z"}
     offline = {"online": False, "offline_since": "2026-11-15T09:00:00Z", "offline_reason": "connection closed"}
-    assert charger_line(online) == "Online since 2026-11-15 10:00 UTC; last heard from 2026-11-15 10:31 UTC"
-    assert charger_line(offline) == "Offline since 2026-11-15 09:00 UTC (connection closed)"
+    assert charger_line(ChargerSnapshot.from_json(online)) == \
+        "Online since 2026-11-15 10:00 UTC; last heard from 2026-11-15 10:31 UTC"
+    assert charger_line(ChargerSnapshot.from_json(offline)) == "Offline since 2026-11-15 09:00 UTC (connection closed)"
     assert charger_line(None) == "No live state from the charger."
 
 
