@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -11,10 +10,11 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 from markupsafe import Markup
 
+from bot.apitoken import bearer_matches
+from bot.clock import utcnow
 from bot.fleet.models import SITE_TYPES
 from handoff import metrics
 from handoff.charts import bar_chart_svg, column_chart_svg
-from handoff.clock import utcnow
 from handoff.names import human, humans
 from handoff.report_cli import CHANNELS, duration, when
 
@@ -97,9 +97,7 @@ def _guard(view: Callable[..., Any]) -> Callable[..., Any]:
 
         header = request.headers.get("Authorization")
         if header is not None:
-            token = current_app.extensions["chargeline"].api_token
-            given = header.removeprefix("Bearer ").strip()
-            if given and hmac.compare_digest(given.encode(), token.encode()):
+            if bearer_matches(header, current_app.extensions["chargeline"].api_token):
                 return view(*args, **kwargs)
             return jsonify(error="Unauthorized", detail="the API token is wrong; or log in to the agent console"), 401
         agent = current_agent()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -10,10 +9,11 @@ from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 
+from bot.apitoken import refuse_without_token
+from bot.clock import utcnow
 from bot.conversation.store import ConversationStore
 from bot.db import describe_outage, is_outage, transaction
 from bot.runtime import Runtime
-from handoff.clock import utcnow
 from handoff.incidents import check_network_incident, incident_json, list_incidents
 from handoff.offline import claim_sweep, sweep_offline
 from handoff.outbox import OutboxWorker, start_outbox_worker
@@ -90,17 +90,7 @@ def _error(status: int, error: str, detail: str) -> Any:
     return jsonify(error=error, detail=detail), status
 
 
-@blueprint.before_request
-def _require_token() -> Any:
-    runtime: Runtime = current_app.extensions["chargeline"]
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), runtime.api_token.encode()):
-        response = jsonify(error="Unauthorized", detail="send the API token as 'Authorization: Bearer <token>'")
-        response.status_code = 401
-        response.headers["WWW-Authenticate"] = 'Bearer realm="chargeline"'
-        return response
-    return None
+blueprint.before_request(refuse_without_token)
 
 
 @blueprint.get("/api/tickets")

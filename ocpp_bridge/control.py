@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 from typing import Any
 
 from aiohttp import web
 
+from bot.apitoken import CHALLENGE, UNAUTHORIZED, bearer_matches
 from bot.errors import ChargerUnreachable, PolicyRefused, UnknownCharger
 from ocpp_bridge.commands import BadCommand, CommandTimeout, CommandUnknown
 from ocpp_bridge.service import CommandService
@@ -26,9 +26,8 @@ def _error(status: int, error: str, detail: str, **extra: Any) -> web.Response:
 async def _bearer(request: web.Request, handler: Any) -> web.StreamResponse:
     """Every route but the health check needs the API token."""
     if request.path != "/healthz":
-        given = request.headers.get("Authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {request.app[TOKEN]}".encode()):
-            return _error(401, "unauthorized", "a valid bearer token is required")
+        if not bearer_matches(request.headers.get("Authorization"), request.app[TOKEN]):
+            return web.json_response(UNAUTHORIZED, status=401, headers={"WWW-Authenticate": CHALLENGE})
     return await handler(request)
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 
+from bot.apitoken import api_token_required
 from bot.errors import (
     ChargeLineError,
     ChargerUnreachable,
@@ -27,12 +27,6 @@ def _error(status: int, error: str, detail: str, **extra: Any):  # type: ignore[
     return jsonify(error=error, detail=detail, **extra), status
 
 
-def _authorized() -> bool:
-    token = current_app.extensions["chargeline"].api_token
-    given = request.headers.get("Authorization", "")
-    return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
-
-
 def bridge_client(app: Flask) -> BridgeClient:
     """The injected bridge collaborator, or one built from settings (once per app)."""
     injected = app.extensions.get("chargeline.collaborators", {}).get("bridge")
@@ -47,10 +41,9 @@ def bridge_client(app: Flask) -> BridgeClient:
 
 
 @blueprint.get("/api/chargers/<charger_id>")
+@api_token_required
 def get_charger(charger_id: str):  # type: ignore[no-untyped-def]
     """Live state of one charger."""
-    if not _authorized():
-        return _error(401, "unauthorized", "a valid bearer token is required")
     with current_app.extensions["chargeline"].sessions() as session:
         snapshot = charger_snapshot(session, charger_id)
     if snapshot is None:
@@ -59,14 +52,13 @@ def get_charger(charger_id: str):  # type: ignore[no-untyped-def]
 
 
 @blueprint.post("/api/chargers/<charger_id>/commands")
+@api_token_required
 def post_command(charger_id: str):  # type: ignore[no-untyped-def]
     """Run a remote command on one charger (the approved-actions policy applies to bots).
 
     The audit names the caller the token proves (`api`); a `requested_by` in the body is kept only as the
     caller's claim (`claimed_by`), and a claim to be a bot puts the command under the bot's policy.
     """
-    if not _authorized():
-        return _error(401, "unauthorized", "a valid bearer token is required")
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("action"), str) \
             or not isinstance(body.get("params") or {}, dict):
