@@ -3,7 +3,7 @@
 A killed bridge node cannot mark its chargers offline, so its state rows would
 say "online" for good. Each node therefore writes `ocpp_bridge_nodes`
 (renewed every third of the lease); a charger's row names the node serving it.
-Readers (`state.charger_snapshot`) treat a charger as offline as soon as its
+Readers (`state.load_snapshot`) treat a charger as offline as soon as its
 node's lease has expired, and `expire_dead_nodes` (run by every live node and
 by the web process's offline sweep) writes that into the state rows, with an
 offline event, so the offline rules open tickets as for any disconnect; the
