@@ -9,20 +9,20 @@ class ChargeLineError(Exception):
     """Root of ChargeLine's own errors; anything else is a bug or a foreign error."""
 
 
-class ConfigError(ChargeLineError):
+class ProblemsError(ChargeLineError):
+    """Something read from a file or the environment is invalid: every problem found, one line each."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class ConfigError(ProblemsError):
     """The configuration has one or more problems, one line each."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
 
-
-class FleetFileError(ChargeLineError):
+class FleetFileError(ProblemsError):
     """A fleet file is invalid; each problem names the file, line and field."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
 
 
 class UnknownCharger(ChargeLineError):

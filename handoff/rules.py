@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 import string
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from bot.errors import ChargeLineError
+from bot.errors import ProblemsError
 from handoff.models import PRIORITIES
 from handoff.sla import SlaPolicy
 
@@ -26,12 +26,8 @@ DEFAULT_RULES_FILE = Path(__file__).with_name("default_rules.yml")
 UNROUTED = "unrouted"  # the code's own fallback when no rule (not even a catch-all) takes a ticket
 
 
-class RulesFileError(ChargeLineError):
+class RulesFileError(ProblemsError):
     """The rules file is invalid; each problem names the file and the line."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,11 @@ problem.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.errors import ChargeLineError
+from bot.errors import ProblemsError
 from bot.evaluation.scenarios import SCENARIOS, unknown_params
 from bot.messages import CHANNELS
 from bot.yamlfile import line_of, read_yaml
@@ -27,12 +26,8 @@ _TURN_KEYS = {"text", "press", "button", "expect"}
 _TURN_EXPECT_KEYS = {"says", "not_says"}
 
 
-class CorpusError(ChargeLineError):
+class CorpusError(ProblemsError):
     """The corpus has problems; each names the file and line."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
 
 
 @dataclass(frozen=True)

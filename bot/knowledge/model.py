@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from bot.errors import ChargeLineError
+from bot.errors import ChargeLineError, ProblemsError
 
 if TYPE_CHECKING:
     from bot.knowledge.context import GuideContext
@@ -14,12 +14,8 @@ Style = Literal["chat", "sms", "voice"]
 STYLES: tuple[Style, ...] = ("chat", "sms", "voice")
 
 
-class KnowledgeFileError(ChargeLineError):
+class KnowledgeFileError(ProblemsError):
     """A guide or error-code file is invalid; each problem names the file and the field."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
 
 
 class UnknownGuide(ChargeLineError, KeyError):

@@ -10,18 +10,14 @@ from pathlib import Path
 
 import yaml
 
-from bot.errors import ChargeLineError
+from bot.errors import ProblemsError
 
 # [text](entity), [text](entity:value), [text]{"entity": ..., "value": ...}
 _ANNOTATION = re.compile(r"\[(?P<text>[^\[\]]+)\](?:\((?P<name>[^()]*)\)|(?P<json>\{[^{}]*\}))")
 
 
-class NLUDataError(ChargeLineError):
+class NLUDataError(ProblemsError):
     """NLU training data is malformed; each problem names the file and line."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from bot.errors import ChargeLineError
+from bot.errors import ProblemsError
 
 # Every behaviour with its parameters and their defaults. Parameters common to all
 # behaviours: the connector it concerns, the driver's card, when a simulated
@@ -47,12 +47,8 @@ BEHAVIOURS: dict[str, dict[str, Any]] = {
 _END_STATUSES = {"Available", "Faulted"}
 
 
-class ScenarioError(ChargeLineError):
+class ScenarioError(ProblemsError):
     """A scenario file or mapping is invalid; one problem per line."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 @dataclass(frozen=True)
