@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from bot.config import Settings
-from bot.nlu.chargers import ChargerDirectory, ChargerMatch
+from bot.nlu.chargers import ChargerMatch, ChargerMatcher
 from bot.nlu.engine import BuiltinEngine, NLUEngine
 from bot.nlu.evaluate import cross_validate, evaluate
 from bot.nlu.loader import Example, NLUDataError, TrainingData, load_data
@@ -20,7 +20,7 @@ from bot.nlu.types import Entity, ParseResult
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BuiltinEngine", "ChargerDirectory", "ChargerMatch", "Entity", "Example", "Model", "NLUDataError",
+__all__ = ["BuiltinEngine", "ChargerMatch", "ChargerMatcher", "Entity", "Example", "Model", "NLUDataError",
            "NLUEngine", "ParseResult", "RasaEngine", "TrainingData", "cross_validate", "evaluate", "load_data",
            "load_engine", "load_model", "train"]
 

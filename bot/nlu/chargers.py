@@ -32,7 +32,7 @@ def _digits(text: str) -> str:
     return "".join(re.findall(r"\d", text))
 
 
-class ChargerDirectory:
+class ChargerMatcher:
     """The fleet's chargers as (charger_id, label) pairs, for matching what drivers say."""
 
     def __init__(self, entries: Sequence[tuple[str, str]]) -> None:
@@ -48,7 +48,7 @@ class ChargerDirectory:
                         self._by_digits.setdefault(_digits(form).lstrip("0") or "0", set()).add(cid)
 
     @classmethod
-    def from_session(cls, session: Any) -> ChargerDirectory:
+    def from_session(cls, session: Any) -> ChargerMatcher:
         """Read every charger of the fleet from the database."""
         from sqlalchemy import select
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.nlu.chargers import ChargerDirectory
+from bot.nlu.chargers import ChargerMatcher
 from bot.nlu.engine import BuiltinEngine
 from bot.nlu.numbers import normalise
 
@@ -38,6 +38,6 @@ def test_normalised_spans_stay_inside_the_text(text: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(TEXT)
 def test_charger_resolution_never_fails(text: str) -> None:
-    match = ChargerDirectory([("CP-1042", "Station 12"), ("CP-2001", "Station 8")]).resolve(text)
+    match = ChargerMatcher([("CP-1042", "Station 12"), ("CP-2001", "Station 8")]).resolve(text)
     assert match.charger_id is None or match.charger_id in match.candidates
     assert 0.0 <= match.confidence <= 1.0
