@@ -34,9 +34,10 @@ demo: $(BASE_STAMP)
 	$(DEMO_PORTS) $(BIN)/chargeline demo
 
 lint: $(STAMP)
-	$(BIN)/python -m pip install --quiet "mypy==2.4.*" "ruff==0.17.*"
+	$(BIN)/python -m pip install --quiet "mypy==2.4.*" "ruff==0.17.*" "import-linter==2.16"
 	$(BIN)/ruff check bot ivr ocpp_bridge handoff tests
 	$(BIN)/mypy bot ivr ocpp_bridge handoff
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache
