@@ -39,12 +39,17 @@ def read_yaml(path: Path, error: Callable[[Sequence[str]], Exception]) -> Any:
         raise error([f"{path}: cannot read: {exc.strerror}"]) from exc
     except UnicodeDecodeError as exc:
         raise error([f"{path}: not UTF-8 text"]) from exc
+    return parse_yaml(text, str(path), error)
+
+
+def parse_yaml(text: str, source: str, error: Callable[[Sequence[str]], Exception]) -> Any:
+    """Parse YAML text read from `source` (a file name, or what to call packaged text) into LineDicts."""
     try:
         return yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
-        raise error([f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from exc
+        raise error([f"{source}{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from exc
 
 
 def line_of(node: Any, key: str | None = None) -> int:

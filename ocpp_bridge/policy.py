@@ -11,12 +11,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import as_utc
 from bot.errors import ConfigError
+from bot.yamlfile import line_of, parse_yaml
 from ocpp_bridge.aliases import ALIASES
 from ocpp_bridge.models import CommandAudit, SafetyLock
 from ocpp_bridge.snapshot import ChargerSnapshot
@@ -154,42 +154,34 @@ def load_policy(path: Path | None = None) -> Policy:
 
 
 def _parse(text: str, source: str) -> dict[str, ActionRule]:
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else "?"
-        raise ConfigError([f"{source}:{line}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from exc
+    data = parse_yaml(text, source, ConfigError)
     problems: list[str] = []
 
-    def bad(node: yaml.Node, message: str) -> None:
-        problems.append(f"{source}:{node.start_mark.line + 1}: {message}")
+    def bad(line: int, message: str) -> None:
+        problems.append(f"{source}:{line}: {message}")
 
-    if not isinstance(root, yaml.MappingNode):
+    if not isinstance(data, dict):
         raise ConfigError([f"{source}:1: a policy file is a mapping with `actions:` (and optional `defaults:`)"])
-    top = {k.value: v for k, v in root.value}
-    for key_node, _ in root.value:
-        if key_node.value not in ("defaults", "actions"):
-            bad(key_node, f"unknown key {key_node.value!r} (expected defaults, actions)")
-    data = yaml.safe_load(text) or {}
+    for key in data:
+        if key not in ("defaults", "actions"):
+            bad(line_of(data, key), f"unknown key {key!r} (expected defaults, actions)")
     defaults = data.get("defaults") or {}
-    actions_node = top.get("actions")
-    if not isinstance(actions_node, yaml.MappingNode):
-        bad(actions_node or root, "`actions:` must map action names to rules")
+    actions = data.get("actions")
+    if not isinstance(actions, dict):
+        bad(line_of(data, "actions" if "actions" in data else None), "`actions:` must map action names to rules")
         raise ConfigError(problems)
     rules: dict[str, ActionRule] = {}
     from ocpp_bridge.commands import SUPPORTED
 
-    for name_node, rule_node in actions_node.value:
-        name = ALIASES.get(name_node.value, name_node.value)
+    for given, raw in actions.items():
+        name = ALIASES.get(given, given)
         if name not in SUPPORTED:
-            bad(name_node, f"unknown action {name_node.value!r} (known: {', '.join(SUPPORTED)})")
+            bad(line_of(actions, given), f"unknown action {given!r} (known: {', '.join(SUPPORTED)})")
             continue
-        raw = data["actions"][name_node.value] or {}
-        if not isinstance(raw, dict):
-            bad(rule_node, f"{name}: the rule must be a mapping")
+        if not isinstance(raw or {}, dict):
+            bad(line_of(actions, given), f"{name}: the rule must be a mapping")
             continue
-        rule = _rule(name, raw, defaults, rule_node, bad)
+        rule = _rule(name, raw or {}, defaults, line_of(actions, given), bad)
         if rule is not None:
             rules[name] = rule
     if problems:
@@ -197,28 +189,29 @@ def _parse(text: str, source: str) -> dict[str, ActionRule]:
     return rules
 
 
-def _rule(name: str, raw: dict[str, Any], defaults: dict[str, Any], node: yaml.MappingNode,
-          bad: Callable[[yaml.Node, str], None]) -> ActionRule | None:
-    lines = {k.value: k for k, _ in node.value} if isinstance(node, yaml.MappingNode) else {}
+def _rule(name: str, raw: dict[str, Any], defaults: dict[str, Any], where: int,
+          bad: Callable[[int, str], None]) -> ActionRule | None:
+    def line(key: str) -> int:  # the key's own line; else the action's (a limit taken from the defaults)
+        return line_of(raw, key) or where
+
     ok = True
     for key in raw:
         if key not in _ACTION_KEYS:
-            bad(lines.get(key, node), f"{name}: unknown key {key!r} (expected {', '.join(sorted(_ACTION_KEYS))})")
+            bad(line(key), f"{name}: unknown key {key!r} (expected {', '.join(sorted(_ACTION_KEYS))})")
             ok = False
     for key in ("when_any", "never"):
         for condition in raw.get(key) or []:
             if condition not in CONDITIONS:
-                bad(lines.get(key, node), f"{name}: unknown condition {condition!r} "
-                                          f"(known: {', '.join(CONDITIONS)})")
+                bad(line(key), f"{name}: unknown condition {condition!r} (known: {', '.join(CONDITIONS)})")
                 ok = False
     limits = {k: raw.get(k, defaults.get(k)) for k in _LIMIT_KEYS}
     for key, value in limits.items():
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
-            bad(lines.get(key, node), f"{name}: {key} must be a non-negative number")
+            bad(line(key), f"{name}: {key} must be a non-negative number")
             ok = False
     params = raw.get("params") or {}
     if not isinstance(params, dict) or not all(isinstance(v, list) for v in params.values()):
-        bad(lines.get("params", node), f"{name}: params maps a parameter to the list of allowed values")
+        bad(line("params"), f"{name}: params maps a parameter to the list of allowed values")
         ok = False
     if not ok:
         return None
