@@ -73,18 +73,24 @@ class BridgeClient:
         return session
 
     def command(self, charger_id: str, action: str, params: dict[str, Any] | None = None, *, verify: bool = True,
-                requested_by: str, claimed_by: str | None = None) -> CommandResult:
+                requested_by: str, claimed_by: str | None = None, payload: dict[str, Any] | None = None,
+                caller_role: str | None = None) -> CommandResult:
         """Run a remote command; raises ChargerUnreachable, PolicyRefused, UnknownCharger or BadCommand.
 
         A command that may have reached the charger but whose answer was lost (the bridge died or the
         connection to it dropped mid-command, the charger disconnected before answering) comes back with
-        status `Unknown`, never as "not sent".
+        status `Unknown`, never as "not sent". With `payload`, `action` is any central-system action of the
+        charger's protocol and `payload` its request in the protocol's own field names (a raw action).
         """
         command_id = uuid.uuid4().hex
         body: dict[str, Any] = {"charger_id": charger_id, "action": action, "params": params or {}, "verify": verify,
                                 "requested_by": requested_by, "command_id": command_id}
         if claimed_by:
             body["claimed_by"] = claimed_by
+        if payload is not None:  # a raw action: sent as given, the charger's answer comes back verbatim
+            body["payload"] = payload
+            if caller_role:
+                body["caller_role"] = caller_role
         try:
             response = self._session().post(f"{self.base_url}/commands", json=body, timeout=self.timeout)
         except requests.RequestException as exc:

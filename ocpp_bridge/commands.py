@@ -8,7 +8,7 @@ import dataclasses
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
@@ -56,7 +56,7 @@ class NotSent(ChargerUnreachable):
     """The command was not sent (relay mode: the charger stayed busy answering its CSMS past the bound)."""
 
 
-class _Lost(Exception):
+class Lost(Exception):
     """The charger's connection ended (or was replaced) before it answered."""
 
 
@@ -241,8 +241,8 @@ def masked(params: dict[str, Any]) -> dict[str, Any]:
     return {k: (mask_id_tag(v) if k == "id_tag" and isinstance(v, str) else v) for k, v in params.items()}
 
 
-async def _answer(core: Core, link: Link, payload: Any) -> Any:
-    """The charger's answer to `payload`; raises _Lost at once if its connection ends before it answers."""
+async def answer_or_lost(core: Core, link: Link, send: Callable[[], Awaitable[Any]]) -> Any:
+    """The charger's answer to what `send` sends; raises Lost at once if its connection ends before it answers."""
     lost = asyncio.Event()
 
     def gone(charger_id: str) -> None:
@@ -251,7 +251,7 @@ async def _answer(core: Core, link: Link, payload: Any) -> Any:
 
     core.on_disconnect.append(gone)
     core.on_connect.append(gone)  # a new connection replaces this one: the answer can no longer arrive
-    call = asyncio.ensure_future(link.send_call(payload))
+    call = asyncio.ensure_future(send())
     waiter = asyncio.ensure_future(lost.wait())
     try:
         await asyncio.wait((call, waiter), return_when=asyncio.FIRST_COMPLETED)
@@ -268,7 +268,7 @@ async def _answer(core: Core, link: Link, payload: Any) -> Any:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
     if call.cancelled():
-        raise _Lost
+        raise Lost
     return call.result()  # an answer, or OCPPError / TimeoutError / ConnectionClosed
 
 
@@ -308,7 +308,7 @@ async def _send_and_verify(core: Core, link: Link, action: str, params: dict[str
     detail: str | None = None
     with core.watch(charger_id) as queue:
         try:
-            answer = dataclasses.asdict(await _answer(core, link, payload))
+            answer = dataclasses.asdict(await answer_or_lost(core, link, lambda: link.send_call(payload)))
             status = str(answer.get("status") or "Accepted")
         except TimeoutError:
             await core.write(core.store.audit_finish, audit_id, "Timeout", None, None, [],
@@ -316,12 +316,12 @@ async def _send_and_verify(core: Core, link: Link, action: str, params: dict[str
             log.warning("charger=%s %s timed out (by %s)", charger_id, action, requested_by)
             raise CommandTimeout(f"charger {charger_id} did not answer {action} within "
                                  f"{core.options.command_timeout:g}s", audit_id) from None
-        except _Lost:
-            detail = "the charger disconnected before answering; it may have executed the command"
+        except Lost:
+            detail = "charger disconnected before answering; it may have executed the command"
             await core.write(core.store.audit_finish, audit_id, "Unknown", None, None, [], detail)
             log.warning("charger=%s disconnected during %s (by %s, audit %s)", charger_id, action, requested_by,
                         audit_id)
-            raise CommandUnknown(f"charger {charger_id} disconnected before answering {action}; "
+            raise CommandUnknown(f"charger disconnected: {charger_id} went away before answering {action}; "
                                  "it may have executed it", audit_id) from None
         except NotSent as exc:
             await core.write(core.store.audit_finish, audit_id, "NotSent", None, None, [], str(exc)[:500])
@@ -330,7 +330,7 @@ async def _send_and_verify(core: Core, link: Link, action: str, params: dict[str
         except ConnectionClosed:
             await core.write(core.store.audit_finish, audit_id, "NotSent", None, None, [],
                              "the connection closed before the command was sent")
-            raise ChargerUnreachable(f"charger {charger_id} disconnected before {action} was sent") from None
+            raise ChargerUnreachable(f"charger disconnected: {charger_id} went away before {action} was sent") from None
         except OCPPError as exc:
             status, detail = "CallError", f"{exc.code}: {exc.description}"
         if verify and (check := expectation(action, params, status)) is not None:

@@ -38,7 +38,8 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def command(request: web.Request) -> web.Response:
-    """Run one remote command: `{charger_id, action, params, verify, requested_by, command_id?, claimed_by?}`.
+    """Run one remote command: `{charger_id, action, params, verify, requested_by, command_id?, claimed_by?}`,
+    or a raw one: `{charger_id, action, payload, requested_by, caller_role?, ...}` (the payload in native names).
 
     Only the web process calls this port: `requested_by` is the caller it authenticated, `claimed_by` what an
     API caller said about itself (a note in the audit), `command_id` the web's id for finding the audit row.
@@ -51,10 +52,16 @@ async def command(request: web.Request) -> web.Response:
             or not isinstance(body.get("action"), str) or not isinstance(body.get("params") or {}, dict):
         return _error(400, "bad_request", "expected {charger_id, action, params?, verify?, requested_by}")
     command_id, claimed_by = _text(body, "command_id", 64), _text(body, "claimed_by", 120)
+    service, requested_by = request.app[SERVICE], body.get("requested_by") or "api"
     try:
-        result = await request.app[SERVICE].run(
-            body["charger_id"], body["action"], body.get("params") or {}, verify=bool(body.get("verify", True)),
-            requested_by=body.get("requested_by") or "api", command_id=command_id, claimed_by=claimed_by)
+        if "payload" in body:  # a raw action: the protocol's own request, sent as given
+            result = await service.run_raw(body["charger_id"], body["action"], body["payload"],
+                                           requested_by=requested_by, caller_role=_text(body, "caller_role", 32),
+                                           command_id=command_id, claimed_by=claimed_by)
+        else:
+            result = await service.run(
+                body["charger_id"], body["action"], body.get("params") or {}, verify=bool(body.get("verify", True)),
+                requested_by=requested_by, command_id=command_id, claimed_by=claimed_by)
     except BadCommand as exc:
         return _error(400, "bad_request", str(exc))
     except UnknownCharger as exc:

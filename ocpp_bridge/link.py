@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +24,7 @@ from ocpp.exceptions import (
     PropertyConstraintViolationError,
     TypeConstraintViolationError,
 )
-from ocpp.messages import CallError, CallResult
+from ocpp.messages import Call, CallError, CallResult
 from ocpp.v16.enums import Action as Action16
 from ocpp.v201.enums import Action as Action201
 from websockets.exceptions import ConnectionClosed
@@ -266,6 +267,16 @@ class LinkMixin:
     async def send_call(self, payload: Any) -> Any:
         """Send a command and return the typed answer; a CALLERROR raises OCPPError, silence TimeoutError."""
         return await self.call(payload, suppress=False)  # type: ignore[attr-defined]
+
+    async def send_raw(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Send a CALL as given (native field names, already checked) and return the CALLRESULT payload as sent."""
+        call = Call(str(uuid.uuid4()), action, payload)
+        async with self._call_lock:
+            await self._send(call.to_json())
+            response = await self._get_specific_response(call.unique_id, self._response_timeout)  # type: ignore[attr-defined]
+        if isinstance(response, CallError):
+            raise response.to_exception()
+        return response.payload  # type: ignore[no-any-return]
 
     async def close(self, code: int, reason: str) -> None:
         """Close the socket (the serve loop then ends and the charger is marked offline)."""

@@ -238,8 +238,20 @@ class RelayLink:
     async def send_call(self, payload: Any) -> Any:
         """Send a command with our own message id; return the typed answer (CALLERROR raises OCPPError)."""
         action = payload.__class__.__name__
+        frame = await self._exchange(action, snake_to_camel_case(remove_nones(serialize_as_dict(payload))))
+        answer = CallResult(frame.unique_id, frame.payload, action)
+        _validate_payload(answer, self.protocol.removeprefix("ocpp"))
+        module = result16 if self.protocol == "ocpp1.6" else result201
+        return getattr(module, action)(**camel_to_snake_case(frame.payload))
+
+    async def send_raw(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Send a CALL as given (native field names, already checked); return the charger's answer verbatim."""
+        return (await self._exchange(action, payload)).payload
+
+    async def _exchange(self, action: str, body: dict[str, Any]) -> Frame:
+        """Send our CALL when the charger is not busy with its CSMS; its CALLRESULT frame (CALLERROR raises)."""
         unique_id = f"{ID_PREFIX}{uuid.uuid4().hex}"
-        message = Call(unique_id, action, snake_to_camel_case(remove_nones(serialize_as_dict(payload))))
+        message = Call(unique_id, action, body)
         future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
         async with self._turn:
             self._drop_stale_csms_calls()
@@ -258,10 +270,7 @@ class RelayLink:
         if frame.type_id == CALLERROR:
             raise CallError(unique_id, frame.error_code or "GenericError", frame.error_description or "",
                             frame.payload).to_exception()
-        answer = CallResult(unique_id, frame.payload, action)
-        _validate_payload(answer, self.protocol.removeprefix("ocpp"))
-        module = result16 if self.protocol == "ocpp1.6" else result201
-        return getattr(module, action)(**camel_to_snake_case(frame.payload))
+        return frame
 
     async def close(self, code: int, reason: str) -> None:
         """Close the charger's socket (serve() then closes the CSMS's)."""

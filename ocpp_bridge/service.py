@@ -10,14 +10,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import ChargerUnreachable, PolicyRefused, UnknownCharger
 from bot.fleet.models import Charger
-from ocpp_bridge import commands
+from ocpp_bridge import commands, raw
 from ocpp_bridge.commands import BadCommand
 from ocpp_bridge.core import Core
 from ocpp_bridge.models import ChargerState
 from ocpp_bridge.policy import Policy, policy_decision
 
 log = logging.getLogger(__name__)
-
+RAW_PREFIX = "ocpp:"  # a routed or admitted action named "ocpp:<Action>" is raw: its params are the native payload
+RAW_ROLES = frozenset({"ops"})
+RAW_REFUSED = "raw OCPP actions are for API tokens and the ops role only"
 
 
 class Forward(Protocol):
@@ -73,11 +75,43 @@ class CommandService:
         return await self.run_admitted(charger_id, name, params, verify, requested_by, command_id=command_id,
                                        claimed_by=claimed_by)
 
+    async def run_raw(self, charger_id: str, action: str, payload: dict[str, Any], *, requested_by: str = "api",
+                      caller_role: str | None = None, command_id: str | None = None,
+                      claimed_by: str | None = None) -> dict[str, Any]:
+        """Send any central-system action with its native payload; for the API token and the ops role only.
+
+        Raises BadCommand (not an action of the charger's protocol, payload off its schema), PolicyRefused (a bot,
+        or a caller without the ops role; audited), UnknownCharger, ChargerUnreachable, CommandTimeout, CommandUnknown.
+        """
+        if not isinstance(payload, dict):
+            raise BadCommand("payload must be a JSON object in the protocol's own field names")
+        await self.core.db(self._admit_raw, charger_id, action, payload, requested_by, caller_role, claimed_by,
+                           command_id)
+        return await self.run_admitted(charger_id, RAW_PREFIX + action, payload, False, requested_by,
+                                       command_id=command_id, claimed_by=claimed_by)
+
+    def _admit_raw(self, charger_id: str, action: str, payload: dict[str, Any], requested_by: str,
+                   caller_role: str | None, claimed_by: str | None, command_id: str | None) -> None:
+        """Blocking part: a known charger, and a caller allowed raw actions (a refusal is audited)."""
+        with self.sessions() as session:
+            if session.get(Charger, charger_id) is None and session.get(ChargerState, charger_id) is None:
+                raise UnknownCharger(f"unknown charger {charger_id}")
+        bot = requested_by.startswith("bot:") or (claimed_by or "").startswith("bot:")
+        if not bot and (requested_by == "api" or caller_role in RAW_ROLES):
+            return
+        log.info("charger=%s raw %s refused for %s", charger_id, action, requested_by)
+        self.core.store.audit(charger_id, requested_by, action[:50], {"payload": raw.masked_payload(payload)},
+                              "Refused", None, None, [], RAW_REFUSED, command_id, claimed_by)
+        raise PolicyRefused(RAW_REFUSED)
+
     async def run_admitted(self, charger_id: str, action: str, params: dict[str, Any], verify: bool,
                            requested_by: str, *, command_id: str | None = None,
                            claimed_by: str | None = None) -> dict[str, Any]:
         """Execute an already-admitted command here or on the node that holds the charger."""
         link = self.core.link(charger_id)
+        if link is not None and action.startswith(RAW_PREFIX):
+            return await raw.execute_raw(self.core, link, action.removeprefix(RAW_PREFIX), params,
+                                         requested_by=requested_by, command_id=command_id, claimed_by=claimed_by)
         if link is not None:
             return await commands.execute(self.core, link, action, params, verify=verify, requested_by=requested_by,
                                           command_id=command_id, claimed_by=claimed_by)

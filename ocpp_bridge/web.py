@@ -56,18 +56,23 @@ def get_charger(charger_id: str):  # type: ignore[no-untyped-def]
 def post_command(charger_id: str):  # type: ignore[no-untyped-def]
     """Run a remote command on one charger (the approved-actions policy applies to bots).
 
+    With `payload` instead of `params`, `action` is any central-system action of the charger's protocol and
+    `payload` its request in the protocol's own field names; the charger's answer comes back verbatim.
+
     The audit names the caller the token proves (`api`); a `requested_by` in the body is kept only as the
     caller's claim (`claimed_by`), and a claim to be a bot puts the command under the bot's policy.
     """
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("action"), str) \
-            or not isinstance(body.get("params") or {}, dict):
-        return _error(400, "bad_request", 'expected JSON {"action": ..., "params": {...}, "verify": true}')
+            or not isinstance(body.get("params") or {}, dict) or not isinstance(body.get("payload", {}), dict):
+        return _error(400, "bad_request", 'expected JSON {"action": ..., "params": {...}, "verify": true} or '
+                                          '{"action": ..., "payload": {...}} (the protocol\'s own request)')
     claim = body.get("requested_by")
     try:
         result = bridge_client(current_app).command(
             charger_id, body["action"], body.get("params") or {}, verify=bool(body.get("verify", True)),
-            requested_by=API_CALLER, claimed_by=claim if isinstance(claim, str) and claim else None)
+            requested_by=API_CALLER, claimed_by=claim if isinstance(claim, str) and claim else None,
+            payload=body.get("payload"))
     except PolicyRefused as exc:
         return _error(409, "refused", exc.reason, reason=exc.reason)
     except UnknownCharger as exc:

@@ -132,7 +132,7 @@ async def test_a_charger_that_disconnects_mid_command_ends_it_at_once_as_unknown
             await asyncio.wait_for(task, 5)
     rows = audit_rows(fleet_runtime)
     assert [(r.id, r.status, r.detail) for r in rows] == [
-        (info.value.audit_id, "Unknown", "the charger disconnected before answering; it may have executed the command")]
+        (info.value.audit_id, "Unknown", "charger disconnected before answering; it may have executed the command")]
 
 
 async def test_commands_a_node_had_in_flight_when_it_died_become_unknown(bridge: Bridge) -> None:
