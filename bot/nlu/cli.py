@@ -28,25 +28,27 @@ def nlu() -> None:
               help="training data folder (default: nlu_data/ or CHARGELINE_NLU_DATA)")
 @click.option("--force", is_flag=True, help="retrain even if a model for this data is cached")
 def train_command(data_dir: Path | None, force: bool) -> None:
-    """Train the built-in engine from Rasa NLU YAML and cache the model."""
-    from bot.nlu.store import cached_model
+    """Train the built-in engine (one model per language folder) from Rasa NLU YAML and cache the models."""
+    from bot.nlu.store import cached_models
 
     settings = settings_or_exit()
     started = time.perf_counter()
     try:
-        _, path, trained = cached_model(settings, data_dir=data_dir, force=force,
-                                        progress=lambda message: click.echo(f"  {message}", err=True))
+        models = cached_models(settings, data_dir=data_dir, force=force,
+                               progress=lambda message: click.echo(f"  {message}", err=True))
     except NLUUnavailable as exc:
         fail(str(exc).splitlines())
-    verb = "trained" if trained else "already trained (use --force to retrain)"
-    click.echo(f"model {verb}: {path} ({time.perf_counter() - started:.1f} s, "
-               f"{path.stat().st_size / 1e6:.1f} MB)")
+    for language, (_, path, trained) in models.items():
+        verb = "trained" if trained else "already trained (use --force to retrain)"
+        click.echo(f"model {verb}: {path} [{language}] ({path.stat().st_size / 1e6:.1f} MB)")
+    click.echo(f"{len(models)} language(s) in {time.perf_counter() - started:.1f} s")
 
 
 @nlu.command("parse")
 @click.argument("text")
-def parse_command(text: str) -> None:
-    """Parse TEXT and print Rasa's /model/parse JSON."""
+@click.option("--language", help="the conversation's language, used when TEXT is too short to tell (e.g. de)")
+def parse_command(text: str, language: str | None) -> None:
+    """Parse TEXT and print Rasa's /model/parse JSON with the detected language."""
     from bot.nlu import load_engine
 
     settings = settings_or_exit()
@@ -54,19 +56,21 @@ def parse_command(text: str) -> None:
         engine = load_engine(settings)
     except NLUUnavailable as exc:
         fail(str(exc).splitlines())
-    click.echo(json.dumps(engine.parse(text).to_dict(), ensure_ascii=False, indent=2))
+    click.echo(json.dumps(engine.parse(text, language).to_dict(), ensure_ascii=False, indent=2))
 
 
 @nlu.command("evaluate")
 @click.option("--data", "data_file", type=click.Path(exists=True, path_type=Path),
               help="a Rasa NLU YAML file (or folder) of labelled examples")
 @click.option("--cv", "folds", type=click.IntRange(min=2), help="K-fold cross-validation on the training data")
+@click.option("--language", help="the data's language: with --cv the language folder to cross-validate "
+                                 "(default: the root's); with --data also scores language detection")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of a table")
-def evaluate_command(data_file: Path | None, folds: int | None, as_json: bool) -> None:
+def evaluate_command(data_file: Path | None, folds: int | None, language: str | None, as_json: bool) -> None:
     """Score the NLU on a labelled file, or by cross-validation on the training data."""
     from bot.nlu import cross_validate, evaluate, load_data, load_engine
     from bot.nlu.engine import BuiltinEngine
-    from bot.nlu.loader import NLUDataError
+    from bot.nlu.loader import NLUDataError, language_dirs
     from bot.nlu.store import data_dir_for
     from bot.nlu.train import config_path, read_config, train_data
 
@@ -75,12 +79,16 @@ def evaluate_command(data_file: Path | None, folds: int | None, as_json: bool) -
     settings = settings_or_exit()
     try:
         if folds is not None:
-            source = data_dir_for(settings)
-            config = read_config(config_path(source))
-            report = cross_validate(load_data(source), folds, lambda d: BuiltinEngine(train_data(d, config)))
+            folders = language_dirs(data_dir_for(settings))
+            lang = language or next(iter(folders))
+            if lang not in folders:
+                fail(f"no training data for language {lang!r} (have: {', '.join(folders)})")
+            config = read_config(config_path(folders[lang]))
+            report = cross_validate(load_data(folders[lang]), folds,
+                                    lambda d: BuiltinEngine(train_data(d, config, language=lang)))
         else:
             assert data_file is not None
-            report = evaluate(load_engine(settings), load_data(data_file).examples)
+            report = evaluate(load_engine(settings), load_data(data_file).examples, language)
     except (NLUDataError, NLUUnavailable) as exc:
         fail(str(exc).splitlines())
     if as_json:
@@ -100,6 +108,9 @@ def render_table(report: dict[str, Any]) -> str:
     lines.append(f"examples {report['n']}  accuracy {report['intent_accuracy']:.3f}  "
                  f"macro-F1 {report['intent_macro_f1']:.3f}  entity F1 {report['entity_f1']:.3f}  "
                  f"safety recall {'-' if safety is None else f'{safety:.3f}'}")
+    if report.get("language_accuracy") is not None:
+        lines.append(f"language detected {report['language_accuracy']:.3f} of {report['language_n']} messages of "
+                     f"3+ words; {report['language_unknown']} unknown")
     worst = sorted(((pred, true, n) for true, row in report["confusion"].items() for pred, n in row.items()
                     if pred != true), key=lambda t: -t[2])[:5]
     if worst:

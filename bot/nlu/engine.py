@@ -23,8 +23,8 @@ _NUMERIC = {"power_kw", "battery_level"}
 class NLUEngine(Protocol):
     """Anything that turns one message into a ParseResult."""
 
-    def parse(self, text: str) -> ParseResult:
-        """Classify one message and extract its entities."""
+    def parse(self, text: str, language: str | None = None) -> ParseResult:
+        """Classify one message (language: a hint, e.g. the conversation's) and extract its entities."""
         ...
 
 
@@ -39,13 +39,14 @@ class BuiltinEngine:
         self._tagger = Tagger(model.tagger_weights, model.tagger_labels)
         self._intents = model.intents
 
-    def parse(self, text: str) -> ParseResult:
-        """Classify one message and extract its entities."""
+    def parse(self, text: str, language: str | None = None) -> ParseResult:
+        """Classify one message with this model's language (the hint is ignored) and extract its entities."""
         text = text if isinstance(text, str) else str(text)
         cfg = self.model.config
         work = text[:cfg.max_chars]
+        lang = self.model.language
         if not work.strip():
-            return ParseResult(text, FALLBACK_INTENT, 0.0, (), ())
+            return ParseResult(text, FALLBACK_INTENT, 0.0, (), (), lang)
         norm = normalise(work)
         rule_entities = self._rules.extract(work, norm)
         ranking, known = self._rank(work, rule_entities)
@@ -59,7 +60,7 @@ class BuiltinEngine:
         if phrase is not None:
             log.debug("safety net: %r forces %s (classifier said %s)", phrase, SAFETY_INTENT, intent)
             intent, confidence = SAFETY_INTENT, max(dict(ranking).get(SAFETY_INTENT, 0.0), cfg.safety_confidence)
-        return ParseResult(text, intent, float(confidence), ranking, entities)
+        return ParseResult(text, intent, float(confidence), ranking, entities, lang)
 
     def _rank(self, text: str, entities: list[Entity]) -> tuple[tuple[tuple[str, float], ...], float]:
         cfg = self.model.config

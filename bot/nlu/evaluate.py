@@ -11,10 +11,27 @@ from bot.nlu.loader import Example, TrainingData
 from bot.nlu.types import SAFETY_INTENT
 
 
-def evaluate(engine: Any, examples: Sequence[Example]) -> dict[str, Any]:
-    """Parse every example and return the metrics (keys as `chargeline nlu evaluate --json`)."""
+def evaluate(engine: Any, examples: Sequence[Example], language: str | None = None) -> dict[str, Any]:
+    """Parse every example and return the metrics (keys as `chargeline nlu evaluate --json`).
+
+    language: the examples' language; then the report also scores language detection on the messages
+    of three words or more (shorter ones are meant to stay unknown).
+    """
     pairs, counts, errors = _score(engine, examples)
-    return _report(pairs, counts, errors)
+    report = _report(pairs, counts, errors)
+    if language is not None:
+        report.update(language_report(engine, examples, language))
+    return report
+
+
+def language_report(engine: Any, examples: Sequence[Example], language: str) -> dict[str, Any]:
+    """Share of messages of 3+ words whose detected language is `language` (unknown counts as wrong)."""
+    long = [e for e in examples if len(e.text.split()) >= 3]
+    detected = [engine.parse(e.text).detected_language for e in long]
+    misses = [{"text": e.text, "detected": d} for e, d in zip(long, detected) if d != language]
+    return {"language": language, "language_n": len(long),
+            "language_accuracy": round(1 - len(misses) / len(long), 4) if long else None,
+            "language_unknown": sum(1 for d in detected if d is None), "language_errors": misses}
 
 
 def _score(engine: Any, examples: Sequence[Example]) -> tuple[list[tuple[str, str]], list[int], list[dict[str, Any]]]:

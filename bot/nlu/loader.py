@@ -12,6 +12,9 @@ import yaml
 
 from bot.errors import ProblemsError
 
+# a data folder's subfolder with a language code for a name is another language's model
+_LANGUAGE_DIR = re.compile(r"^[a-z]{2}$")
+DEFAULT_LANGUAGE = "en"
 # [text](entity), [text](entity:value), [text]{"entity": ..., "value": ...}
 _ANNOTATION = re.compile(r"\[(?P<text>[^\[\]]+)\](?:\((?P<name>[^()]*)\)|(?P<json>\{[^{}]*\}))")
 
@@ -206,7 +209,34 @@ def load_data(source: Path) -> TrainingData:
 
 
 def data_files(source: Path) -> list[Path]:
-    """Return the YAML files (in subfolders too) whose content defines a model trained from `source`."""
+    """Return the YAML files (in subfolders too) whose content defines a model trained from `source`.
+
+    A subfolder named like a language code (`de/`, `fr/`) holds another language's model and is skipped.
+    """
     if source.is_file():
         return [source]
-    return sorted([*source.rglob("*.yml"), *source.rglob("*.yaml")])
+    return sorted(p for p in [*source.rglob("*.yml"), *source.rglob("*.yaml")]
+                  if not any(_LANGUAGE_DIR.match(part) for part in p.relative_to(source).parts[:-1]))
+
+
+def language_of(folder: Path, default: str = DEFAULT_LANGUAGE) -> str:
+    """Return the `language:` of a data folder's Rasa config.yml (default when absent)."""
+    config = folder / "config.yml"
+    if folder.is_dir() and config.is_file():
+        try:
+            raw = yaml.safe_load(config.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise NLUDataError([f"{config}: {exc}"]) from exc
+        if isinstance(raw, dict) and isinstance(raw.get("language"), str):
+            return raw["language"].strip().lower()
+    return default
+
+
+def language_dirs(root: Path) -> dict[str, Path]:
+    """Return {language: folder}: the root's own language, then one per language subfolder (`de/`, `fr/`)."""
+    found = {language_of(root): root}
+    if root.is_dir():
+        for sub in sorted(root.iterdir()):
+            if sub.is_dir() and _LANGUAGE_DIR.match(sub.name):
+                found[language_of(sub, sub.name)] = sub
+    return found

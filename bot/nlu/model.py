@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-ENGINE_VERSION = "7"
+ENGINE_VERSION = "8"
 
 
 @dataclass(frozen=True)
@@ -53,13 +53,17 @@ class Model:
     regexes: dict[str, list[str]] = field(default_factory=dict)
     config: EngineConfig = field(default_factory=EngineConfig)
     data_hash: str = ""
+    language: str = "en"
+    profile: dict[str, float] = field(default_factory=dict)  # language detection: feature -> log-probability
+    profile_floor: float = -20.0  # log-probability of a feature the profile has not seen
 
     def save(self, path: Path) -> None:
         """Write the model to one `.npz` file (atomically, so readers never see half a model)."""
         meta = {"engine_version": ENGINE_VERSION, "intents": self.intents, "vocabulary": self.vocabulary,
                 "tagger_weights": self.tagger_weights, "tagger_labels": self.tagger_labels,
                 "synonyms": self.synonyms, "lookups": self.lookups, "regexes": self.regexes,
-                "config": self.config.__dict__, "data_hash": self.data_hash}
+                "config": self.config.__dict__, "data_hash": self.data_hash,
+                "language": self.language, "profile": self.profile, "profile_floor": self.profile_floor}
         blob = np.frombuffer(json.dumps(meta, separators=(",", ":")).encode(), dtype=np.uint8)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # two workers may train at once
@@ -81,4 +85,5 @@ def load_model(path: Path) -> Model:
     return Model(intents=meta["intents"], vocabulary=meta["vocabulary"], idf=idf, weights=weights, bias=bias,
                  tagger_weights=meta["tagger_weights"], tagger_labels=meta["tagger_labels"],
                  synonyms=meta["synonyms"], lookups=meta["lookups"], regexes=meta["regexes"],
-                 config=EngineConfig(**meta["config"]), data_hash=meta["data_hash"])
+                 config=EngineConfig(**meta["config"]), data_hash=meta["data_hash"], language=meta["language"],
+                 profile=meta["profile"], profile_floor=meta["profile_floor"])

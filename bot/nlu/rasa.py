@@ -27,8 +27,11 @@ class RasaEngine:
         self._fallback: Any = None
         self._http = session
 
-    def parse(self, text: str) -> ParseResult:
-        """Classify one message through Rasa (or the fallback engine when Rasa is down)."""
+    def parse(self, text: str, language: str | None = None) -> ParseResult:
+        """Classify one message through Rasa (or the fallback engine, given the hint, when Rasa is down).
+
+        One Rasa server serves one language (`language:` in its config.yml); the hint is for the fallback.
+        """
         import requests
 
         if self._http is None:
@@ -40,7 +43,7 @@ class RasaEngine:
             return _with_safety_net(from_rasa(text, payload))
         except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
             log.warning("Rasa at %s failed (%s); using the built-in NLU", self.url, exc)
-            return self._fallback_engine(exc).parse(text)
+            return self._fallback_engine(exc).parse(text, language)
 
     def _fallback_engine(self, exc: Exception) -> Any:
         from bot.errors import NLUUnavailable

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.errors import NLUUnavailable
-from bot.nlu.engine import BuiltinEngine
-from bot.nlu.loader import NLUDataError
+from bot.nlu.loader import NLUDataError, language_dirs, language_of
 from bot.nlu.model import Model, load_model
+from bot.nlu.router import MultilingualEngine
 from bot.nlu.train import Progress, data_hash, train
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def data_dir_for(settings: Settings) -> Path:
 def model_path(settings: Settings, data_dir: Path | None = None) -> Path:
     """Return where the model for the current data and config is cached."""
     source = data_dir or data_dir_for(settings)
-    return Path(settings.data_dir) / "models" / f"nlu-{data_hash(source)[:16]}.npz"
+    return Path(settings.data_dir) / "models" / f"nlu-{language_of(source)}-{data_hash(source)[:16]}.npz"
 
 
 def cached_model(settings: Settings, *, data_dir: Path | None = None, train_if_missing: bool = True,
@@ -57,7 +57,23 @@ def cached_model(settings: Settings, *, data_dir: Path | None = None, train_if_m
     return model, path, True
 
 
-def load_builtin(settings: Settings, *, train_if_missing: bool = True) -> BuiltinEngine:
-    """Return the built-in engine on the cached (or freshly trained) model."""
-    model, _, _ = cached_model(settings, train_if_missing=train_if_missing)
-    return BuiltinEngine(model)
+def cached_models(settings: Settings, *, data_dir: Path | None = None, train_if_missing: bool = True,
+                  force: bool = False, progress: Progress | None = None) -> dict[str, tuple[Model, Path, bool]]:
+    """Return {language: (model, path, trained now)} for the root folder and each language subfolder."""
+    root = data_dir or data_dir_for(settings)
+    if not root.exists():
+        raise NLUUnavailable(f"NLU training data {root} does not exist (set CHARGELINE_NLU_DATA)")
+    return {lang: cached_model(settings, data_dir=folder, train_if_missing=train_if_missing, force=force,
+                               progress=progress)
+            for lang, folder in language_dirs(root).items()}
+
+
+def load_builtin(settings: Settings, *, train_if_missing: bool = True,
+                 language: str | None = None) -> MultilingualEngine:
+    """Return the built-in engine on every language's cached (or freshly trained) model.
+
+    language: the default for messages whose language cannot be told and that come without a hint.
+    """
+    models = {lang: model for lang, (model, _, _) in cached_models(settings, train_if_missing=train_if_missing).items()}
+    log.info("NLU languages loaded: %s", ", ".join(models))
+    return MultilingualEngine.from_models(models, default=language)

@@ -15,7 +15,8 @@ import numpy as np
 import yaml
 
 from bot.nlu.features import featurise, fit_vocabulary
-from bot.nlu.loader import NLUDataError, TrainingData, data_files, load_data
+from bot.nlu.language import build_profile
+from bot.nlu.loader import NLUDataError, TrainingData, data_files, language_of, load_data
 from bot.nlu.model import ENGINE_VERSION, EngineConfig, Model
 from bot.nlu.rules import RuleExtractor
 from bot.nlu.tagger import train_tagger
@@ -63,13 +64,14 @@ def train(data_dir: Path, config: Path | None = None, progress: Progress | None 
     say = progress or (lambda message: log.info("%s", message))
     say(f"reading {data_dir}")
     data = load_data(data_dir)
-    model = train_data(data, read_config(config_path(data_dir, config)), say)
+    model = train_data(data, read_config(config_path(data_dir, config)), say, language=language_of(data_dir))
     model.data_hash = data_hash(data_dir, config)
     return model
 
 
-def train_data(data: TrainingData, config: EngineConfig | None = None, progress: Progress | None = None) -> Model:
-    """Train a model from already loaded training data."""
+def train_data(data: TrainingData, config: EngineConfig | None = None, progress: Progress | None = None,
+               language: str = "en") -> Model:
+    """Train a model (and its language profile) from already loaded training data."""
     from scipy.sparse import csr_matrix
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
@@ -105,8 +107,10 @@ def train_data(data: TrainingData, config: EngineConfig | None = None, progress:
         log.warning("intent classifier stopped after %d iterations before converging", clf.n_iter_[0])
     say("training the entity tagger")
     tagger = train_tagger(data.examples, epochs=config.tagger_epochs)
+    profile = build_profile(e.text for e in data.examples)
     return Model(intents=intents, vocabulary=vocabulary, idf=idf,
                  weights=np.ascontiguousarray(clf.coef_.T, dtype=np.float32),
                  bias=clf.intercept_.astype(np.float32), tagger_weights=tagger.weights,
                  tagger_labels=tagger.labels, synonyms=dict(data.synonyms), lookups=dict(data.lookups),
-                 regexes=dict(data.regexes), config=config)
+                 regexes=dict(data.regexes), config=config, language=language, profile=dict(profile.grams),
+                 profile_floor=profile.floor)

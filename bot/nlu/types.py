@@ -43,6 +43,9 @@ class ParseResult:
     confidence: float
     ranking: tuple[tuple[str, float], ...]
     entities: tuple[Entity, ...] = ()
+    language: str | None = None  # the language whose model read the message
+    detected_language: str | None = None  # what the detector said; None: too short or unsure ("ok", "ja")
+    language_confidence: float = 0.0
 
     def entity(self, name: str) -> Entity | None:
         """Return the first entity of this type, or None."""
@@ -52,10 +55,12 @@ class ParseResult:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the result in the JSON shape of Rasa's `/model/parse`."""
+        """Return the result in the JSON shape of Rasa's `/model/parse`, plus the message's language."""
         return {
             "text": self.text,
             "intent": {"name": self.intent, "confidence": round(self.confidence, 4)},
             "intent_ranking": [{"name": n, "confidence": round(c, 4)} for n, c in self.ranking],
             "entities": [e.to_dict() for e in self.entities],
+            "language": {"name": self.language, "detected": self.detected_language,
+                         "confidence": round(self.language_confidence, 4)},
         }

@@ -10,7 +10,8 @@ from bot.nlu.engine import BuiltinEngine
 def test_parse_returns_rasa_model_parse_shape(engine: BuiltinEngine) -> None:
     result = engine.parse("uh yeah the charger number one oh four two it just says communication error")
     payload = result.to_dict()
-    assert set(payload) == {"text", "intent", "intent_ranking", "entities"}
+    assert set(payload) == {"text", "intent", "intent_ranking", "entities", "language"}
+    assert payload["language"] == {"name": "en", "detected": None, "confidence": 0.0}
     assert set(payload["intent"]) == {"name", "confidence"}
     assert 1 <= len(payload["intent_ranking"]) <= 10
     assert payload["intent_ranking"] == sorted(payload["intent_ranking"], key=lambda r: -r["confidence"])
