@@ -16,8 +16,8 @@ class LineDict(dict):  # type: ignore[type-arg]
     key_lines: dict[str, int]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader whose mappings are LineDicts."""
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """A safe loader whose mappings are LineDicts (on libyaml's parser where built: ~10x faster)."""
 
 
 def _construct(loader: _LineLoader, node: yaml.MappingNode) -> Any:

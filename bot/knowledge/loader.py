@@ -8,12 +8,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.fleet.models import CONNECTOR_TYPES
 from bot.knowledge.base import KnowledgeBase, normalise_code
 from bot.knowledge.model import STYLES, ErrorExplanation, Guide, KnowledgeFileError, Variants
 from bot.knowledge.placeholders import KNOWN_PLACEHOLDERS, PLACEHOLDER
+from bot.yamlfile import read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -66,14 +65,11 @@ def default_knowledge() -> KnowledgeBase:
     return load_knowledge()
 
 
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser is ~5x faster where built
-
-
 def _load_yaml(file: Path, key: str, problems: list[str]) -> list[Any]:
     try:
-        data = yaml.load(file.read_text(encoding="utf-8"), Loader=_SafeLoader)  # noqa: S506 (a safe loader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        problems.append(f"{file.name}: cannot read: {exc}".replace("\n", " "))
+        data = read_yaml(file, KnowledgeFileError)
+    except KnowledgeFileError as exc:  # unreadable or not YAML: the other files are still checked
+        problems.extend(exc.problems)
         return []
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
         problems.append(f"{file.name}: field {key!r}: expected a top-level list named {key!r}")

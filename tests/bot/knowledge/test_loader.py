@@ -86,7 +86,7 @@ def test_a_custom_folder_loads(tmp_path: Path) -> None:
         (GOOD_GUIDE.replace("[how_to_start]", "[how_to_strat]"), "field 'intents'"),
         (GOOD_GUIDE.replace("tags: [test]", "tags: [test]\n    picture: ccs2"), "field 'picture': unknown field"),
         (GOOD_GUIDE + GOOD_GUIDE.replace("guides:\n", ""), "field 'id': duplicate"),
-        ("guides:\n  - id: [unclosed\n", "test.yaml: cannot read"),
+        ("guides:\n  - id: [unclosed\n", "test.yaml:3: not valid YAML"),
     ],
     ids=["missing-variant", "unknown-placeholder", "url-in-voice", "long-sms", "bad-intent", "unknown-field",
          "duplicate-id", "bad-yaml"],
