@@ -59,7 +59,7 @@ class ChargerMatcher:
 
     def resolve(self, text: str) -> ChargerMatch:
         """Match an id, a label, their digits, or the nearest spelling."""
-        spoken = normalise(text or "").text
+        spoken = _GERMAN_STATION.sub("station", normalise(text or "").text)
         compact = _compact(spoken)
         if not compact:
             return ChargerMatch(None, 0.0)
@@ -86,9 +86,15 @@ class ChargerMatcher:
         return ChargerMatch(None, round(good[0][1] * 0.5, 3), tuple(cid for cid, _ in good[:5]))
 
 
+# "Säule 12", "Ladepunkt 12" name a charger the way "station 12" does
+_GERMAN_STATION = re.compile(r"\b(?:lade)?(?:säule|saeule|saule|station|punkt|stele)\b", re.IGNORECASE)
+
+
 def _strip_filler(text: str) -> str:
-    """Drop words drivers put around an id: "the charger number", "it's", "#"."""
-    return re.sub(r"\b(?:it'?s|it is|the|charger|number|no|id|is|uh|um|er|pressed|#)\b|#", " ", text, flags=re.IGNORECASE)
+    """Drop words drivers put around an id: "the charger number", "it's", "#", "die Säule Nummer", "äh"."""
+    return re.sub(r"\b(?:it'?s|it is|the|charger|number|no|id|is|uh|um|er|pressed|"
+                  r"es ist|das ist|ist|die|der|das|säule|saeule|ladesäule|ladesaeule|nummer|nr|äh|ähm|aeh|also|"
+                  r"hab|habe|gedrückt|gedrueckt|#)\b|#", " ", text, flags=re.IGNORECASE)
 
 
 def _pick(ids: set[str], confidence: float) -> ChargerMatch:

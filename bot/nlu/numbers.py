@@ -12,8 +12,18 @@ TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, 
 TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
         "eighty": 80, "ninety": 90}
 SCALES = {"hundred": 100, "thousand": 1000}
-_NUMBER_WORDS = {**UNITS, **TEENS, **TENS, **SCALES}
-_TOKEN = re.compile(r"[A-Za-z]+|\d+|\S")
+# German, as typed (umlauts or ae/oe/ue/ss) and as speech recognition writes it; "zwo" is said on the phone.
+# "ein"/"eine" are articles, so only "eins" is a number on its own.
+DE_UNITS = {"null": 0, "eins": 1, "zwei": 2, "zwo": 2, "drei": 3, "vier": 4, "fünf": 5, "fuenf": 5, "funf": 5,
+            "sechs": 6, "sieben": 7, "acht": 8, "neun": 9}
+DE_TEENS = {"zehn": 10, "elf": 11, "zwölf": 12, "zwoelf": 12, "zwolf": 12, "dreizehn": 13, "vierzehn": 14,
+            "fünfzehn": 15, "fuenfzehn": 15, "sechzehn": 16, "siebzehn": 17, "achtzehn": 18, "neunzehn": 19}
+DE_TENS = {"zwanzig": 20, "dreißig": 30, "dreissig": 30, "vierzig": 40, "fünfzig": 50, "fuenfzig": 50,
+           "sechzig": 60, "siebzig": 70, "achtzig": 80, "neunzig": 90}
+_DE_COMPOUND = re.compile(r"^(?:(?P<th>[a-zäöüß]*?)tausend)?(?:(?P<h>[a-zäöüß]*?)hundert)?(?:und)?(?P<rest>[a-zäöüß]*)$")
+_DE_SCALES = {"hundert": "hundred", "tausend": "thousand"}
+_NUMBER_WORDS = {**UNITS, **TEENS, **TENS, **SCALES, **_DE_SCALES}
+_TOKEN = re.compile(r"[^\W\d_]+|\d+|\S")
 
 
 @dataclass(frozen=True)
@@ -31,14 +41,63 @@ class Normalised:
         return self.origin[start][0], self.origin[max(start, end - 1)][1]
 
 
+def german_number(word: str) -> int | None:
+    """Read one German number word, compounds included ("zweiundvierzig" 42, "einhundertzwölf" 112)."""
+    word = word.lower()
+    for table in (DE_UNITS, DE_TEENS, DE_TENS):
+        if word in table:
+            return table[word]
+    match = _DE_COMPOUND.match(word)
+    if not match or word in ("und", "hundert", "tausend") or not any(k in word for k in ("hundert", "tausend", "und")):
+        return None
+    total = 0
+    for key, scale in (("th", 1000), ("h", 100)):
+        part = match.group(key)
+        if part is not None:
+            value = 1 if part in ("", "ein") else _below_hundred(part)
+            if value is None or value == 0:
+                return None
+            total += value * scale
+    rest = _below_hundred(match.group("rest")) if match.group("rest") else 0
+    return None if rest is None else total + rest
+
+
+def _below_hundred(word: str) -> int | None:
+    """Read 0-99 in German: "zwölf", "dreiundzwanzig", "einundzwanzig"."""
+    for table in (DE_UNITS, DE_TEENS, DE_TENS):
+        if word in table:
+            return table[word]
+    unit, sep, tens = word.partition("und")
+    if sep and tens in DE_TENS and (unit in DE_UNITS or unit == "ein") and unit not in ("null",):
+        return DE_TENS[tens] + (1 if unit == "ein" else DE_UNITS[unit])
+    return None
+
+
+def _word_value(word: str) -> tuple[int, str] | None:
+    """Return (value, kind) of one number word in English or German; kind is unit, teen, tens or scale."""
+    word = word.lower()
+    if word in UNITS or word in DE_UNITS:
+        return UNITS.get(word, DE_UNITS.get(word, 0)), "unit"
+    if word in TEENS or word in DE_TEENS:
+        return TEENS.get(word, DE_TEENS.get(word, 0)), "teen"
+    if word in TENS or word in DE_TENS:
+        return TENS.get(word, DE_TENS.get(word, 0)), "tens"
+    value = german_number(word)
+    # a German compound is a whole group: "zweiundvierzig" never joins the next word
+    return (value, "teen") if value is not None else None
+
+
 def words_to_digits(words: list[str]) -> str | None:
     """Turn a run of number words into a digit string ("one oh four two" -> "1042"), or None."""
     groups: list[int] = []
     big, small, last = 0, 0, ""
-    pending = False
+    pending = joined = False
     for word in words:
-        word = word.lower()
-        if word == "and" and last in ("hundred", "thousand"):
+        word = _DE_SCALES.get(word.lower(), word.lower())
+        if word in ("and", "und") and last in ("hundred", "thousand"):
+            continue
+        if word == "und" and last == "unit":  # "zwei und vierzig": the unit comes first in German
+            joined = True
             continue
         if word in SCALES:
             if word == "hundred":
@@ -48,10 +107,14 @@ def words_to_digits(words: list[str]) -> str | None:
                 small = 0
             last, pending = word, True
             continue
-        value = _NUMBER_WORDS.get(word)
-        if value is None:
+        read = _word_value(word)
+        if read is None:
             return None
-        kind = "unit" if word in UNITS else "teen" if word in TEENS else "tens"
+        value, kind = read
+        if joined and kind == "tens":
+            small, kind, joined = small + value, "teen", False
+            last = kind
+            continue
         # "one hundred five", "forty two" join; "one oh four two", "ten forty" are digits said in a row
         joins = last in ("hundred", "thousand") or (last == "tens" and kind == "unit" and value != 0)
         if pending and joins:
@@ -79,7 +142,7 @@ def normalise(text: str) -> Normalised:
         # a lone "o"/"oh" is an interjection, not zero
         if j > i and not (j - i == 1 and tokens[i][0].lower() in ("o", "oh", "and")):
             run = [t[0] for t in tokens[i:j] if t[0].lower() != "and" or j - i > 1]
-            while run and run[-1].lower() == "and":
+            while run and run[-1].lower() in ("and", "und"):
                 run.pop()
                 j -= 1
             digits = words_to_digits(run)
@@ -100,16 +163,21 @@ def _is_number_word(tokens: list[tuple[str, int, int]], j: int, start: int) -> b
     word = tokens[j][0].lower()
     if word == "and":
         return j > start and tokens[j - 1][0].lower() in SCALES
-    return word in _NUMBER_WORDS
+    if word == "und":
+        before = tokens[j - 1][0].lower() if j > start else ""
+        after = tokens[j + 1][0].lower() if j + 1 < len(tokens) else ""
+        return before in _DE_SCALES or (before in DE_UNITS and after in DE_TENS)
+    return word in _NUMBER_WORDS or _word_value(word) is not None
 
 
 def _decimal(tokens: list[tuple[str, int, int]], j: int, digits: str, end: int) -> tuple[str, int, int]:
     """Absorb "point four five" after a number."""
-    if j + 1 < len(tokens) and tokens[j][0].lower() == "point" and tokens[j + 1][0].lower() in UNITS:
+    digit = {**UNITS, **DE_UNITS}
+    if j + 1 < len(tokens) and tokens[j][0].lower() in ("point", "komma") and tokens[j + 1][0].lower() in digit:
         k = j + 1
         decimals = ""
-        while k < len(tokens) and tokens[k][0].lower() in UNITS:
-            decimals += str(UNITS[tokens[k][0].lower()])
+        while k < len(tokens) and tokens[k][0].lower() in digit:
+            decimals += str(digit[tokens[k][0].lower()])
             k += 1
         return f"{digits}.{decimals}", tokens[k - 1][2], k
     return digits, end, j

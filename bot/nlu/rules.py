@@ -39,21 +39,29 @@ _PATTERNS: list[tuple[str, re.Pattern[str], _Builder]] = [
     ("charger_id", re.compile(r"\b(station|charger|pillar|post|unit|evse)\s*(?:number|no\.?|#)?\s*(\d{1,6})\b",
                               re.IGNORECASE), lambda m: f"{m.group(1).title()} {m.group(2)}"),
     ("charger_id", re.compile(r"\b([A-Z]{2,5}-\d{2,6}(?:-\d{1,3})?)\b"), lambda m: m.group(1).upper()),
+    # German: "Säule 7", "Ladesäule Nummer zwölf", "Ladepunkt 3" read as "Station 7" like the English ones
+    ("charger_id", re.compile(r"\b(?:lade)?(?:säule|saeule|saule|station|punkt|stele|gerät|geraet)\s*"
+                              r"(?:nummer|nr\.?|#)?\s*(\d{1,6})\b", re.IGNORECASE), lambda m: f"Station {m.group(1)}"),
     ("connector_id", re.compile(r"\b(?:connector|plug|socket|outlet|port)\s*(?:number|no\.?|#)?\s*(\d{1,2})\b",
                                 re.IGNORECASE), lambda m: m.group(1)),
     ("connector_id", re.compile(r"\b(left|right|middle)(?:\s+(?:one|1|plug|connector|cable|side))\b", re.IGNORECASE),
      lambda m: m.group(1).lower()),
+    ("connector_id", re.compile(r"\b(?:stecker|anschlu(?:ss|ß)|buchse|steckdose|(?:lade)?kabel|ausgang)\s*"
+                                r"(?:nummer|nr\.?|#)?\s*(\d{1,2})\b", re.IGNORECASE), lambda m: m.group(1)),
+    ("connector_id", re.compile(r"\b(link|recht|mittler)(?:e|en|er|es)\s+(?:stecker|anschlu(?:ss|ß)|kabel|seite|"
+                                r"buchse|dose)\b", re.IGNORECASE), lambda m: _SIDES[m.group(1).lower()]),
     ("power_kw", re.compile(r"(\d+(?:[.,]\d+)?)\s*(kw|kilowatts?|kilo\s?watts?|k\s?w)(?!h)\b", re.IGNORECASE),
      lambda m: float(m.group(1).replace(",", "."))),
-    ("battery_level", re.compile(r"(\d{1,3}(?:[.,]\d+)?)\s*(%|percent|per\s?cent)", re.IGNORECASE),
+    ("battery_level", re.compile(r"(\d{1,3}(?:[.,]\d+)?)\s*(%|percent|per\s?cent|prozent)", re.IGNORECASE),
      lambda m: _percent(m.group(1))),
     ("amount", re.compile(rf"{_CUR}\s?(\d+(?:[.,]\d{{1,2}})?)", re.IGNORECASE), lambda m: _money(m.group(2), m.group(1))),
-    ("amount", re.compile(rf"(\d+(?:[.,]\d{{1,2}})?)\s?{_CUR}(?:\s+(?:and\s+)?(\d{{1,2}})\b(?!\s*(?:%|kw|min)))?",
+    ("amount", re.compile(rf"(\d+(?:[.,]\d{{1,2}})?)\s?{_CUR}(?:\s+(?:(?:and|und)\s+)?(\d{{1,2}})\b(?!\s*(?:%|kw|min|prozent)))?",
                           re.IGNORECASE), lambda m: _money(m.group(1), m.group(2), m.group(3))),
 ]
 
 
 _NORMALISED = {"power_kw", "battery_level", "amount"}
+_SIDES = {"link": "left", "recht": "right", "mittler": "middle"}
 
 
 def _percent(raw: str) -> float | None:

@@ -33,13 +33,40 @@ _HAZARDS = [
     r"danger\w*", r"hazard\w*", r"explo(?:de|ded|des|ding|sions?)",
     r"jolt(?:ed|s)?", r"kill (?:the )?power", r"turn (?:the )?power off", r"glowing", r"(?:orange|red) glow", "\U0001f525+",
 ]
-_PATTERN = re.compile(r"(?<![\w])(?:" + "|".join(_HAZARDS) + r")(?![\w])", re.IGNORECASE)
+_DE_OBJECT = (r"(?:stecker|kabel|ladekabel|ladestecker|steckdose|buchse|dose|säule|saeule|ladesäule|ladesaeule|"
+              r"griff|anschlu(?:ss|ß)|gerät|geraet|ding|teil)")
+_HOT = r"hei(?:ß|ss|s)(?:e|er|es|en)?"
+# German, with ae/oe/ue/ss spellings and what speech recognition makes of it
+_DE_HAZARDS = [
+    r"rauch\w*", r"qualm\w*", r"dampf\w*", r"brenn\w*", r"brand\w*", r"verbrannt\w*", r"angebrannt\w*",
+    r"verschmort\w*", r"geschmort\w*", r"schmor\w*", r"kokel\w*", r"(?:ver|an)?sengt\w*",
+    r"feuer", r"flamme\w*", r"funke[n]?", r"funkt", r"funkte[n]?", r"funkenflug", r"funkenschlag", r"lichtbogen\w*",
+    r"(?:ge|zer)?schmolzen\w*", r"schmilzt", r"schmelz\w*", r"zisch\w*", r"knister\w*", r"knall\w*", r"geknallt",
+    r"(?:über|ueber|uber)hitz\w*", r"zu " + _HOT, r"(?:sehr|total|extrem|richtig|voll|super|mega|brutal|glühend|"
+    r"gluehend|kochend|wahnsinnig|unglaublich|so|ganz schön|ganz schoen|echt) " + _HOT,
+    _DE_OBJECT + r"(?: \w+){0,3} (?:ist|war|wird|wurde|sind|waren|werden|fühlt sich|fuehlt sich) (?:(?!nicht\b|kein)\w+ )?"
+    r"(?:" + _HOT + r"|glühend|gluehend|kochend)", _HOT + r"(?:e|er|es|en)? " + _DE_OBJECT,
+    r"strom ?schlag\w*", r"stromschläge", r"stromschlaege", r"elektrische[nr]? schlag", r"gewischt",
+    r"(?:einen|ne|'?nen) schlag (?:gekriegt|bekommen|gekriegt)", r"gekribbelt", r"kribbel\w*", r"stromstoß",
+    r"stromstoss", r"unter strom", r"blank\w* (?:kabel|drähte|draehte|draht|leitung\w*|kupfer)",
+    r"(?:kabel|drähte|draehte|leitungen|kupfer) (?:liegen|liegt|hängen|haengen|hängt|haengt|schauen|gucken|sind) "
+    r"(?:\w+ )?(?:frei|offen|raus|heraus|blank)", r"offene (?:kabel|drähte|draehte|leitungen)",
+    r"(?:freiliegend|frei liegend)\w*", r"wasser (?:in|im|drin|läuft|laeuft|tropft|steht|kommt)\w*",
+    r"(?:über|ueber|uber)flutet", r"(?:unter|voll) wasser", r"nass (?:drin|innen)", r"explo\w*", r"(?:ist )?geplatzt",
+    r"notfall", r"notaus", r"not ?aus", r"(?:lebens)?gefahr", r"gefährlich\w*", r"gefaehrlich\w*", r"feuerwehr",
+    r"riecht (?:\w+ )?(?:verbrannt|angebrannt|verschmort|nach (?:plastik|gummi|kabel|strom|rauch|brand|feuer))",
+    r"(?:verbrannt|angebrannt|verschmort)(?:er|en|es)? geruch", r"brandgeruch", r"schmorgeruch", r"glüh\w*", r"glueh\w*",
+]
+_PATTERN = re.compile(r"(?<![\w])(?:" + "|".join(_HAZARDS + _DE_HAZARDS) + r")(?![\w])", re.IGNORECASE)
 # "no smoke", "not sparking", "without any sparks": one optional filler word between
-_NEGATION = re.compile(r"(?:\bno|\bnot|n't|\bwithout|\bnever|\bnor|\bzero)\s+(?:(?:any|visible|signs? of|sign|more|real|"
-                       r"actual|obvious)\s+)?$", re.IGNORECASE)
+_NEGATION = re.compile(r"(?:\bno|\bnot|n't|\bwithout|\bnever|\bnor|\bzero|\bkein\w*|\bnicht|\bohne|\bnie)\s+"
+                       r"(?:(?:any|visible|signs? of|sign|more|real|actual|obvious|mehr|wirklich|sichtbare[nr]?|so|zu)\s+)?$",
+                       re.IGNORECASE)
 # Words that contain a hazard stem but are harmless in this domain.
-_HARMLESS = re.compile(r"^(?:burner|sparkling|fireworks?|firefox|shockingly|banging on|banged on about)$", re.IGNORECASE)
+_HARMLESS = re.compile(r"^(?:burner|sparkling|fireworks?|firefox|shockingly|banging on|banged on about|"
+                       r"brennstoff\w*|brandneu\w*|brandenburg\w*|dampfer)$", re.IGNORECASE)
 # "bang on" as in "exactly right" ("yes bang on", "bang on, thanks"), not "a bang on the charger"
+_NOT_AFTER = re.compile(r"\s+(?:nicht|nich|net)\b", re.IGNORECASE)
 _BANG_ON_IDIOM = re.compile(r"\s+on\b\s*(?:$|[.!,]|thanks|thank|cheers|mate|that|yes)", re.IGNORECASE)
 
 
@@ -50,6 +77,8 @@ def hazard(text: str) -> str | None:
         if _HARMLESS.match(phrase):
             continue
         if phrase.lower() == "bang" and _BANG_ON_IDIOM.match(text, match.end()):
+            continue
+        if phrase.lower() == "funkt" and _NOT_AFTER.match(text, match.end()):  # "es funkt nicht": it does not work
             continue
         if _NEGATION.search(text[max(0, match.start() - 40):match.start()]):
             continue
