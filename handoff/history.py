@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.clock import as_utc
 from bot.conversation.models import Conversation, ConversationMessage
-from handoff.clock import as_utc
 from handoff.models import Ticket
 from ocpp_bridge.models import ChargingSession, StatusEvent
 

@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.clock import as_utc, iso
 from bot.conversation.models import Conversation, ConversationMessage
 from bot.fleet.models import Charger, Site
 from bot.logs import mask_phone
-from handoff.clock import as_utc, iso
 from handoff.models import Ticket
 from handoff.sla import DEFAULT_SLA_MINUTES
 from ocpp_bridge.models import CommandAudit, StatusEvent

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot.clock import as_utc, iso
 from bot.conversation.models import Conversation, ConversationMessage
 from bot.fleet.models import Charger
 from bot.logs import mask_phone
-from handoff.clock import as_utc, iso
 from handoff.models import Incident, IncidentContact, Ticket
 from handoff.rules import RuleSet, load_rules
 from handoff.tickets import lock_problem, publish_ticket, ticket_json

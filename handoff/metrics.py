@@ -61,9 +61,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.clock import as_utc, iso, utcnow
 from bot.conversation.models import Conversation, ConversationMessage
 from bot.fleet.models import Charger, Site
-from handoff.clock import as_utc, iso, utcnow
 from handoff.metrics_timeline import Event, availability
 from handoff.models import Ticket, ticket_ref
 from ocpp_bridge.models import CommandAudit, StatusEvent

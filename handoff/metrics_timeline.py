@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from handoff.clock import as_utc
+from bot.clock import as_utc
 
 DOWN_STATUSES = frozenset({"Faulted", "Unavailable"})
 

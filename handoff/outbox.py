@@ -22,8 +22,8 @@ import requests
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import as_utc, utcnow
 from bot.db import transaction
-from handoff.clock import as_utc, utcnow
 from handoff.models import DeliveryAttempt, OutboxEvent
 
 log = logging.getLogger(__name__)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 
 from bot.cli.common import fail, settings_or_exit
+from bot.clock import as_utc
 from bot.fleet.models import SITE_TYPES
 from handoff.charts import bar_chart_png, column_chart_png
 from handoff.names import human, humans
@@ -120,7 +121,7 @@ def parse_date(value: str | None, option: str) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         fail(f"{option} {value!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return as_utc(parsed)
 
 
 @click.command("report")
@@ -133,9 +134,9 @@ def parse_date(value: str | None, option: str) -> datetime | None:
 def report_command(since: str | None, until: str | None, site_type: str | None, channel: str | None,
                    out: Path | None) -> None:
     """Print the support metrics for a period (and write JSON and charts with --out)."""
+    from bot.clock import utcnow
     from bot.errors import ChargeLineError
     from bot.runtime import start_runtime
-    from handoff.clock import utcnow
     from handoff.metrics import Filters, Window, compute_all
 
     end = parse_date(until, "--until") or utcnow()

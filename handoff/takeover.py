@@ -24,12 +24,12 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import as_utc, iso, utcnow
 from bot.conversation.models import Conversation, ConversationMessage
 from bot.conversation.store import IDLE_TIMEOUT
 from bot.db import transaction
 from bot.errors import ChargeLineError
 from bot.outbound import Delivery, Outbound, mask_contact
-from handoff.clock import as_utc, iso, utcnow
 from handoff.models import OPEN_STATUSES, Ticket
 
 __all__ = ["MAX_REPLY", "Delivery", "Takeover", "TakeoverError", "message_row"]

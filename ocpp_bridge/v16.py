@@ -9,13 +9,11 @@ from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action
 
+from bot.clock import utcnow
 from ocpp_bridge import events
 from ocpp_bridge.core import Core
 from ocpp_bridge.link import LinkMixin
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
+from ocpp_bridge.v16_reports import Reports16
 
 
 def _tag_info(verdict: events.TokenVerdict) -> dict[str, Any]:
@@ -25,7 +23,7 @@ def _tag_info(verdict: events.TokenVerdict) -> dict[str, Any]:
     return info
 
 
-class ChargePoint16(LinkMixin, ChargePoint):
+class ChargePoint16(LinkMixin, Reports16, ChargePoint):
     """One OCPP 1.6J charger connected to this node."""
 
     protocol = "ocpp1.6"
@@ -41,14 +39,14 @@ class ChargePoint16(LinkMixin, ChargePoint):
         """Record the boot and hand out the heartbeat interval."""
         await events.booted(self.core, self.id, charge_point_vendor, charge_point_model, firmware_version,
                             charge_point_serial_number)
-        return call_result.BootNotification(current_time=_now(), interval=self.core.options.heartbeat_interval,
+        return call_result.BootNotification(current_time=utcnow().isoformat(), interval=self.core.options.heartbeat_interval,
                                             status="Accepted")
 
     @on(Action.heartbeat)
     async def on_heartbeat(self, **kwargs: Any) -> call_result.Heartbeat:
         """Record the heartbeat."""
         await events.heartbeat(self.core, self.id)
-        return call_result.Heartbeat(current_time=_now())
+        return call_result.Heartbeat(current_time=utcnow().isoformat())
 
     @on(Action.status_notification)
     async def on_status_notification(self, connector_id: int, error_code: str, status: str, info: str | None = None,

@@ -12,13 +12,11 @@ from ocpp.routing import on
 from ocpp.v201 import ChargePoint, call_result
 from ocpp.v201.enums import Action
 
+from bot.clock import utcnow
 from ocpp_bridge import events
 from ocpp_bridge.core import Core
 from ocpp_bridge.link import LinkMixin
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
+from ocpp_bridge.v201_reports import Reports201
 
 
 def _token_info(verdict: events.TokenVerdict) -> dict[str, Any]:
@@ -28,7 +26,7 @@ def _token_info(verdict: events.TokenVerdict) -> dict[str, Any]:
     return info
 
 
-class ChargePoint201(LinkMixin, ChargePoint):
+class ChargePoint201(LinkMixin, Reports201, ChargePoint):
     """One OCPP 2.0.1 charging station connected to this node."""
 
     protocol = "ocpp2.0.1"
@@ -44,14 +42,14 @@ class ChargePoint201(LinkMixin, ChargePoint):
         await events.booted(self.core, self.id, charging_station.get("vendor_name", ""),
                             charging_station.get("model", ""), charging_station.get("firmware_version"),
                             charging_station.get("serial_number"))
-        return call_result.BootNotification(current_time=_now(), interval=self.core.options.heartbeat_interval,
+        return call_result.BootNotification(current_time=utcnow().isoformat(), interval=self.core.options.heartbeat_interval,
                                             status="Accepted")
 
     @on(Action.heartbeat)
     async def on_heartbeat(self, **kwargs: Any) -> call_result.Heartbeat:
         """Record the heartbeat."""
         await events.heartbeat(self.core, self.id)
-        return call_result.Heartbeat(current_time=_now())
+        return call_result.Heartbeat(current_time=utcnow().isoformat())
 
     @on(Action.status_notification)
     async def on_status_notification(self, timestamp: str, connector_status: str, evse_id: int, connector_id: int,
