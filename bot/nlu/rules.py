@@ -30,6 +30,7 @@ _CURRENCY = {"€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "$": "US
              "pounds": "GBP", "quid": "GBP"}
 _CUR = r"(€|\$|£|euros?|eur|usd|dollars?|bucks|gbp|pounds?|quid)(?![a-z])"
 
+_SIDES = {"link": "left", "recht": "right", "mittler": "middle"}  # "der linke Stecker" is "the left one"
 # (entity, pattern on the normalised text, value builder)
 _Builder = Callable[[re.Match[str]], "str | float | None"]
 _PATTERNS: list[tuple[str, re.Pattern[str], _Builder]] = [
@@ -61,7 +62,6 @@ _PATTERNS: list[tuple[str, re.Pattern[str], _Builder]] = [
 
 
 _NORMALISED = {"power_kw", "battery_level", "amount"}
-_SIDES = {"link": "left", "recht": "right", "mittler": "middle"}
 
 
 def _percent(raw: str) -> float | None:
