@@ -99,6 +99,23 @@ class ChargingSession(Base):
         return f"ChargingSession(id={self.id}, charger_id={self.charger_id!r}, outcome={self.outcome!r})"
 
 
+class ChargerReport(Base):
+    """A fact a charger reported beyond its status: a charging limit, EV charging needs, log or firmware status,
+    a security event, a certificate request (the CALL's payload, id tokens masked)."""
+
+    __tablename__ = "ocpp_charger_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    charger_id: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(50))
+    summary: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    def __repr__(self) -> str:
+        return f"ChargerReport(id={self.id}, charger_id={self.charger_id!r}, action={self.action!r})"
+
+
 class CommandAudit(Base):
     """Every remote command asked of the bridge, refused ones included."""
 

@@ -19,6 +19,7 @@ from bot.clock import utcnow
 from bot.fleet.models import IdToken
 from bot.logs import mask_id_tag
 from ocpp_bridge.models import (
+    ChargerReport,
     ChargerState,
     ChargingSession,
     CommandAudit,
@@ -171,6 +172,12 @@ class Store:
         for name, value in fields.items():
             setattr(state, name, value)
         session.add(StatusEvent(charger_id=charger_id, kind=kind, info=info[:255], at=now))
+
+    @unit_of_work
+    def report(self, session: Session, charger_id: str, action: str, summary: str, payload: dict[str, Any]) -> None:
+        """Record a fact a charger reported beyond its status (reports.py)."""
+        session.add(ChargerReport(charger_id=charger_id, action=action, summary=summary[:255], payload=payload,
+                                  at=utcnow()))
 
     def check_token(self, id_tag: str) -> TokenVerdict:
         """Decide an id tag from the fleet's token list and the unknown-token option."""

@@ -13,7 +13,7 @@ from ocpp.v201 import ChargePoint, call_result
 from ocpp.v201.enums import Action
 
 from bot.clock import utcnow
-from ocpp_bridge import events
+from ocpp_bridge import events, reports
 from ocpp_bridge.core import Core
 from ocpp_bridge.link import LinkMixin
 from ocpp_bridge.v201_reports import Reports201
@@ -113,6 +113,8 @@ class ChargePoint201(LinkMixin, Reports201, ChargePoint):
     async def on_security_event_notification(self, type: str, timestamp: str, tech_info: str | None = None,
                                              **kwargs: Any) -> call_result.SecurityEventNotification:
         """Record a security event (tampering, failed logins, firmware checks)."""
+        await reports.record(self.core, self.id, "SecurityEventNotification",
+                             {"type": type, "timestamp": timestamp, "tech_info": tech_info, **kwargs})
         await events.note(self.core, self.id, "security", f"{type}: {tech_info or ''}".strip(": "))
         return call_result.SecurityEventNotification()
 

@@ -43,6 +43,8 @@ class Charger(Base):
     # needs the password itself, so it is kept as given (the fleet file holds it in clear text too)
     upstream_url: Mapped[str | None] = mapped_column(String(500))
     upstream_password: Mapped[str | None] = mapped_column(String(200))
+    # OCPP security profile (1 Basic auth, 2 TLS + Basic auth, 3 TLS + client certificate); None: no minimum
+    security_profile: Mapped[int | None] = mapped_column(Integer)
 
     site: Mapped[Site] = relationship(back_populates="chargers")
     connectors: Mapped[list[Connector]] = relationship(
