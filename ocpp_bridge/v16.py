@@ -13,6 +13,7 @@ from bot.clock import utcnow
 from ocpp_bridge import events
 from ocpp_bridge.core import Core
 from ocpp_bridge.link import LinkMixin
+from ocpp_bridge.v16_reports import Reports16
 
 
 def _tag_info(verdict: events.TokenVerdict) -> dict[str, Any]:
@@ -22,7 +23,7 @@ def _tag_info(verdict: events.TokenVerdict) -> dict[str, Any]:
     return info
 
 
-class ChargePoint16(LinkMixin, ChargePoint):
+class ChargePoint16(LinkMixin, Reports16, ChargePoint):
     """One OCPP 1.6J charger connected to this node."""
 
     protocol = "ocpp1.6"

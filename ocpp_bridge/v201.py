@@ -13,9 +13,10 @@ from ocpp.v201 import ChargePoint, call_result
 from ocpp.v201.enums import Action
 
 from bot.clock import utcnow
-from ocpp_bridge import events
+from ocpp_bridge import events, reports
 from ocpp_bridge.core import Core
 from ocpp_bridge.link import LinkMixin
+from ocpp_bridge.v201_reports import Reports201
 
 
 def _token_info(verdict: events.TokenVerdict) -> dict[str, Any]:
@@ -25,7 +26,7 @@ def _token_info(verdict: events.TokenVerdict) -> dict[str, Any]:
     return info
 
 
-class ChargePoint201(LinkMixin, ChargePoint):
+class ChargePoint201(LinkMixin, Reports201, ChargePoint):
     """One OCPP 2.0.1 charging station connected to this node."""
 
     protocol = "ocpp2.0.1"
@@ -112,6 +113,8 @@ class ChargePoint201(LinkMixin, ChargePoint):
     async def on_security_event_notification(self, type: str, timestamp: str, tech_info: str | None = None,
                                              **kwargs: Any) -> call_result.SecurityEventNotification:
         """Record a security event (tampering, failed logins, firmware checks)."""
+        await reports.record(self.core, self.id, "SecurityEventNotification",
+                             {"type": type, "timestamp": timestamp, "tech_info": tech_info, **kwargs})
         await events.note(self.core, self.id, "security", f"{type}: {tech_info or ''}".strip(": "))
         return call_result.SecurityEventNotification()
 
