@@ -34,6 +34,7 @@ class BridgeOptions:
 
     node_id: str = "local"
     heartbeat_interval: int = 300
+    boot_retry: int = 60  # seconds a charger answered Pending or Rejected waits before booting again
     offline_factor: float = 2.5  # missed-heartbeat window, in heartbeat intervals
     command_timeout: float = 30.0
     verify_timeout: float = 60.0

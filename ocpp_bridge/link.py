@@ -22,6 +22,7 @@ from ocpp.exceptions import (
     NotSupportedError,
     OCPPError,
     PropertyConstraintViolationError,
+    SecurityError,
     TypeConstraintViolationError,
 )
 from ocpp.messages import Call, CallError, CallResult
@@ -30,7 +31,7 @@ from ocpp.v201.enums import Action as Action201
 from websockets.exceptions import ConnectionClosed
 
 from bot.logs import mask_id_tag
-from ocpp_bridge import checks
+from ocpp_bridge import checks, tokens
 from ocpp_bridge.core import Core
 from ocpp_bridge.frames import CALL, CALLERROR, CALLRESULT, Frame, FrameError, parse_frame, value_problem, wire_code
 
@@ -124,6 +125,8 @@ class LinkMixin:
         self._flooding = False
         self._closing = False
         self._connectors: checks.Connectors | None = None
+        self.boot_status: str | None = None  # our last BootNotification answer (None: no boot yet)
+        self._triggered: set[str] = set()  # messages we asked for with TriggerMessage, allowed while Pending
         self.closed_reason = "connection closed"
 
     async def serve(self) -> None:
@@ -185,6 +188,7 @@ class LinkMixin:
         action = frame.action or ""
         try:
             handler = self._handler(action)
+            self._check_boot_state(action)
             await self._check(action, frame.payload)
         except OCPPError as error:
             self._refused(action, frame.unique_id, error.code, str(error.description))
@@ -213,6 +217,21 @@ class LinkMixin:
         if action in _ACTIONS[self.protocol]:
             raise NotImplementedError(description=f"{action} is not handled by this central system")
         raise NotSupportedError(description=f"{action[:40]} is not an {self.protocol} action")
+
+    async def boot_answer(self) -> tuple[str, int]:
+        """The answer to this BootNotification (an operator may have set Pending or Rejected) and its interval."""
+        self.boot_status = await self.core.db(tokens.boot_answer, self.core.store.sessions, self.id)
+        accepted = self.boot_status == "Accepted"
+        return self.boot_status, self.core.options.heartbeat_interval if accepted else self.core.options.boot_retry
+
+    def _check_boot_state(self, action: str) -> None:
+        """While we answer its boot Pending or Rejected, a charger may send BootNotification and what we triggered."""
+        if self.boot_status in (None, "Accepted") or action == "BootNotification":
+            return
+        if self.boot_status == "Pending" and action in self._triggered:
+            self._triggered.discard(action)
+            return
+        raise SecurityError(description=f"{action} is not allowed while the boot is {self.boot_status}")
 
     async def _check(self, action: str, payload: dict[str, Any]) -> None:
         """Values, schema and connectors of a CALL, in that order (the cheap iterative walk guards the others)."""
@@ -266,10 +285,14 @@ class LinkMixin:
 
     async def send_call(self, payload: Any) -> Any:
         """Send a command and return the typed answer; a CALLERROR raises OCPPError, silence TimeoutError."""
+        if payload.__class__.__name__ == "TriggerMessage":
+            self._triggered.add(str(payload.requested_message))
         return await self.call(payload, suppress=False)  # type: ignore[attr-defined]
 
     async def send_raw(self, action: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Send a CALL as given (native field names, already checked) and return the CALLRESULT payload as sent."""
+        if action in ("TriggerMessage", "ExtendedTriggerMessage"):
+            self._triggered.add(str(payload.get("requestedMessage")))
         call = Call(str(uuid.uuid4()), action, payload)
         async with self._call_lock:
             await self._send(call.to_json())

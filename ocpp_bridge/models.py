@@ -32,6 +32,7 @@ class ChargerState(Base):
     booted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     firmware_status: Mapped[str | None] = mapped_column(String(50))
     diagnostics_status: Mapped[str | None] = mapped_column(String(50))
+    boot_answer: Mapped[str | None] = mapped_column(String(16))  # Pending | Rejected set by an operator; None: Accepted
 
     def __repr__(self) -> str:
         return f"ChargerState(charger_id={self.charger_id!r}, online={self.online!r})"

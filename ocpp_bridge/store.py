@@ -67,6 +67,7 @@ def unit_of_work(fn: Callable[Concatenate[Store, Session, P], R]) -> Callable[Co
 class TokenVerdict:
     status: str  # Accepted | Blocked | Expired | Invalid
     expiry: date | None = None
+    group: str | None = None  # sent as 1.6 parentIdTag and 2.0.1 groupIdToken
 
 
 class Store:
@@ -187,8 +188,8 @@ class Store:
                 unknown = (get_value(session, "fleet.unknown_tokens") or "accept").lower()
                 return TokenVerdict("Accepted" if unknown == "accept" else "Invalid")
             if token.status == "Accepted" and token.expiry is not None and token.expiry < utcnow().date():
-                return TokenVerdict("Expired", token.expiry)
-            return TokenVerdict(token.status, token.expiry)
+                return TokenVerdict("Expired", token.expiry, token.group)
+            return TokenVerdict(token.status, token.expiry, token.group)
 
     @unit_of_work
     def failed_attempt(self, session: Session, charger_id: str, connector_id: int | None, id_tag: str | None,

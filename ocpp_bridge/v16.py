@@ -20,6 +20,8 @@ def _tag_info(verdict: events.TokenVerdict) -> dict[str, Any]:
     info: dict[str, Any] = {"status": verdict.status}
     if verdict.expiry is not None:
         info["expiry_date"] = datetime.combine(verdict.expiry, datetime.min.time(), UTC).isoformat()
+    if verdict.group:
+        info["parent_id_tag"] = verdict.group[:20]
     return info
 
 
@@ -36,11 +38,11 @@ class ChargePoint16(LinkMixin, Reports16, ChargePoint):
     async def on_boot_notification(self, charge_point_vendor: str, charge_point_model: str,
                                    firmware_version: str | None = None, charge_point_serial_number: str | None = None,
                                    **kwargs: Any) -> call_result.BootNotification:
-        """Record the boot and hand out the heartbeat interval."""
+        """Record the boot; answer it as the operator set (Accepted unless told otherwise) with its interval."""
         await events.booted(self.core, self.id, charge_point_vendor, charge_point_model, firmware_version,
                             charge_point_serial_number)
-        return call_result.BootNotification(current_time=utcnow().isoformat(), interval=self.core.options.heartbeat_interval,
-                                            status="Accepted")
+        status, interval = await self.boot_answer()
+        return call_result.BootNotification(current_time=utcnow().isoformat(), interval=interval, status=status)
 
     @on(Action.heartbeat)
     async def on_heartbeat(self, **kwargs: Any) -> call_result.Heartbeat:

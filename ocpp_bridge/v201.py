@@ -23,6 +23,8 @@ def _token_info(verdict: events.TokenVerdict) -> dict[str, Any]:
     info: dict[str, Any] = {"status": verdict.status}
     if verdict.expiry is not None:
         info["cache_expiry_date_time"] = datetime.combine(verdict.expiry, datetime.min.time(), UTC).isoformat()
+    if verdict.group:
+        info["group_id_token"] = {"id_token": verdict.group, "type": "Central"}
     return info
 
 
@@ -38,12 +40,12 @@ class ChargePoint201(LinkMixin, Reports201, ChargePoint):
     @on(Action.boot_notification)
     async def on_boot_notification(self, charging_station: dict[str, Any], reason: str,
                                    **kwargs: Any) -> call_result.BootNotification:
-        """Record the boot and hand out the heartbeat interval."""
+        """Record the boot; answer it as the operator set (Accepted unless told otherwise) with its interval."""
         await events.booted(self.core, self.id, charging_station.get("vendor_name", ""),
                             charging_station.get("model", ""), charging_station.get("firmware_version"),
                             charging_station.get("serial_number"))
-        return call_result.BootNotification(current_time=utcnow().isoformat(), interval=self.core.options.heartbeat_interval,
-                                            status="Accepted")
+        status, interval = await self.boot_answer()
+        return call_result.BootNotification(current_time=utcnow().isoformat(), interval=interval, status=status)
 
     @on(Action.heartbeat)
     async def on_heartbeat(self, **kwargs: Any) -> call_result.Heartbeat:

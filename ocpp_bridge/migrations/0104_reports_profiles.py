@@ -1,5 +1,6 @@
 """ocpp bridge: what chargers report beyond status (charging limits, EV needs, log/firmware status, security
-events, certificate requests), and each charger's OCPP security profile from the fleet file
+events, certificate requests), each charger's OCPP security profile from the fleet file, and the answer an
+operator set for a charger's next BootNotification (Pending or Rejected)
 
 Revision ID: 0104_reports_profiles
 Revises: 0103_relay_upstream
@@ -28,9 +29,13 @@ def upgrade() -> None:
     op.create_index("ix_ocpp_charger_reports_at", "ocpp_charger_reports", ["at"])
     with op.batch_alter_table("chargers") as batch:
         batch.add_column(sa.Column("security_profile", sa.Integer(), nullable=True))
+    with op.batch_alter_table("ocpp_charger_state") as batch:
+        batch.add_column(sa.Column("boot_answer", sa.String(16), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("ocpp_charger_state") as batch:
+        batch.drop_column("boot_answer")
     with op.batch_alter_table("chargers") as batch:
         batch.drop_column("security_profile")
     op.drop_index("ix_ocpp_charger_reports_at", "ocpp_charger_reports")

@@ -80,8 +80,9 @@ async def test_malformed_201_frames_get_rpc_framework_errors(bridge: Bridge) -> 
         assert codes(await exchange(ws, '[2, 42, "Heartbeat", {}]')) == [4, "-1", "RpcFrameworkError"]
         assert codes(await exchange(ws, '[2, "b3", ["Heartbeat"], {}]')) == [4, "b3", "RpcFrameworkError"]
         assert codes(await exchange(ws, '[2, "b4", "Heartbeat", "x"]')) == [4, "b4", "FormatViolation"]
-        notify = '[2, "b5", "NotifyReport", {"requestId": 1, "generatedAt": "2026-01-01T00:00:00Z", "seqNo": 0}]'
-        assert codes(await exchange(ws, notify)) == [4, "b5", "NotImplemented"]
+        # every charger message is answered now; a central-system action sent by the charger still is not
+        report = '[2, "b5", "GetBaseReport", {"requestId": 1, "reportBase": "FullInventory"}]'
+        assert codes(await exchange(ws, report)) == [4, "b5", "NotImplemented"]
         assert (await exchange(ws, '[2, "b6", "Heartbeat", {}]'))[:2] == [3, "b6"]
 
 
