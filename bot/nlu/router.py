@@ -12,6 +12,8 @@ from bot.nlu.model import Model
 from bot.nlu.types import ParseResult
 
 log = logging.getLogger(__name__)
+# an unsure short message ("n") stays with the first language unless another model is this much surer ("genau")
+SWITCH_MARGIN = 0.1
 
 
 class MultilingualEngine:
@@ -19,7 +21,8 @@ class MultilingualEngine:
 
     A confidently detected language wins (a driver who switches language is followed); a short or
     unsure message ("ja", "ok", "CP-1042") goes to the hint (the conversation's language), else to the
-    engine's default, else to whichever model is most confident about it.
+    engine's default, else to whichever model is clearly most confident about it (the first language,
+    the data root's, on a near tie).
     """
 
     def __init__(self, engines: Mapping[str, BuiltinEngine], detector: LanguageDetector,
@@ -54,9 +57,21 @@ class MultilingualEngine:
         elif len(self.engines) == 1:
             result = next(iter(self.engines.values())).parse(text)
         else:
-            results = [engine.parse(text) for engine in self.engines.values()]
-            result = max(results, key=lambda r: r.ranking[0][1] if r.ranking else 0.0)
+            result = self._most_confident(text)
         if language is not None and language not in self.engines:
             log.debug("no NLU model for language %r; read as %s", language, result.language)
         return dataclasses.replace(result, detected_language=detection.language,
                                    language_confidence=detection.confidence)
+
+    def _most_confident(self, text: str) -> ParseResult:
+        """Parse with every model; the first language (the data root's) keeps it unless another is clearly surer."""
+        results = [engine.parse(text) for engine in self.engines.values()]
+        best = results[0]
+        for result in results[1:]:
+            if _top(result) > _top(best) + SWITCH_MARGIN:
+                best = result
+        return best
+
+
+def _top(result: ParseResult) -> float:
+    return result.ranking[0][1] if result.ranking else 0.0
