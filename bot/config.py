@@ -84,6 +84,9 @@ class Settings:
     relay_upstream: str | None = None  # relay mode: the operator's CSMS, e.g. ws://csms.example:9000/ocpp
     relay_ca_file: Path | None = None  # relay mode: CA bundle that signs a wss:// upstream's certificate
     relay_on_upstream_loss: str = "close"  # relay mode: close the charger's socket too, or hold it and reconnect
+    ocpp_tls_cert: Path | None = None  # PEM certificate chain chargers see: serve wss:// (security profiles 2 and 3)
+    ocpp_tls_key: Path | None = None  # its private key (PEM)
+    ocpp_tls_client_ca: Path | None = None  # CA bundle that signs chargers' client certificates (profile 3)
     # a turn left unfinished this long with no live process's claim is resumed (its process died)
     turn_grace: float = 60.0
     recovery_interval: float = 30.0  # how often the web process looks for such turns and due outbox replies
@@ -254,6 +257,9 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHARGELINE_RELAY_UPSTREAM": ("relay_upstream", _ws_url),
     "CHARGELINE_RELAY_CA_FILE": ("relay_ca_file", _readable_file),
     "CHARGELINE_RELAY_ON_UPSTREAM_LOSS": ("relay_on_upstream_loss", _choice("close", "hold")),
+    "CHARGELINE_OCPP_TLS_CERT": ("ocpp_tls_cert", _readable_file),
+    "CHARGELINE_OCPP_TLS_KEY": ("ocpp_tls_key", _readable_file),
+    "CHARGELINE_OCPP_TLS_CLIENT_CA": ("ocpp_tls_client_ca", _readable_file),
     "CHARGELINE_TURN_GRACE": ("turn_grace", _seconds),
     "CHARGELINE_RECOVERY_INTERVAL": ("recovery_interval", _seconds),
     "CHARGELINE_RECOVERY_MAX_AGE": ("recovery_max_age", _seconds),
@@ -298,6 +304,11 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
     problems.extend(_unknown_variables(source))
     if values.get("nlu_backend") == "rasa" and not values.get("rasa_url"):
         problems.append("CHARGELINE_RASA_URL: required when CHARGELINE_NLU=rasa")
+    if bool(values.get("ocpp_tls_cert")) != bool(values.get("ocpp_tls_key")):
+        problems.append("CHARGELINE_OCPP_TLS_CERT and CHARGELINE_OCPP_TLS_KEY: set both (wss://) or neither")
+    if values.get("ocpp_tls_client_ca") and not values.get("ocpp_tls_cert"):
+        problems.append("CHARGELINE_OCPP_TLS_CLIENT_CA: needs CHARGELINE_OCPP_TLS_CERT and _KEY (client "
+                        "certificates are checked over TLS only)")
     if problems:
         raise ConfigError(problems)
     return Settings(**values)  # type: ignore[arg-type]
