@@ -38,7 +38,7 @@ _ID = re.compile(r"^[A-Za-z0-9*._:\-]{1,64}$")  # OCPP CiString, no spaces or sl
 _CONNECTOR_ALIASES = {re.sub(r"[\s_-]", "", t).lower(): t for t in CONNECTOR_TYPES}
 _TOP_KEYS = {"sites", "chargers", "tokens", "unknown_tokens", "auto_accept"}
 _SITE_KEYS = {"id", "name", "type", "address", "payment_methods", "emsps", "latitude", "longitude"}
-_CHARGER_KEYS = {"id", "site", "label", "password", "connectors", "upstream"}
+_CHARGER_KEYS = {"id", "site", "label", "password", "connectors", "upstream", "security_profile"}
 _UPSTREAM_KEYS = {"url", "password"}
 _CONNECTOR_KEYS = {"id", "type", "max_kw"}
 _TOKEN_KEYS = {"id_tag", "status", "expiry", "group"}
@@ -71,6 +71,7 @@ class ChargerSpec:
     password: str | None
     connectors: tuple[ConnectorSpec, ...]
     upstream: UpstreamSpec | None = None  # relay mode: this charger's CSMS, overriding CHARGELINE_RELAY_UPSTREAM
+    security_profile: int | None = None  # OCPP security profile the charger must connect with (1, 2 or 3)
 
 
 @dataclass(frozen=True)
@@ -277,7 +278,11 @@ class _Validator:
                 self.error(raw, f"{what}: duplicate connector id {connector.id}")
             seen.add(connector.id)
         upstream = self._upstream(node, what) if "upstream" in node else None
-        return node, ChargerSpec(charger_id, site or "", label, password, tuple(connectors), upstream)
+        profile = node.get("security_profile")
+        if profile is not None and (isinstance(profile, bool) or profile not in (1, 2, 3)):
+            self.error(node, f"{what}: security_profile must be 1, 2 or 3")
+            profile = None
+        return node, ChargerSpec(charger_id, site or "", label, password, tuple(connectors), upstream, profile)
 
     def _upstream(self, node: dict[str, Any], what: str) -> UpstreamSpec | None:
         """`upstream: ws://csms/ocpp` or `upstream: {url: wss://csms/ocpp, password: ...}` (either key optional)."""
@@ -387,6 +392,7 @@ def _upsert_charger(session: Session, spec: ChargerSpec, report: ImportReport) -
     charger.site_id, charger.label = spec.site, spec.label
     charger.upstream_url = spec.upstream.url if spec.upstream else None
     charger.upstream_password = spec.upstream.password if spec.upstream else None
+    charger.security_profile = spec.security_profile
     if spec.password is None:
         charger.password_hash = None
     elif not check_password(charger.password_hash, spec.password):
