@@ -34,6 +34,7 @@ class InboundMessage:
     button: str | None = None  # the payload of a pressed button / chosen option
     location: tuple[float, float] | None = None  # (latitude, longitude) shared by the driver
     media_urls: tuple[str, ...] = ()  # photos the driver sent
+    language: str | None = None  # the channel's guess (Telegram language_code, the web chat's lang / Accept-Language)
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,4 @@ class TurnResult:
     duplicate: bool = False  # the delivery was already processed; send nothing
     agent_mode: bool = False  # a human has the conversation; the text went to the agent
     charger_id: str | None = None  # the charger the conversation is about, once known
+    language: str = "en"  # the conversation's language: renderers pick their voice and fixed texts by it

@@ -110,6 +110,8 @@ class Ticket(Base):
     routing_verdict: Mapped[str | None] = mapped_column(String(8))
     # the rule that routed the ticket and the facts it saw (`chargeline rules explain`)
     routing: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # the conversation's language (en, de, ...; None on tickets from before it was kept): agents answer in it
+    language: Mapped[str | None] = mapped_column(String(8))
 
     @property
     def ref(self) -> str:

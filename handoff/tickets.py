@@ -64,6 +64,7 @@ class TicketDraft:
     conversation_id: str | None = None
     problem: str | None = None  # what deduplication compares; default: the rule, else the intent
     routing: dict[str, Any] | None = None  # the rule that fired and the facts it saw (handoff.rules.RuleHit.routing)
+    language: str | None = None  # the conversation's language (en, de, ...): agents answer in it
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def open_ticket(session: Session, draft: TicketDraft, *, now: datetime, sla: Sla
         summary=draft.summary, charger_snapshot=jsonable(draft.charger_snapshot),
         actions=jsonable(draft.actions), transcript=jsonable(draft.transcript), notes=[],
         suggested_next_step=draft.suggested_next_step, conversation_id=draft.conversation_id,
-        routing=jsonable(draft.routing),
+        routing=jsonable(draft.routing), language=draft.language,
     )
     session.add(ticket)
     session.flush()
@@ -207,7 +208,7 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
         "notes": list(ticket.notes), "conversation_id": ticket.conversation_id, "updated_at": iso(ticket.updated_at),
         "incident_id": incident_ref(ticket.incident_id) if ticket.incident_id is not None else None,
         "resolution_code": ticket.resolution_code, "resolved_at": iso(ticket.resolved_at),
-        "resolved_by": ticket.resolved_by, "routing_verdict": ticket.routing_verdict,
+        "resolved_by": ticket.resolved_by, "routing_verdict": ticket.routing_verdict, "language": ticket.language,
     }
 
 

@@ -65,16 +65,15 @@ def describe(turn: Turn, snapshot: ChargerSnapshot, *, connector_id: int | None 
     label = turn.label()
     if not snapshot.online:
         seen = iso(snapshot.last_heartbeat)
-        when = f" (last heard from at {_clock(seen)})" if seen else ""
-        text = f"I can see that {label} is offline right now{when}: it is not talking to our system."
-        return text, f"{label} is offline right now. It is not talking to our system."
+        when = turn.t("describe.last_heard", time=_clock(seen)) if seen else ""
+        return turn.t("describe.offline", label=label, when=when), turn.t("describe.offline_voice", label=label)
     parts = []
     for connector in snapshot.plugs:
         if connector_id is not None and connector.id != connector_id:
             continue
         words = STATUS_WORDS.get(str(connector.status), str(connector.status or "unknown").lower())
         parts.append(f"{plug(connector)} is {words}")
-    text = f"I'm looking at {label}: it is online" + (f", and {_join(parts)}." if parts else ".")
+    text = turn.t("describe.online", label=label) + (f", and {_join(parts)}." if parts else ".")
     tx = snapshot.active_session(connector_id)
     if tx:
         power, energy = tx.power_kw, tx.energy_kwh

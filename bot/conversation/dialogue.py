@@ -6,7 +6,7 @@ import logging
 import re
 from typing import Any
 
-from bot.conversation import actions, progress
+from bot.conversation import actions, language, progress
 from bot.conversation.context import Cues, clauses, read_cues
 from bot.conversation.describe import faults
 from bot.conversation.playbooks import PLAYBOOKS, PROBLEMS, billing, guides, recovery, smalltalk
@@ -70,6 +70,9 @@ INTENT_SPOKEN = {  # the titles above as the phone reads them: "For <this>, pres
 
 def run(turn: Turn) -> None:
     """Process one message into `turn.replies`, updating `turn.state`; never the same answer twice."""
+    if language.settle(turn):  # "auf Deutsch bitte" and nothing else: answer in it and wait for the problem
+        turn.say(turn.t("language.switched"))
+        return
     understand(turn)
     apply_hint(turn)
     _route(turn)
@@ -195,7 +198,7 @@ def _two_problems(turn: Turn, first: str) -> str:
     if len(parts) < 2:  # one clause, one problem: no second reading needed
         return first
     for clause in parts:
-        parsed = turn.deps.nlu.parse(clause)
+        parsed = turn.deps.nlu.parse(clause, turn.state.language)
         other = str(parsed.intent)
         distinct = other in SECOND_PROBLEMS or (first in KNOWLEDGE_INTENTS and other in STILL_BROKEN)
         if not distinct or other == first or float(parsed.confidence) < SECOND_PROBLEM_CONFIDENCE:
@@ -221,7 +224,7 @@ def _second_problem(turn: Turn) -> None:
     state.pending_problem = None
     words = str(state.slots.pop("pending_text", "") or "")
     if words:  # read the second problem's own words again, for its entities (a plug, a way to pay)
-        parsed = turn.deps.nlu.parse(words)
+        parsed = turn.deps.nlu.parse(words, turn.state.language)
         turn.understood = Understanding(pending, 1.0, {e.entity: e.value for e in parsed.entities})
     turn.say(f"Now your other point: {INTENT_TITLES.get(pending, pending).lower()}.")
     start_problem(turn, pending)
@@ -257,7 +260,8 @@ def understand(turn: Turn) -> None:
     if not text:
         turn.understood = Understanding("greet", 1.0)
         return
-    parsed = turn.deps.nlu.parse(text)
+    parsed = turn.deps.nlu.parse(text, turn.state.language)
+    language.follow(turn, getattr(parsed, "detected_language", None))
     entities: dict[str, Any] = {}
     for entity in parsed.entities:
         entities.setdefault(entity.entity, entity.value)
@@ -301,7 +305,7 @@ def _correction(turn: Turn) -> bool:
         return False
     state.charger_id, state.connector_id, state.pending_action = found.charger_id, None, None
     state.settle()
-    turn.say(f"OK, {turn.label()}.")
+    turn.say(turn.t("dialogue.ok_label", label=turn.label()))
     if state.intent is None and state.topic not in (None, "safety_hazard"):
         state.intent = state.topic  # redo the finished check for the charger the driver meant
     _resume(turn)
@@ -326,7 +330,7 @@ def _other_connector(turn: Turn) -> bool:
     state.intent = topic
     state.settle()
     state.slots.pop("steps", None)
-    turn.say(f"OK, connector {number}.")
+    turn.say(turn.t("dialogue.ok_connector", number=number))
     _resume(turn)
     return True
 
@@ -382,7 +386,7 @@ def _continue(turn: Turn) -> bool:
             return True
         if switching or seen.intent in PROBLEMS:
             return False
-        turn.say("Did charging start? Please answer yes or no.", choices=recovery.WORKED)
+        turn.say(turn.t("dialogue.did_it_start"), choices=recovery.WORKED)
         return True
     if awaiting == "offer_human":
         other = switching and seen.intent not in KNOWLEDGE_INTENTS | STILL_BROKEN | {state.topic}
@@ -392,7 +396,7 @@ def _continue(turn: Turn) -> bool:
         if seen.intent == "deny":
             state.settle()
             state.clarifications = 0
-            turn.say("OK. Tell me in a few words what's happening, for example \"the charger won't start\".")
+            turn.say(turn.t("dialogue.tell_me"))
             return True
         state.settle()
         return False
@@ -402,7 +406,7 @@ def _continue(turn: Turn) -> bool:
         if turn.cues.works:
             state.settle()
             state.slots.pop("steps", None)
-            turn.say("Great, glad it's working now. Anything else I can help with?")
+            turn.say(turn.t("dialogue.glad_working"))
             return True
         if ready and not (turn.cues.did_that or turn.cues.still or seen.intent in STILL_BROKEN):
             guides.next_step(turn)
@@ -440,13 +444,13 @@ def _confirm(turn: Turn, switching: bool) -> bool:
     if seen.intent == "deny" or not pending:
         state.pending_action = None
         state.settle()
-        turn.say("OK, I won't do that. Would you like me to pass you to a colleague instead?", choices=YES_NO)
+        turn.say(turn.t("dialogue.wont_do"), choices=YES_NO)
         state.ask("offer_human", ["yes", "no"])
         return True
     if switching:
         state.pending_action = None
         return False
-    turn.say("Please answer yes or no.", choices=YES_NO)
+    turn.say(turn.t("dialogue.yes_or_no"), choices=YES_NO)
     return True
 
 
@@ -462,7 +466,7 @@ def _clarify(turn: Turn) -> None:
         choices = tuple(Choice(title=INTENT_TITLES[i], payload=f"intent:{i}", dtmf=str(n + 1),
                                spoken=INTENT_SPOKEN[i]) for n, i in enumerate(guesses)) or smalltalk.PROBLEM_CHOICES
         state.ask("clarify", [c.payload for c in choices])
-        turn.say("Sorry, I'm not sure I understood. Is it one of these?",
+        turn.say(turn.t("dialogue.clarify"),
                  "Sorry, I didn't catch that. Is it one of these?", choices=choices)
         return
     state.ask("clarify")

@@ -28,7 +28,6 @@ from bot.clock import utcnow
 from bot.conversation import dialogue
 from bot.conversation.directory import DEFAULT_TTL, ChargerDirectory
 from bot.conversation.escalate import hand_off, summary_line
-from bot.conversation.playbooks.safety import INSTRUCTIONS
 from bot.conversation.ports import NLU, Bridge, Knowledge, Policy, Rules, Tickets
 from bot.conversation.resume import RunningTurns
 from bot.conversation.store import IDLE_TIMEOUT, ConversationStore, Recorded
@@ -64,12 +63,14 @@ class ConversationEngine:
     def __init__(self, sessions: sessionmaker[Session], nlu: NLU, bridge: Bridge, knowledge: Knowledge,
                  policy: Policy, rules: Rules | None, tickets: Tickets, *,
                  clock: Callable[[], datetime] = utcnow, idle: timedelta = IDLE_TIMEOUT,
-                 fleet_ttl: float = DEFAULT_TTL, running: RunningTurns | None = None) -> None:
+                 fleet_ttl: float = DEFAULT_TTL, running: RunningTurns | None = None,
+                 language_by_number: bool = False) -> None:
         self.store = ConversationStore(sessions, idle)
         self.running = running or RunningTurns(sessions)  # the turns running here, leased while they run
         self.directory = ChargerDirectory(sessions, fleet_ttl)
         self.deps = Deps(sessions=sessions, reads=read_sessions(sessions), nlu=nlu, bridge=bridge, knowledge=knowledge, policy=policy,
-                         rules=rules, tickets=tickets, store=self.store, clock=clock, directory=self.directory)
+                         rules=rules, tickets=tickets, store=self.store, clock=clock, directory=self.directory,
+                         language_by_number=language_by_number)
 
     def handle(self, message: InboundMessage) -> TurnResult:
         """Store the message, run one turn of the dialogue, store the replies; never raises."""
@@ -119,13 +120,13 @@ class ConversationEngine:
             except Exception:
                 log.exception("could not save turn conversation=%s", recorded.conversation_id)
         return TurnResult(conversation_id=recorded.conversation_id, replies=replies,
-                          charger_id=turn.state.charger_id)
+                          charger_id=turn.state.charger_id, language=turn.lang)
 
     def _fail_open(self, turn: Turn, recorded: Recorded, exc: Exception) -> tuple[Reply, ...]:
         """Apologise and hand over with a ticket; the driver's words are already stored."""
         what = "the language service" if isinstance(exc, NLUUnavailable) else "a component"
         log.exception("turn failed (%s) conversation=%s", what, recorded.conversation_id)
-        said = [r for r in turn.replies if r.handoff is not None or r.text == INSTRUCTIONS]
+        said = [r for r in turn.replies if r.handoff is not None or r.text == turn.t("safety.instructions")]
         turn.replies = said  # keep safety words and handoffs already given; drop half-finished answers
         if any(r.handoff is not None for r in said):
             return tuple(said)

@@ -13,10 +13,8 @@ from ocpp_bridge.snapshot import ChargerSnapshot
 
 log = logging.getLogger(__name__)
 
-KNOWN_PROBLEM = "This looks like a known problem across our network, and our team is already working on it."
 CARD_INTENTS = frozenset({"payment_failed", "auth_failed"})
-TIER_WORDS = {"tier1": "our support team", "tier2": "our technical team",
-              "field_engineering": "our field engineers", "platform_ops": "our operations team"}
+TIERS = frozenset({"tier1", "tier2", "field_engineering", "platform_ops"})  # each has handoff.<tier> words
 
 
 def charger_history(turn: Turn) -> dict[str, int]:
@@ -200,7 +198,7 @@ def open_ticket(turn: Turn, *, facts: Mapping[str, Any] | None = None, summary: 
         "summary": summary, "charger_snapshot": snap.to_json() if snap is not None else {},
         "actions": list(state.actions),
         "transcript": _transcript(turn), "suggested_next_step": hit.next_step,
-        "conversation_id": turn.conversation_id, "routing": hit.routing,
+        "conversation_id": turn.conversation_id, "routing": hit.routing, "language": turn.lang,
     }
     try:
         with turn.db() as session:
@@ -231,22 +229,20 @@ def hand_off(turn: Turn, *, facts: Mapping[str, Any] | None = None, summary: str
     """Open the ticket the rules route on these facts and add the handoff reply; an apology with a way out if
     no ticket could be made."""
     ref = open_ticket(turn, facts=facts, summary=summary)
-    who = TIER_WORDS.get(ref.tier, "a colleague") if ref is not None else "a colleague"
+    tier = ref.tier if ref is not None and ref.tier in TIERS else "colleague"
+    who = turn.t(f"handoff.{tier}")
     lead = f"{intro} " if intro else ""
     if ref is not None and _incident(turn):
-        lead += f"{KNOWN_PROBLEM} "
+        lead += f"{turn.t('handoff.known_problem')} "
     if ref is None:
-        turn.say(f"{lead}I'm sorry, I could not create a support ticket just now. Please call our support line "
-                 "and mention what you told me; a colleague will help.")
+        turn.say(turn.t("handoff.no_ticket", lead=lead))
         return False
     if ref.id == turn.state.handed_off:  # the same case again: say so instead of repeating the handoff
-        text = (f"{lead}I've added this to your case with {who} (ticket {ref.id}); they will get back to you "
-                "here shortly.")
-        voice = f"{lead}I've added this to your case. {who[0].upper()}{who[1:]} will get back to you shortly."
+        text = turn.t("handoff.added", lead=lead, who=who, ticket=ref.id)
+        voice = turn.t("handoff.added_voice", lead=lead, Who=f"{who[0].upper()}{who[1:]}")
     else:
-        text = (f"{lead}I'm passing you to {who} now (ticket {ref.id}); they can see everything you told me "
-                "and what I checked, so you won't have to repeat it.")
-        voice = f"{lead}I'm passing you to {who} now. They can see everything you told me."
+        text = turn.t("handoff.passing", lead=lead, who=who, ticket=ref.id)
+        voice = turn.t("handoff.passing_voice", lead=lead, who=who)
     turn.replies.append(Reply(text=text, voice_text=voice, handoff=Handoff(
         ticket_id=ref.id, tier=ref.tier, summary=summary, priority=ref.priority)))
     turn.state.settle()

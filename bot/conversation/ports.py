@@ -31,8 +31,8 @@ class ParseLike(Protocol):
 
 
 class NLU(Protocol):
-    def parse(self, text: str) -> ParseLike:
-        """Classify one driver message."""
+    def parse(self, text: str, language: str | None = None) -> ParseLike:
+        """Classify one driver message (language: the conversation's, for a message too short to tell)."""
 
 
 class CommandResultLike(Protocol):

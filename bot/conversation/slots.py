@@ -112,20 +112,16 @@ def need_charger(turn: Turn) -> bool:
         return False
     choices: tuple[Choice, ...] = ()
     if state.awaiting == "charger":  # asked before without a usable answer: say it differently
-        text = ("I still need to know which charger it is. Look for the label on its front or screen, for example "
-                "\"Station 12\", and send me just that.")
-        voice = "I still need the charger's number. It is written on the front of the charger."
+        text, voice = turn.t("which_charger.again"), turn.t("which_charger.again_voice")
     else:
-        text = ("Which charger are you at? Its number or name is on the front, for example \"Station 12\" or "
-                "\"CP-1042\".")
-        voice = "Which charger are you at? Please say the number on the front of the charger."
+        text, voice = turn.t("which_charger.ask"), turn.t("which_charger.ask_voice")
     if state.previous_charger:
         label = turn.label(state.previous_charger)
         choices = (Choice(title=f"{label} again", payload=f"charger:{state.previous_charger}", dtmf="1",
                           spoken=f"{label}, the one you used last time"),)
-        text += f" Last time you used {label}."
+        text += turn.t("which_charger.last_time", label=label)
     state.ask("charger", [c.payload for c in choices])
-    turn.say(text, voice, choices=choices, key_in="the number")
+    turn.say(text, voice, choices=choices, key_in=turn.t("which_charger.key_in"))
     return False
 
 
@@ -133,7 +129,7 @@ def ask_charger_choice(turn: Turn, candidates: tuple[tuple[str, str], ...]) -> N
     """Several chargers match: let the driver pick one."""
     choices = charger_choices(candidates)
     turn.state.ask("charger", [c.payload for c in choices])
-    turn.say("More than one charger matches. Which one is it?", choices=choices)
+    turn.say(turn.t("which_charger.several"), choices=choices)
 
 
 def connectors_of(snapshot: ChargerSnapshot | None) -> tuple[Connector, ...]:

@@ -32,6 +32,7 @@ class DialogueState:
     pending_problem: str | None = None  # a second problem from the same message, for after the first
     ticket_sla: int | None = None  # minutes within which the team on the latest ticket answers (its SLA)
     waits: int = 0  # messages answered while the driver waits for a colleague
+    language: str | None = None  # the conversation's language (bot.i18n code); None: not known yet, English
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> DialogueState:

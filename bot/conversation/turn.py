@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from bot.conversation.ports import NLU, Bridge, Knowledge, Policy, Rules, Ticket
 from bot.conversation.state import DialogueState
 from bot.conversation.store import ConversationStore
 from bot.db import transaction
+from bot.i18n import DEFAULT, catalogue, t
 from bot.messages import Choice, InboundMessage, Reply
 from ocpp_bridge.snapshot import ChargerSnapshot
 
@@ -38,6 +39,7 @@ class Deps:
     store: ConversationStore
     clock: Callable[[], datetime]
     directory: ChargerDirectory
+    language_by_number: bool = False  # a phone number's country picks a new conversation's language (+49 -> de)
 
 
 @dataclass
@@ -86,8 +88,29 @@ class Turn:
             links: tuple[tuple[str, str], ...] = (), image_url: str | None = None, sms: str | None = None,
             key_in: str | None = None) -> None:
         """Add one reply (`voice` and `sms`: the same written for the ear and for SMS, where they differ)."""
-        self.replies.append(Reply(text=text, voice_text=voice, choices=choices, links=links, image_url=image_url,
-                                  sms_text=sms, key_in=key_in))
+        self.replies.append(Reply(text=text, voice_text=voice, choices=tuple(self.choice(c) for c in choices),
+                                  links=links, image_url=image_url, sms_text=sms, key_in=key_in))
+
+    def choice(self, choice: Choice) -> Choice:
+        """The choice with its title and spoken title in the conversation's language (catalogue `choices`)."""
+        if self.lang == DEFAULT:
+            return choice
+        title = self._choice_words(choice.title)
+        spoken = self._choice_words(choice.spoken) if choice.spoken else None
+        return replace(choice, title=title, spoken=spoken)
+
+    def _choice_words(self, english: str) -> str:
+        key = f"choices.{english}"
+        return t(key, self.lang) if key in catalogue(DEFAULT) else english
+
+    @property
+    def lang(self) -> str:
+        """The conversation's language (English until one is known)."""
+        return self.state.language or DEFAULT
+
+    def t(self, key: str, /, **values: Any) -> str:
+        """The driver-facing text `key` in the conversation's language (bot.i18n)."""
+        return t(key, self.lang, **values)
 
     def entity(self, name: str) -> Any:
         """The value of one entity in this message, or None."""
@@ -108,7 +131,7 @@ class Turn:
         """What drivers read on the charger ("Station 12"), falling back to its id."""
         charger_id = charger_id or self.state.charger_id
         if charger_id is None:
-            return "the charger"
+            return self.t("label.the_charger")
         snap = self._snapshots.get(charger_id)
         if snap is not None and snap.label:
             return snap.label

@@ -37,7 +37,7 @@ def run(turn: Turn) -> None:
     snap = turn.snapshot()
     label = turn.label()
     if snap is None:
-        turn.say(f"I can't see live data for {label} right now.")
+        turn.say(turn.t("diagnose.no_live_data", label=label))
         if intent != "check_status":
             hand_off(turn, facts={"no_live_data": True},
                      summary=summary_line(turn, f"{intent}; no live data for the charger"))
@@ -48,12 +48,12 @@ def run(turn: Turn) -> None:
         if intent == "check_status":
             ref = open_ticket(turn, facts={"charger_online": False},
                               summary=summary_line(turn, "driver asked about an offline charger"))
-            note = f" I've reported it (ticket {ref.id})." if ref else ""
-            turn.say(f"Please use another charger for now.{note}")
+            note = turn.t("diagnose.reported", ticket=ref.id) if ref else ""
+            turn.say(turn.t("diagnose.use_another", note=note))
             turn.state.intent = None
             return
         hand_off(turn, facts={"charger_online": False}, summary=summary_line(turn, f"{intent}; charger offline"),
-                 intro="I can't fix a charger remotely while it is offline.")
+                 intro=turn.t("diagnose.offline_intro"))
         return
     found = faults(turn, snap)
     alarms = [f for f in found if f.explanation is not None and f.explanation.safety]
@@ -98,20 +98,18 @@ def _start_failure(turn: Turn, snap: ChargerSnapshot) -> None:
     if turn.memo.get("vague"):
         # "it doesn't work" on a charger that looks fine: ask what happens rather than guess a guide
         turn.state.intent = None
-        turn.say("From here it looks fine: online, no fault. What happens when you try?",
-                 "From here it looks fine. What happens when you try?", choices=smalltalk.PROBLEM_CHOICES)
+        turn.say(turn.t("diagnose.vague"), turn.t("diagnose.vague_voice"), choices=smalltalk.PROBLEM_CHOICES)
         return
     if turn.memo.get("fault_elsewhere"):
         turn.say(f"Connector {turn.state.connector_id}, the one you're using, has no fault, so it is most likely the "
                  "start sequence:", "Your connector has no fault, so it is most likely the order of the steps.")
     else:
-        turn.say("The charger itself looks fine, so it is most likely the start sequence:",
-                 "The charger itself looks fine, so it is most likely the order of the steps.")
+        turn.say(turn.t("diagnose.sequence"), turn.t("diagnose.sequence_voice"))
     if not guides.say_guides(turn, "how_to_start", prefer=START_GUIDES):
         progress.no_progress(turn, "start failure on a healthy charger; the start guides did not help")
         return
     if turn.state.awaiting != "steps":  # a guide given step by step ends with this itself
-        turn.say("If it still doesn't start, tell me and I'll get a colleague.")
+        turn.say(turn.t("diagnose.still_no_start"))
     turn.state.intent = None
 
 
@@ -119,8 +117,7 @@ START_GUIDES = ("plug-or-authorise-first", "start-app", "start-qr", "start-conta
 
 
 def _check_status(turn: Turn, snap: ChargerSnapshot) -> None:
-    turn.say("You can use it now." if snap.free_plugs else "It is busy right now; a connector should free up when the "
-             "current session ends.")
+    turn.say(turn.t("diagnose.free") if snap.free_plugs else turn.t("diagnose.busy"))
     turn.state.intent = None
 
 

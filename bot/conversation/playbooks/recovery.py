@@ -20,12 +20,11 @@ def recover(turn: Turn, fault: Fault) -> None:
         hand_off(turn, facts={"reset_cannot_fix": True, "safety_alarm": bool(exp.safety)},
                  summary=summary_line(turn, f"fault {fault.code} on connector {fault.connector_id}, "
                                             "a remote reset cannot fix it"),
-                 intro="A remote restart won't fix this one.")
+                 intro=turn.t("recovery.cannot_fix"))
         return
     outcome = actions.attempt(
         turn, "Reset", {"type": "Soft"}, playbook="recovery", connector_id=fault.connector_id,
-        question=f"I can restart {turn.label()} remotely; that clears most faults like this and takes about "
-                 "a minute. Shall I do it?")
+        question=turn.t("recovery.offer", label=turn.label()))
     after_action(turn, {"action": "Reset", "connector_id": fault.connector_id}, outcome)
 
 
@@ -36,7 +35,7 @@ def run(turn: Turn) -> None:
     if found:
         recover(turn, found[0])
     else:
-        turn.say(f"{turn.label()} no longer reports a fault. Please try again.")
+        turn.say(turn.t("recovery.no_longer", label=turn.label()))
 
 
 def after_action(turn: Turn, pending: dict[str, Any], outcome: actions.Outcome) -> None:
@@ -47,42 +46,37 @@ def after_action(turn: Turn, pending: dict[str, Any], outcome: actions.Outcome) 
     if outcome.kind == "done" and outcome.verified and not _still_faulted(turn, pending.get("connector_id"), outcome):
         turn.state.intent = "recovery"
         turn.state.ask("worked", ["yes", "no"])
-        turn.say(f"Done: I restarted {label} and it now reports ready. Please try again: plug in, then tap your "
-                 "card or start in the app. Did it work?",
-                 f"Done. I restarted {label} and it reports ready again. Please try again now, then tell me: "
-                 "did it work?", choices=WORKED)
+        turn.say(turn.t("recovery.done", label=label), turn.t("recovery.done_voice", label=label), choices=WORKED)
         return
     if outcome.kind == "refused":
         hand_off(turn, facts={"recovery_refused": True, "refusal_reason": outcome.reason},
                  summary=summary_line(turn, f"faulted; remote reset not allowed ({outcome.reason})"),
-                 intro=f"I'm not allowed to restart {label} right now ({outcome.reason}).")
+                 intro=turn.t("recovery.refused", label=label, reason=outcome.reason))
         return
     if outcome.kind == "unknown":
         hand_off(turn, facts={"recovery_attempted": True, "recovery_verified": False},
                  summary=summary_line(turn, "faulted; remote reset sent but its outcome is unknown (bridge lost)"),
-                 intro=f"I sent a restart to {label}, but lost contact before it answered, so I can't tell "
-                       "whether it restarted.")
+                 intro=turn.t("recovery.unknown", label=label))
         return
     if outcome.kind == "unreachable":
         hand_off(turn, facts={"charger_unreachable": True},
                  summary=summary_line(turn, "faulted and did not answer a remote reset"),
-                 intro=f"{label} did not answer my restart.")
+                 intro=turn.t("recovery.unreachable", label=label))
         return
     hand_off(turn, facts={"recovery_attempted": True, "recovery_verified": False},
              summary=summary_line(turn, "faulted; remote recovery attempted but not verified, fault persists"),
-             intro=f"I restarted {label}, but the fault is still there, so it needs a technician. "
-                   "Please use another charger for now.")
+             intro=turn.t("recovery.persists", label=label))
 
 
 def after_worked(turn: Turn, worked: bool) -> None:
     """The driver's answer to "did it work?"."""
     if worked:
         turn.state.intent = None
-        turn.say("Great, glad it's charging now. Anything else I can help with?")
+        turn.say(turn.t("recovery.worked"))
         return
     hand_off(turn, facts={"recovery_helped": False},
              summary=summary_line(turn, "remote recovery attempted and verified, but the driver still cannot charge"),
-             intro="Sorry it still doesn't work.")
+             intro=turn.t("recovery.still_broken"))
 
 
 def _still_faulted(turn: Turn, connector_id: Any, outcome: actions.Outcome) -> bool:

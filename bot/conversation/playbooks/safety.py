@@ -11,11 +11,7 @@ from bot.conversation.turn import Turn
 
 log = logging.getLogger(__name__)
 
-INSTRUCTIONS = ("Please step away from the charger and keep others away. Do not touch the charger, the cable "
-                "or the car's charging port. If there is fire, smoke or anyone is hurt, call the emergency "
-                "number (112) now.")
-INSTRUCTIONS_VOICE = ("Please step away from the charger now and keep others away. Do not touch the charger or "
-                      "the cable. If there is fire, smoke or anyone is hurt, hang up and call 1 1 2.")
+# the instructions themselves are the catalogue's safety.instructions (bot/i18n), in the driver's language
 
 
 def run(turn: Turn) -> None:
@@ -26,13 +22,10 @@ def run(turn: Turn) -> None:
         state.charger_id, state.connector_id = found.charger_id, None
     if state.charger_id in state.safety_chargers and state.handed_off:
         # reported already in this conversation: field engineering has it; don't read the whole script again
-        turn.say(f"Thank you, I've noted that for our field engineers (ticket {state.handed_off}). Please keep "
-                 "away from the charger until they have checked it; if there is fire or anyone is hurt, call 112.",
-                 "Thank you, I've noted that. Please keep away from the charger. If there is fire or anyone is "
-                 "hurt, call 1 1 2.")
+        turn.say(turn.t("safety.noted", ticket=state.handed_off), turn.t("safety.noted_voice"))
         state.intent = None
         return
-    turn.say(INSTRUCTIONS, INSTRUCTIONS_VOICE)
+    turn.say(turn.t("safety.instructions"), turn.t("safety.instructions_voice"))
     state.intent = "safety_hazard"
     state.pending_action = None
     charger_id = state.charger_id
@@ -51,7 +44,7 @@ def run(turn: Turn) -> None:
         except Exception:  # the conversation's own lock (safety_chargers) still blocks us
             log.exception("safety lock failed conversation=%s charger=%s", turn.conversation_id, charger_id)
     if taken_out:
-        turn.say(f"I've taken {turn.label()} out of service so nobody else starts a session on it.")
+        turn.say(turn.t("safety.taken_out", label=turn.label()))
     hand_off(turn, facts={"safety": True}, summary=summary_line(turn, f"SAFETY report: \"{turn.text}\""))
     state.intent = None
 

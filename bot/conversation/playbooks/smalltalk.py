@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.conversation.escalate import hand_off, summary_line
 from bot.conversation.turn import Turn
-from bot.messages import Choice
+from bot.messages import Choice, Reply
 
 PROBLEM_CHOICES = (
     Choice(title="Charger won't start", payload="intent:start_failure", dtmf="1", spoken="a charger that won't start"),
@@ -22,30 +22,22 @@ def run(turn: Turn) -> None:
 
 def _greet(turn: Turn) -> None:
     trouble = _trouble(turn)
-    where = f" I see you're at {turn.label()}{trouble}." if turn.state.charger_id else ""
-    turn.say(f"Hi, I'm the charging support assistant.{where} What's happening?",
-             f"Hello, this is charging support.{where} Tell me in a few words what's happening.",
-             choices=PROBLEM_CHOICES)
+    where = turn.t("greet.where", label=turn.label(), trouble=trouble) if turn.state.charger_id else ""
+    turn.say(turn.t("greet.text", where=where), turn.t("greet.voice", where=where), choices=PROBLEM_CHOICES)
 
 
 def _thanks(turn: Turn) -> None:
-    turn.say("You're welcome! Anything else I can help with?")
+    turn.say(turn.t("smalltalk.thanks"))
 
 
 def _goodbye(turn: Turn) -> None:
     turn.state.settle()
     turn.state.intent = None
-    turn.replies.append(_bye())
-
-
-def _bye():  # type: ignore[no-untyped-def]
-    from bot.messages import Reply
-
-    return Reply(text="Goodbye, and safe driving!", end_conversation=True)
+    turn.replies.append(Reply(text=turn.t("smalltalk.goodbye"), end_conversation=True))
 
 
 def _affirm_or_deny(turn: Turn) -> None:
-    turn.say("What can I help you with? Tell me what's happening at the charger.", choices=PROBLEM_CHOICES)
+    turn.say(turn.t("smalltalk.what_help"), choices=PROBLEM_CHOICES)
 
 
 def _trouble(turn: Turn) -> str:
@@ -56,8 +48,8 @@ def _trouble(turn: Turn) -> str:
     if snap is None:
         return ""
     if not snap.online:
-        return ", which is offline right now"
-    return ", which reports a fault right now" if faults(turn, snap) else ""
+        return turn.t("greet.offline")
+    return turn.t("greet.fault") if faults(turn, snap) else ""
 
 
 def _inform(turn: Turn) -> None:
@@ -69,14 +61,13 @@ def _inform(turn: Turn) -> None:
         return
     if turn.state.charger_id:
         turn.state.ask("problem", [c.payload for c in PROBLEM_CHOICES])
-        turn.say(f"Thanks, {turn.label()}. What's the problem there?", choices=PROBLEM_CHOICES)
+        turn.say(turn.t("smalltalk.problem_there", label=turn.label()), choices=PROBLEM_CHOICES)
     else:
         _affirm_or_deny(turn)
 
 
 def _out_of_scope(turn: Turn) -> None:
-    turn.say("I can help with charging: starting a session, payment, plugs, faults, slow charging or a stuck "
-             "cable. What's happening?", choices=PROBLEM_CHOICES)
+    turn.say(turn.t("smalltalk.out_of_scope"), choices=PROBLEM_CHOICES)
 
 
 def request_human(turn: Turn) -> None:
@@ -87,7 +78,7 @@ def request_human(turn: Turn) -> None:
     turn.state.intent = turn.state.intent or "request_human"
     # a yes to the bot's own offer of a person is not the driver asking (that is no progress)
     asked = turn.understood.intent == "request_human"
-    hand_off(turn, facts={"driver_asked_human": asked}, summary=summary_line(turn, problem), intro="Of course.")
+    hand_off(turn, facts={"driver_asked_human": asked}, summary=summary_line(turn, problem), intro=turn.t("smalltalk.of_course"))
 
 
 HANDLERS = {

@@ -50,7 +50,7 @@ class DyingNLU:
     def __init__(self, release: threading.Event | None = None) -> None:
         self.release = release
 
-    def parse(self, text: str) -> Any:
+    def parse(self, text: str, language: str | None = None) -> Any:
         if self.release is not None:
             self.release.wait(30)
         raise ProcessKilled()

@@ -59,7 +59,7 @@ class FakeNLU:
     def __init__(self) -> None:
         self.broken = False
 
-    def parse(self, text: str) -> Parse:
+    def parse(self, text: str, language: str | None = None) -> Parse:
         if self.broken:
             raise NLUUnavailable("the model is gone")
         lowered = text.lower()
