@@ -1,4 +1,4 @@
-"""The websocket handshake: path check and HTTP Basic auth per charger (security profile 1)."""
+"""The websocket handshake: path check, the charger's security profile (tls.py), HTTP Basic auth per charger."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from websockets.http11 import Request, Response
 from bot.appstate import get_value
 from bot.fleet.loader import check_password
 from bot.fleet.models import Charger
+from ocpp_bridge import tls
 from ocpp_bridge.core import Core
 
 log = logging.getLogger(__name__)
@@ -44,12 +45,14 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
-def _lookup(sessions: sessionmaker[Session], charger_id: str) -> tuple[bool, str | None, bool]:
-    """(known, password hash, auto_accept) for a charger id."""
+def _lookup(sessions: sessionmaker[Session], charger_id: str) -> tuple[bool, str | None, bool, int | None]:
+    """(known, password hash, auto_accept, security profile) for a charger id."""
     with sessions() as session:
         charger = session.get(Charger, charger_id)
         auto = (get_value(session, "fleet.auto_accept") or "").lower() == "true"
-        return charger is not None, charger.password_hash if charger else None, auto
+        if charger is None:
+            return False, None, auto, None
+        return True, charger.password_hash, auto, charger.security_profile
 
 
 def make_process_request(core: Core, sessions: sessionmaker[Session]):  # type: ignore[no-untyped-def]
@@ -60,11 +63,16 @@ def make_process_request(core: Core, sessions: sessionmaker[Session]):  # type: 
         if charger_id is None:
             log.warning("rejected websocket path %r (expected /ocpp/{charge_point_id})", request.path[:100])
             return connection.respond(http.HTTPStatus.NOT_FOUND, "Connect to /ocpp/{charge_point_id}\n")
-        known, password_hash, auto_accept = await core.db(_lookup, sessions, charger_id)
+        known, password_hash, auto_accept, profile = await core.db(_lookup, sessions, charger_id)
         if not known and not auto_accept:
             log.warning("charger=%s rejected: not in the fleet", charger_id)
             return connection.respond(http.HTTPStatus.NOT_FOUND, "Unknown charge point\n")
-        if not password_hash:
+        over_tls, common_name = tls.peer(connection)
+        problem = tls.refusal(charger_id, profile, over_tls, common_name)
+        if problem is not None:
+            log.warning("charger=%s rejected: %s", charger_id, problem)
+            return connection.respond(http.HTTPStatus.FORBIDDEN, f"{problem}\n")
+        if not password_hash or common_name is not None:  # profile 3: the certificate is the credential
             return None
         credentials = _basic_credentials(request.headers.get("Authorization"))
         if credentials is None or credentials[0] != charger_id or not check_password(password_hash, credentials[1]):

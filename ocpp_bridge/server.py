@@ -20,6 +20,7 @@ from ocpp_bridge.policy import Policy, load_policy
 from ocpp_bridge.relay import Relay, RelayConfig, relay_config
 from ocpp_bridge.service import CommandService
 from ocpp_bridge.store import Store
+from ocpp_bridge.tls import context_from_settings
 from ocpp_bridge.v16 import ChargePoint16
 from ocpp_bridge.v201 import ChargePoint201
 
@@ -40,6 +41,7 @@ class Bridge:
         self.options = options or options_from_settings(
             runtime.settings, node_id=f"{socket.gethostname()}:{port}" if redis_url else "local")
         self.policy = policy or load_policy(runtime.settings.policy_file)
+        self.tls = context_from_settings(runtime.settings)  # None: ws://
         self.redis_url = redis_url
         self.core = Core(Store(runtime.sessions, self.options.node_id), self.options)
         self.service = CommandService(self.core, runtime.sessions, self.policy)
@@ -52,7 +54,7 @@ class Bridge:
 
     @property
     def url(self) -> str:
-        return f"ws://{self.host}:{self.port}/ocpp"
+        return f"{'wss' if self.tls else 'ws'}://{self.host}:{self.port}/ocpp"
 
     @property
     def control_url(self) -> str:
@@ -82,7 +84,7 @@ class Bridge:
             hooks = {"process_request": relay.process_request, "select_subprotocol": relay.select_subprotocol,
                      "process_response": relay.process_response, "max_size": self.relay_config.max_frame}
         self._server = await serve(
-            handler, self.host, self.port, **hooks, max_queue=32,
+            handler, self.host, self.port, **hooks, max_queue=32, ssl=self.tls,
             ping_interval=self.options.ping_interval, compression=self.options.compression,
             logger=RedactingLogger(logging.getLogger("websockets.server"), {}))  # frames at DEBUG hold id tags
         self.port = self._server.sockets[0].getsockname()[1] if self.port == 0 else self.port

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import ssl
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
@@ -36,10 +37,12 @@ class SimulatedCharger(CommandsMixin):
                  connectors: Iterable[tuple[int, float]] = ((1, 22.0),), behaviour: Behaviour | None = None,
                  heartbeat_interval: float | None = None, validate: bool = True, record_sent: bool = True,
                  response_timeout: float = 30.0, ping_interval: float | None = 20.0,
-                 reboot_delay: float = 0.2, compression: str | None = "deflate") -> None:
+                 reboot_delay: float = 0.2, compression: str | None = "deflate",
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         if protocol not in SUBPROTOCOLS:
             raise ValueError(f"protocol must be one of {sorted(SUBPROTOCOLS)}, not {protocol!r}")
         self.id, self.url, self.password, self.protocol = charger_id, url, password, protocol
+        self.ssl_context = ssl_context  # wss:// (None: the default context for a wss:// url)
         self.behaviour = behaviour or Behaviour()
         self.connectors = {cid: Connector(cid, float(kw)) for cid, kw in connectors}
         self.heartbeat_interval = heartbeat_interval  # None: what BootNotification's answer says
@@ -174,6 +177,9 @@ class SimulatedCharger(CommandsMixin):
         token = base64.b64encode(f"{self.id}:{self.password}".encode()).decode()
         return {"Authorization": f"Basic {token}"}
 
+    def _tls(self) -> dict[str, Any]:
+        return {"ssl": self.ssl_context} if self.ssl_context is not None else {}
+
     async def _run(self) -> None:
         reason, backoff = "PowerUp", 1.0
         while True:
@@ -183,7 +189,8 @@ class SimulatedCharger(CommandsMixin):
                 async with connect(uri, subprotocols=[SUBPROTOCOLS[self.protocol]],  # type: ignore[list-item]
                                    additional_headers=self._headers(), open_timeout=30,
                                    ping_interval=self.ping_interval, close_timeout=2,
-                                   compression=self.compression) as ws:
+                                   compression=self.compression,
+                                   **self._tls()) as ws:
                     self.station = (Station16 if self.protocol == "1.6" else Station201)(self, ws)
                     reader = self.spawn(self.station.start(), f"{self.id}-reader", connection=True)
                     await self._boot(reason)

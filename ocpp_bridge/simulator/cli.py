@@ -57,14 +57,20 @@ def register(group: click.Group) -> None:
     @click.option("--duration", type=click.FloatRange(min=0), default=None,
                   help="stop after this many seconds (default: until Ctrl-C)")
     @click.option("--connect-timeout", type=click.FloatRange(min=0), default=30.0, show_default=True)
+    @click.option("--ca-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+                  help="wss://: CA bundle that signs the CSMS's certificate (default: the system's)")
+    @click.option("--cert-dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
+                  help="wss://: client certificates {id}.pem with keys {id}.key (security profile 3)")
     def simulate(url: str, fleet_file: Path, scenario: Path | None, protocol: str, heartbeat: float | None,
-                 duration: float | None, connect_timeout: float) -> None:
+                 duration: float | None, connect_timeout: float, ca_file: Path | None,
+                 cert_dir: Path | None) -> None:
         """Run simulated OCPP 1.6J / 2.0.1 charge points with scripted faults against a CSMS."""
         settings_or_exit()  # logging set up as configured
         if not url.startswith(("ws://", "wss://")):
             fail(f"--url must be a ws:// or wss:// URL, not {url!r}")
         try:
-            fleet = SimulatedFleet(url, fleet_file, scenario, protocol=protocol, heartbeat_interval=heartbeat)
+            fleet = SimulatedFleet(url, fleet_file, scenario, protocol=protocol, heartbeat_interval=heartbeat,
+                                   ca_file=ca_file, cert_dir=cert_dir)
         except (FleetFileError, ScenarioError) as exc:
             fail(exc.problems)
         if not len(fleet):

@@ -14,6 +14,7 @@ from typing import Any, Self, TypeVar
 from bot.fleet.loader import parse_fleet_file
 from ocpp_bridge.simulator.charger import SUBPROTOCOLS, SimulatedCharger
 from ocpp_bridge.simulator.scenario import Scenario, load_scenario
+from ocpp_bridge.simulator.tls import client_context
 
 log = logging.getLogger("ocpp_bridge.simulator")
 T = TypeVar("T")
@@ -33,7 +34,7 @@ class SimulatedFleet:
     def __init__(self, url: str, chargers: Iterable[Any] | str | Path,
                  scenario: Scenario | Mapping[str, Any] | str | Path | None = None, protocol: str = "mixed",
                  heartbeat_interval: float | None = None, connect_timeout: float = 30.0,
-                 **charger_options: Any) -> None:
+                 ca_file: Path | None = None, cert_dir: Path | None = None, **charger_options: Any) -> None:
         if protocol not in PROTOCOLS:
             raise ValueError(f"protocol must be one of {', '.join(PROTOCOLS)}, not {protocol!r}")
         scene = load_scenario(scenario)
@@ -44,7 +45,9 @@ class SimulatedFleet:
             self.chargers[spec.id] = SimulatedCharger(
                 spec.id, url, password=getattr(spec, "password", None), protocol=version,
                 connectors=[(c.id, c.max_kw) for c in spec.connectors], behaviour=scene.for_charger(spec.id),
-                heartbeat_interval=heartbeat_interval, **charger_options)
+                heartbeat_interval=heartbeat_interval,
+                ssl_context=client_context(spec.id, ca_file, cert_dir) if url.startswith("wss://") else None,
+                **charger_options)
         unknown = set(scene.chargers) - set(self.chargers)
         if unknown:
             log.warning("scenario names chargers not in the fleet: %s", ", ".join(sorted(unknown)))
