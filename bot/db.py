@@ -37,7 +37,7 @@ NAMING = {
 
 
 class Base(DeclarativeBase):
-    """Declarative base of every ChargeLine table (all packages share one metadata)."""
+    """Declarative base of every ChargeLine table (all packages share one metadata; bot.app.tables lists them)."""
 
     metadata = MetaData(naming_convention=NAMING)
 
@@ -162,21 +162,3 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     with factory() as session, session.begin():
         yield session
 
-
-def load_all_models() -> None:
-    """Import every package's models so Base.metadata knows all tables."""
-    from bot.plugins import optional_modules
-
-    optional_modules(MODEL_MODULES)
-
-
-# Each package that owns tables lists its models module here.
-MODEL_MODULES = [
-    "bot.fleet.models",
-    "bot.appstate",
-    "ocpp_bridge.models",
-    "bot.conversation.models",
-    "handoff.models",
-    "handoff.console.models",
-    "bot.channels.models",
-]

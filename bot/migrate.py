@@ -14,8 +14,8 @@ from sqlalchemy import Engine
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
-# Every package with tables keeps its own versions folder; all branch from the
-# fleet revision, and `upgrade heads` applies them all.
+# Every package with tables keeps its own versions folder (folders, not imports: the kernel names no
+# package above it); all branch from the fleet revision, and `upgrade heads` applies them all.
 VERSION_LOCATIONS = [
     ROOT / "bot" / "migrations" / "versions",
     ROOT / "ocpp_bridge" / "migrations",
@@ -27,8 +27,7 @@ def alembic_config(engine: Engine) -> Config:
     """Build the Alembic config for this engine."""
     config = Config()
     config.set_main_option("script_location", str(ROOT / "bot" / "migrations"))
-    locations = [str(p) for p in VERSION_LOCATIONS if p.is_dir()]
-    config.set_main_option("version_locations", " ".join(locations))
+    config.set_main_option("version_locations", " ".join(str(p) for p in VERSION_LOCATIONS))
     config.set_main_option("path_separator", "space")
     config.attributes["engine"] = engine
     return config

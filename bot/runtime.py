@@ -13,14 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.appstate import ensure_secret
 from bot.config import Settings
-from bot.db import (
-    describe_outage,
-    ensure_database_directory,
-    is_outage,
-    load_all_models,
-    make_engine,
-    make_session_factory,
-)
+from bot.db import describe_outage, ensure_database_directory, is_outage, make_engine, make_session_factory
 from bot.errors import ChargeLineError
 from bot.fleet import FleetFile, import_fleet, parse_fleet_file
 from bot.migrate import pending, upgrade
@@ -59,7 +52,6 @@ def is_embedded(settings: Settings) -> bool:
 
 def start_runtime(settings: Settings, *, announce: bool = True) -> Runtime:
     """Open the database (upgrading it in embedded mode), load the fleet file, resolve secrets."""
-    load_all_models()
     fleet = parse_fleet_file(settings.fleet_file) if settings.fleet_file is not None else None
     engine = make_engine(settings.database_url)
     try:
@@ -76,7 +68,6 @@ def open_runtime(settings: Settings, *, announce: bool = True) -> Runtime:
     start with `finish_start` once the database answers. A database that answers but lacks migrations
     (production mode) and a bad fleet file still stop the start.
     """
-    load_all_models()
     fleet = parse_fleet_file(settings.fleet_file) if settings.fleet_file is not None else None
     engine = make_engine(settings.database_url)
     sessions = make_session_factory(engine)

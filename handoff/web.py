@@ -14,10 +14,11 @@ from bot.clock import utcnow
 from bot.conversation.store import ConversationStore
 from bot.db import describe_outage, is_outage, transaction
 from bot.runtime import Runtime
+from bot.services import services
 from handoff.incidents import check_network_incident, incident_json, list_incidents
 from handoff.offline import claim_sweep, sweep_offline
 from handoff.outbox import OutboxWorker, start_outbox_worker
-from handoff.rules import RuleSet, load_rules
+from handoff.rules import RuleSet
 from handoff.tickets import get_ticket, list_tickets, ticket_json
 
 log = logging.getLogger(__name__)
@@ -27,10 +28,9 @@ SWEEP_EVERY = timedelta(minutes=1)
 
 
 def register(app: Flask) -> None:
-    """Add the API; load the rules (a bad file stops start-up); start the background work if configured."""
+    """Add the API with the rules the composition root read; start the background work if configured."""
     runtime: Runtime = app.extensions["chargeline"]
-    rules = load_rules(runtime.settings.rules_file)
-    app.extensions["chargeline.rules"] = rules
+    rules: RuleSet = services(app).rules
     app.register_blueprint(blueprint)
     # Tests build many apps; a thread per app would outlive its database, so only a configured export starts it
     # here. `chargeline web` can call start_background itself to sweep offline chargers without a helpdesk.

@@ -9,12 +9,13 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, Response, current_app, g, request
 
 from bot.apology import failed, failed_turn, is_apology, safe_turn
-from bot.channels.deferred import DeferredTurns, deferred_turns
+from bot.channels.deferred import DeferredTurns
 from bot.channels.twilio_auth import twilio_signed
 from bot.conversation.store import ConversationStore
 from bot.db import describe_outage, is_outage
 from bot.logs import mask_phone
 from bot.messages import InboundMessage, TurnResult
+from bot.services import services
 from bot.web.engine import current_engine
 from bot.web.outage import on_outage
 from ivr import prompts
@@ -137,7 +138,8 @@ def call_wait() -> Response:
 
 
 def _turns() -> DeferredTurns:
-    return deferred_turns(current_app.extensions["chargeline.collaborators"])
+    turns: DeferredTurns = services(current_app).deferred
+    return turns
 
 
 def _key(call_sid: str, turn: int) -> str:
@@ -218,8 +220,7 @@ def _text_ticket_number(caller: str, our_number: str, ticket_id: str) -> bool:
     from bot.channels.twilio_rest import TwilioSender
     from bot.outbound import Outbound
 
-    sender = (current_app.extensions["chargeline.collaborators"].get("twilio_sender")
-              or TwilioSender.from_settings(g.runtime.settings))
+    sender = services(current_app).twilio_sender or TwilioSender.from_settings(g.runtime.settings)
     if sender is None or not ticket_id or not caller or not our_number:
         return False
     outbound = Outbound(twilio=sender, sessions=g.runtime.sessions)

@@ -14,6 +14,7 @@ from bot.errors import (
     PolicyRefused,
     UnknownCharger,
 )
+from bot.services import services
 from ocpp_bridge.client import BridgeClient
 from ocpp_bridge.commands import BadCommand, CommandTimeout
 from ocpp_bridge.state import charger_snapshot
@@ -29,7 +30,7 @@ def _error(status: int, error: str, detail: str, **extra: Any):  # type: ignore[
 
 def bridge_client(app: Flask) -> BridgeClient:
     """The injected bridge collaborator, or one built from settings (once per app)."""
-    injected = app.extensions.get("chargeline.collaborators", {}).get("bridge")
+    injected = services(app).bridge
     if injected is not None:
         return injected  # type: ignore[no-any-return]
     client = app.extensions.get("ocpp_bridge.client")

@@ -19,8 +19,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bot.app.tables import load_all_models
 from bot.config import Settings
-from bot.db import load_all_models, make_engine
+from bot.db import make_engine
 from bot.runtime import Runtime, start_runtime
 
 REQUIRED = {s.strip() for s in os.environ.get("CHARGELINE_TEST_REQUIRE", "").split(",") if s.strip()}

@@ -18,11 +18,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.messages import TurnResult
 
@@ -160,13 +160,3 @@ class DeferredTurns:
         for key in old:
             del self._entries[key]
 
-
-def deferred_turns(collaborators: MutableMapping[str, Any]) -> DeferredTurns:
-    """The app's DeferredTurns (injected as `deferred`, or built once with an optional `turn_budget` and the
-    `reply_outbox` that `bot.channels.recovery.start_turn_recovery` puts there)."""
-    turns = collaborators.get("deferred")
-    if turns is None:
-        budget = float(collaborators.get("turn_budget", DEFAULT_BUDGET_S))
-        turns = collaborators.setdefault("deferred", DeferredTurns(budget=budget,
-                                                                   outbox=collaborators.get("reply_outbox")))
-    return turns

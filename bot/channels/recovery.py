@@ -21,9 +21,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.channels.outbox import OutboxReport, ReplyOutboxStore, ReplySender, deliver_due
+from bot.channels.telegram import BotAPI
+from bot.channels.twilio_rest import TwilioSender
 from bot.clock import utcnow
 from bot.conversation.resume import RunningTurns, prune_claims
-from bot.outbound import mask_contact
+from bot.outbound import Outbound, mask_contact
+from bot.services import services
 
 log = logging.getLogger(__name__)
 
@@ -136,22 +139,19 @@ class RecoveryWorker:
 
 
 def start_turn_recovery(app: Any) -> RecoveryWorker:
-    """Wire recovery into a built Flask app and start it: the app's engine, REST clients and reply outbox."""
-    from bot.channels.telegram import BotAPI
-    from bot.channels.twilio_rest import TwilioSender
-    from bot.outbound import Outbound
-    from bot.web.engine import current_engine
-
+    """Wire recovery into a built Flask app and start it: the app's engine (built now if it is not yet: one NLU
+    model per process, loaded at start rather than on the first webhook), REST clients and reply outbox."""
     runtime = app.extensions["chargeline"]
-    collaborators = app.extensions["chargeline.collaborators"]
+    found = services(app)
     settings = runtime.settings
-    outbox = collaborators.setdefault("reply_outbox", ReplyOutboxStore(runtime.sessions))
-    with app.app_context():
-        engine = current_engine()  # the app's own: one NLU model per process
+    if found.reply_outbox is None:
+        found.reply_outbox = ReplyOutboxStore(runtime.sessions)
+    outbox = found.reply_outbox
+    engine = found.conversation_engine()
     engine.running.grace = timedelta(seconds=settings.turn_grace)
-    telegram = collaborators.get("telegram") or (
+    telegram = found.telegram or (
         BotAPI(settings.telegram_bot_token, settings.telegram_api_url) if settings.telegram_bot_token else None)
-    outbound = Outbound(twilio=collaborators.get("twilio_sender") or TwilioSender.from_settings(settings),
+    outbound = Outbound(twilio=found.twilio_sender or TwilioSender.from_settings(settings),
                         sms_from=settings.twilio_sms_from, whatsapp_from=settings.twilio_whatsapp_from,
                         telegram=telegram, sessions=runtime.sessions)
     sender = ReplySender(outbound, settings.public_url, telegram)
@@ -178,7 +178,7 @@ class RecoveryStarter:
         while not self._stop.is_set():
             try:
                 if self.ready():
-                    self.worker = start_turn_recovery(self.app)  # loads the engine: the first turn is warm too
+                    self.worker = start_turn_recovery(self.app)  # builds the engine: the first turn is warm too
                     return
             except Exception:  # e.g. the NLU model cannot load: webhooks still answer; say why recovery is off
                 log.exception("turn recovery could not start; retrying in %.0f s", self.every * 15)

@@ -12,9 +12,8 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from sqlalchemy import select
 
 from bot.apology import apology, safe_turn
-from bot.channels.deferred import deferred_turns
 from bot.channels.optout import HELP_TEXT, is_opted_out, keyword, set_opted_out
-from bot.channels.ratelimit import RateLimiter, rate_limiter_for
+from bot.channels.ratelimit import RateLimiter
 from bot.channels.sms import render_sms, render_whatsapp, sms_text, whatsapp_bodies
 from bot.channels.telegram import BotAPI, inbound_from_update, outbound_calls
 from bot.channels.twilio_auth import twilio_signed
@@ -22,6 +21,7 @@ from bot.channels.twilio_rest import TwilioSender
 from bot.logs import mask_phone
 from bot.messages import Channel, InboundMessage, Reply, TurnResult
 from bot.outbound import Outbound
+from bot.services import services
 from bot.web.engine import current_engine
 
 log = logging.getLogger(__name__)
@@ -35,11 +35,8 @@ SLOW_DOWN = "You are sending messages very fast. Please wait a minute, then tell
 
 
 def _limiter() -> RateLimiter:
-    collaborators = current_app.extensions["chargeline.collaborators"]
-    limiter = collaborators.get("rate_limiter")
-    if limiter is None:  # built once per app (a race builds two, one of which is kept: harmless)
-        limiter = collaborators.setdefault("rate_limiter", rate_limiter_for(g.runtime.settings.redis_url))
-    return limiter  # type: ignore[no-any-return]
+    limiter: RateLimiter = services(current_app).rate_limiter
+    return limiter
 
 
 def _delivered_before(channel: Channel, delivery_id: str) -> bool:
@@ -107,7 +104,7 @@ def twilio_sms() -> Response:
     if deliver is None:  # no way to text later: answer in the webhook, however long the turn takes
         result = safe_turn(engine.handle, message)
     else:
-        result = deferred_turns(_collaborators()).run(f"{channel}:{sid}", lambda: safe_turn(engine.handle, message),
+        result = services(current_app).deferred.run(f"{channel}:{sid}", lambda: safe_turn(engine.handle, message),
                                                       then=deliver, from_number=form.get("To") or None,
                                                       spent=time.monotonic() - arrived)
     if result is None:
@@ -115,12 +112,8 @@ def twilio_sms() -> Response:
     return twiml(_render(result, whatsapp=whatsapp) or EMPTY_TWIML)
 
 
-def _collaborators() -> dict:  # type: ignore[type-arg]
-    return current_app.extensions["chargeline.collaborators"]  # type: ignore[no-any-return]
-
-
 def _twilio_sender() -> TwilioSender | None:
-    return _collaborators().get("twilio_sender") or TwilioSender.from_settings(g.runtime.settings)
+    return services(current_app).twilio_sender or TwilioSender.from_settings(g.runtime.settings)
 
 
 def _render(result: TurnResult, *, whatsapp: bool) -> str | None:
@@ -198,7 +191,7 @@ def telegram_webhook():  # type: ignore[no-untyped-def]
         return jsonify(error="Bad Request", detail="not a Telegram Update"), 400
     if not isinstance(data, dict):
         return jsonify(error="Bad Request", detail="not a Telegram Update"), 400
-    api = current_app.extensions["chargeline.collaborators"].get("telegram") or BotAPI(
+    api = services(current_app).telegram or BotAPI(
         settings.telegram_bot_token, settings.telegram_api_url)
     if callback_id:
         api.send_all([("answerCallbackQuery", {"callback_query_id": callback_id})])

@@ -14,8 +14,9 @@ import math
 
 from flask import Response, current_app, g, jsonify, request
 
-from bot.channels.ratelimit import RateLimiter, rate_limiter_for
+from bot.channels.ratelimit import RateLimiter
 from bot.config import Rate
+from bot.services import services
 from bot.web.proxies import limit_key
 
 log = logging.getLogger(__name__)
@@ -24,28 +25,22 @@ BY_SESSION, BY_ADDRESS = "webchat-session", "webchat-address"
 SLOW_DOWN = "You are sending messages very fast. Please wait {seconds} seconds, then send your message again."
 
 
-def _limiter(name: str, rate: Rate | None) -> RateLimiter | None:
-    """The app's limiter `name` (a test may hand one in to create_app), built on first use; None when off."""
-    if rate is None:
-        return None
-    collaborators = current_app.extensions["chargeline.collaborators"]
-    limiter = collaborators.get(name)
-    if limiter is None:  # built once per app (a race builds two, one of which is kept: harmless)
-        limiter = collaborators.setdefault(name, rate_limiter_for(g.runtime.settings.redis_url, *rate))
-    return limiter  # type: ignore[no-any-return]
+def _limiter(limiter: RateLimiter | None, rate: Rate | None) -> RateLimiter | None:
+    """The app's limiter (built at start, or handed in to create_app by a test); None when the limit is off."""
+    return None if rate is None else limiter
 
 
 def wait_before_turn(session_id: str | None) -> float:
     """Count one message of this chat from this client: 0, or the seconds to wait when over a limit."""
     settings = g.runtime.settings
     address = limit_key(request.remote_addr, request.headers)
-    by_address = _limiter("webchat_address_limiter", settings.webchat_address_limit)
+    by_address = _limiter(services(current_app).webchat_address_limiter, settings.webchat_address_limit)
     if address is not None and by_address is not None:
         wait = by_address.wait(BY_ADDRESS, address)
         if wait:
             log.warning("web chat rate limited address=%s", address)
             return wait
-    by_session = _limiter("webchat_session_limiter", settings.webchat_session_limit)
+    by_session = _limiter(services(current_app).webchat_session_limiter, settings.webchat_session_limit)
     if session_id is not None and by_session is not None:
         wait = by_session.wait(BY_SESSION, session_id)
         if wait:

@@ -1,36 +1,20 @@
-"""The `chargeline` command: one group, each subcommand in its own module."""
+"""The `chargeline` command: one group, each subcommand in its own module (listed in bot.app.commands)."""
 
 from __future__ import annotations
 
 import sys
 
 from bot.cli.common import main_group
-from bot.plugins import optional_modules
+
+__all__ = ["main", "main_group"]
 
 
 def _register() -> None:
-    from bot.cli import db, fleet, serve
+    """Add every subcommand to the group."""
+    # a real cycle: the command list imports every package's CLI, bot.cli's own modules among them
+    from bot.app.commands import register_commands
 
-    for module in (db, fleet, serve):
-        module.register(main_group)
-    for module in optional_modules(COMMAND_MODULES):
-        module.register(main_group)
-
-
-# Modules that add commands, each with `register(group)`; a package still being
-# built may be absent.
-COMMAND_MODULES = [
-    "ocpp_bridge.cli",  # bridge
-    "ocpp_bridge.simulator.cli",  # simulate
-    "bot.nlu.cli",  # nlu train/parse/evaluate
-    "bot.chat.cli",  # chat
-    "bot.channels.cli",  # telegram
-    "handoff.cli",  # agents
-    "handoff.rules_cli",  # rules check/explain
-    "handoff.report_cli",  # report
-    "bot.demo.cli",  # demo
-    "bot.evaluation.cli",  # eval dialogues
-]
+    register_commands(main_group)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from bot.cli.common import settings_or_exit
-from bot.db import load_all_models, make_engine
+from bot.db import make_engine
 from bot.migrate import upgrade
 
 
@@ -18,7 +18,6 @@ def db_group() -> None:
 def upgrade_command() -> None:
     """Apply every pending migration to CHARGELINE_DATABASE_URL."""
     settings = settings_or_exit()
-    load_all_models()
     engine = make_engine(settings.database_url)
     try:
         applied = upgrade(engine)

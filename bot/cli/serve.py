@@ -13,7 +13,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.cli.common import fail, settings_or_exit
 from bot.db import database_answers, describe_outage
 from bot.errors import ChargeLineError, FleetFileError
-from bot.plugins import optional_modules
 from bot.runtime import open_runtime, start_runtime
 from bot.signals import stop_like_ctrl_c
 
@@ -21,11 +20,8 @@ DATABASE_PROBE_S = 2.0  # how often `serve` asks a database that was down whethe
 
 
 def serve_processes() -> list[tuple[str, list[str]]]:
-    """The processes `serve` supervises: web, and the OCPP bridge once its package exists."""
-    processes = [("web", ["web"])]
-    if optional_modules(["ocpp_bridge.cli"]):
-        processes.insert(0, ("bridge", ["bridge"]))
-    return processes
+    """The processes `serve` supervises: the OCPP bridge and web."""
+    return [("bridge", ["bridge"]), ("web", ["web"])]
 
 
 @click.command("web")
@@ -33,6 +29,7 @@ def serve_processes() -> list[tuple[str, list[str]]]:
 @click.option("--port", type=int, default=None, help="Port (default CHARGELINE_WEB_PORT).")
 def web_command(host: str | None, port: int | None) -> None:
     """Run the web process alone (webhooks, web chat, agent console, API)."""
+    # the web app imports every channel and page: only this command needs them, not `bridge` or `simulate`
     from werkzeug.serving import make_server
 
     from bot.web import create_app

@@ -12,7 +12,7 @@ __all__ = ["ConversationEngine", "build_engine"]
 
 
 def __getattr__(name: str) -> Any:
-    # lazy, so that importing the models (bot.db.MODEL_MODULES) does not pull in the dialogue
+    # lazy, so that importing the models (bot.app.tables) does not pull in the dialogue
     if name == "ConversationEngine":
         from bot.conversation.engine import ConversationEngine
 

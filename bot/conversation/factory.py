@@ -8,8 +8,15 @@ import threading
 from datetime import timedelta
 from typing import Any
 
+from bot.conversation.adapters import BridgePolicy, ClientBridge, KnowledgeAdapter, RulesAdapter, TicketsAdapter
 from bot.conversation.engine import ConversationEngine
+from bot.conversation.resume import RunningTurns
+from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.nlu import load_engine
 from bot.runtime import Runtime
+from handoff.rules import RuleSet, load_rules
+from ocpp_bridge.client import BridgeClient
+from ocpp_bridge.policy import Policy, load_policy
 
 log = logging.getLogger(__name__)
 
@@ -33,34 +40,22 @@ def freeze_startup_heap() -> None:
 
 
 def build_engine(runtime: Runtime, *, bridge_url: str | None = None, nlu: Any = None,
-                 bridge_timeout: float = 90.0, freeze_gc: bool = True) -> ConversationEngine:
-    """Build the engine once per process from the runtime's settings (loads the NLU model and the KB)."""
-    from bot.conversation.adapters import (
-        BridgePolicy,
-        ClientBridge,
-        KnowledgeAdapter,
-        RulesAdapter,
-        TicketsAdapter,
-    )
-    from bot.knowledge import load_knowledge
-    from handoff.rules import load_rules
-    from ocpp_bridge.policy import load_policy
-
+                 bridge_timeout: float = 90.0, freeze_gc: bool = True, rules: RuleSet | None = None,
+                 policy: Policy | None = None, knowledge: KnowledgeBase | None = None) -> ConversationEngine:
+    """Build the engine once per process from the runtime's settings (loads the NLU model, and the rules, policy
+    and knowledge base unless the composition root hands in the ones it already read)."""
     settings = runtime.settings
     if nlu is None:
-        from bot.nlu import load_engine
-
         nlu = load_engine(settings, train_if_missing=True)
-    from bot.conversation.resume import RunningTurns
-    from ocpp_bridge.client import BridgeClient
-
     # with the database, a command whose answer was lost is looked up in the bridge's audit (its real result)
     bridge = ClientBridge(BridgeClient(bridge_url or settings.bridge_url, runtime.api_token, timeout=bridge_timeout,
                                        sessions=runtime.sessions))
-    rules = load_rules(settings.rules_file)
+    rules = rules if rules is not None else load_rules(settings.rules_file)
+    policy = policy if policy is not None else load_policy(settings.policy_file)
+    knowledge = knowledge if knowledge is not None else load_knowledge()
     engine = ConversationEngine(
-        runtime.sessions, nlu, bridge, KnowledgeAdapter(load_knowledge()),
-        BridgePolicy(load_policy(settings.policy_file)), RulesAdapter(rules), TicketsAdapter(rules),
+        runtime.sessions, nlu, bridge, KnowledgeAdapter(knowledge), BridgePolicy(policy), RulesAdapter(rules),
+        TicketsAdapter(rules),
         running=RunningTurns(runtime.sessions, grace=timedelta(seconds=settings.turn_grace)))
     if freeze_gc:
         freeze_startup_heap()

@@ -13,6 +13,7 @@ from bot.knowledge.context import GuideContext
 from bot.knowledge.loader import PACKAGE_DIR, default_knowledge
 from bot.knowledge.model import UnknownGuide
 from bot.knowledge.page import render_index, render_page
+from bot.services import services
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +24,8 @@ EXTENSION = "chargeline.knowledge"
 
 
 def register(app: Flask) -> None:
-    """Load the knowledge base once (or take the injected one) and serve /kb."""
-    knowledge = app.extensions["chargeline.collaborators"].get("knowledge") or default_knowledge()
+    """Serve /kb with the knowledge base the composition root read (or the injected one)."""
+    knowledge = services(app).knowledge or default_knowledge()
     app.extensions[EXTENSION] = knowledge
     # Only files that exist at start may be served: names never reach the filesystem.
     app.extensions[EXTENSION + ".images"] = {p.name: p for p in (PACKAGE_DIR / "images").glob("*.svg")}

@@ -1,10 +1,13 @@
-"""Alembic environment: the engine comes from `bot.migrate.alembic_config`."""
+"""Alembic environment: the engine comes from `bot.migrate.alembic_config`.
+
+Applying migrations needs no models; comparing them (tests/bot/test_migrations.py) loads them all first with
+`bot.app.tables.load_all_models`.
+"""
 
 from alembic import context
 
-from bot.db import Base, load_all_models
+from bot.db import Base
 
-load_all_models()
 config = context.config
 engine = config.attributes["engine"]
 

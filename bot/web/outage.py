@@ -21,8 +21,12 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.channels.sms import render_sms
+from bot.channels.twilio_auth import forbidden, signed_for_us
 from bot.db import describe_outage, is_outage
+from bot.messages import Reply
 from bot.runtime import DatabaseNotReady, DatabaseUnavailable, Runtime, finish_start
+from bot.services import services
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +127,10 @@ class StartGate:
 def install(app: Flask) -> None:
     """Set `g.runtime` per request, holding back requests that need a database the start has not reached.
 
-    The collaborator `start_retry_s` (tests: 0) sets how often requests may try to finish the start.
+    The service `start_retry_s` (tests: 0) sets how often requests may try to finish the start.
     """
-    every = float(app.extensions["chargeline.collaborators"].get("start_retry_s", ATTEMPT_EVERY_S))
+    retry = services(app).start_retry_s
+    every = ATTEMPT_EVERY_S if retry is None else float(retry)
     gate = app.extensions["chargeline.start_gate"] = StartGate(app, every=every)
     on_outage(app, "text_channels", _text_channel_apology)
 
@@ -143,10 +148,6 @@ def _works_without_database(endpoint: str) -> bool:
 
 def _text_channel_apology() -> ResponseReturnValue:
     """SMS and WhatsApp: the apology as TwiML; Telegram: the apology as the webhook's own sendMessage."""
-    from bot.channels.sms import render_sms
-    from bot.channels.twilio_auth import forbidden, signed_for_us
-    from bot.messages import Reply
-
     if request.endpoint == "text_channels.telegram_webhook":
         return _telegram_apology()
     if not signed_for_us():

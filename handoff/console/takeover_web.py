@@ -16,7 +16,8 @@ from flask import (
 )
 
 from bot.conversation.models import Conversation
-from bot.plugins import optional_modules
+from bot.outbound import build_outbound
+from bot.services import services
 from handoff.console.auth import (
     AgentIdentity,
     csrf_problem,
@@ -25,6 +26,7 @@ from handoff.console.auth import (
     login_required,
 )
 from handoff.console.queue import ConsoleRefusal, ticket_for
+from handoff.takeover import Takeover, TakeoverError
 from handoff.tickets import append_to_ticket
 
 blueprint = Blueprint("console_chat", __name__)
@@ -32,20 +34,12 @@ _KEY = "handoff.console.takeover"
 
 
 def _takeover() -> Any:
-    """The app's Takeover (outbound injected as the `outbound` collaborator in tests), or None if absent."""
+    """The app's Takeover (outbound injected as the `outbound` service in tests)."""
     app = current_app
     if _KEY not in app.extensions:
-        found = optional_modules(["handoff.takeover"])
-        if not found:
-            app.extensions[_KEY] = None
-        else:
-            runtime = app.extensions["chargeline"]
-            outbound = app.extensions.get("chargeline.collaborators", {}).get("outbound")
-            if outbound is None:
-                from bot.outbound import build_outbound
-
-                outbound = build_outbound(runtime.settings, runtime.sessions)
-            app.extensions[_KEY] = found[0].Takeover(runtime.sessions, outbound)
+        runtime = app.extensions["chargeline"]
+        outbound = services(app).outbound or build_outbound(runtime.settings, runtime.sessions)
+        app.extensions[_KEY] = Takeover(runtime.sessions, outbound)
     return app.extensions[_KEY]
 
 
@@ -90,8 +84,6 @@ def _act(ticket_id: str, verb: str) -> Any:
     if not conversation_id:
         return _answer(ref, False, f"Ticket {ref} has no chat to take over (the driver called or was imported).",
                        409)
-    from handoff.takeover import TakeoverError
-
     try:
         if verb == "take_over":
             delivery = takeover.take_over(conversation_id, agent.name)

@@ -15,9 +15,11 @@ import pytest
 from flask import Flask
 from sqlalchemy.engine import make_url
 
+from bot.app.tables import load_all_models
 from bot.config import Settings
-from bot.db import load_all_models, make_engine
+from bot.db import make_engine
 from bot.migrate import upgrade
+from bot.services import services
 from bot.web import create_app
 from tests.support.tcp_proxy import TCPProxy, closed_port
 from tests.support.twilio import AUTH_TOKEN, PUBLIC_URL, Call, TwilioClient
@@ -198,7 +200,7 @@ def test_a_live_call_whose_database_drops_reaches_an_agent(proxied: tuple[str, T
     proxy.start()
     app = create_app(outage_settings(url, tmp_path, api_token="token"))
     engine = build_engine(app.extensions["chargeline"], nlu=trained_nlu, freeze_gc=False)
-    app.extensions["chargeline.collaborators"]["engine"] = engine
+    services(app).engine = engine
     call = Call(TwilioClient(app.test_client()))
     call.start()
     call.say("the charger won't start")

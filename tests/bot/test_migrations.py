@@ -1,7 +1,8 @@
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from bot.db import Base, load_all_models, make_engine
+from bot.app.tables import load_all_models
+from bot.db import Base, make_engine
 from bot.migrate import current_heads, pending, upgrade
 
 

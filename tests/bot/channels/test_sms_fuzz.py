@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from bot.conversation.models import ConversationMessage
 from bot.runtime import Runtime
+from bot.services import services
 from tests.support.twilio import TwilioClient, twilio_for
 
 pytestmark = [pytest.mark.slow]
@@ -94,7 +95,7 @@ def test_twilios_retry_of_an_answered_message_is_not_answered_again_when_the_num
         real_twilio: TwilioClient, runtime: Runtime) -> None:
     from bot.channels.ratelimit import ContactRateLimiter
 
-    real_twilio.client.application.extensions["chargeline.collaborators"]["rate_limiter"] = ContactRateLimiter(limit=1)
+    services(real_twilio.client.application).rate_limiter = ContactRateLimiter(limit=1)
     sid = "SMretry" + "0" * 27
     assert len(_replies(real_twilio.sms("+4915112345789", "station 3 broken", sid=sid).data)) == 1
     assert _replies(real_twilio.sms("+4915112345789", "station 3 broken", sid=sid).data) == []

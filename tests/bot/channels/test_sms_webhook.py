@@ -1,4 +1,5 @@
 from bot.messages import Reply
+from bot.services import services
 from tests.support.engine import RecordingEngine
 from tests.support.twilio import TwilioClient, messages_of, new_sid
 
@@ -79,7 +80,7 @@ def test_a_request_without_sender_is_a_400_with_empty_twiml(twilio: TwilioClient
 def test_a_flood_from_one_number_is_held_back(twilio: TwilioClient, engine: RecordingEngine) -> None:
     from bot.channels.ratelimit import ContactRateLimiter
 
-    twilio.client.application.extensions["chargeline.collaborators"]["rate_limiter"] = ContactRateLimiter(limit=2)
+    services(twilio.client.application).rate_limiter = ContactRateLimiter(limit=2)
     answers = [messages_of(twilio.sms("+4915112345789", f"msg {n}").data) for n in range(3)]
     assert answers[2] == ["You are sending messages very fast. Please wait a minute, then tell us what is happening."]
     assert [m.text for m in engine.seen] == ["msg 0", "msg 1"]
