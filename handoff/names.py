@@ -1,12 +1,14 @@
-"""Human names for the ids people read: tiers, intents, site types, channels, statuses (one mapping, reused).
+"""Human names for the ids people read: tiers, intents, site types, channels, statuses, languages (one mapping).
 
 The console, the dashboard and the report charts all show these words; the ids stay in JSON, URLs and logs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
+
+from bot.i18n import catalogue, languages
 
 TIER_NAMES: Mapping[str, str] = MappingProxyType({
     "tier1": "Tier 1 support", "tier2": "Tier 2 support", "field_engineering": "Field engineering",
@@ -32,9 +34,27 @@ CHANNEL_NAMES: Mapping[str, str] = MappingProxyType({
 STATUS_NAMES: Mapping[str, str] = MappingProxyType({
     "open": "Open", "in_progress": "In progress", "resolved": "Resolved",
 })
+
+
+class _LanguageNames(Mapping[str, str]):
+    """Each message catalogue's English name for its language ("de" -> "German (de)"), read from bot/i18n."""
+
+    def __getitem__(self, code: str) -> str:
+        name = catalogue(code).get("language.english_name")
+        if name is None:
+            raise KeyError(code)
+        return f"{name} ({code})"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(languages())
+
+    def __len__(self) -> int:
+        return len(languages())
+
+
 KINDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "tier": TIER_NAMES, "intent": INTENT_NAMES, "site_type": SITE_TYPE_NAMES, "channel": CHANNEL_NAMES,
-    "status": STATUS_NAMES,
+    "status": STATUS_NAMES, "language": _LanguageNames(),
 })
 
 

@@ -52,9 +52,15 @@ def inbound_from_update(data: dict[str, Any]) -> tuple[InboundMessage | None, st
     inbound = InboundMessage(
         channel="telegram", contact=str(chat.id), text=text, delivery_id=str(update.update_id),
         received_at=datetime.now(UTC), button=button, charger_hint=hint, location=location,
-        media_urls=media,
+        media_urls=media, language=_language_of(update),
     )
     return inbound, (query.id if query is not None else None)
+
+
+def _language_of(update: Update) -> str | None:
+    """The language the driver's Telegram app is set to ("de", "en-GB"), as a guess for a new conversation."""
+    user = update.effective_user
+    return user.language_code if user is not None and user.language_code else None
 
 
 def _title_of(query: Any, payload: str) -> str:

@@ -21,6 +21,7 @@ from bot.apology import safe_turn
 from bot.chat.limits import too_many, wait_before_turn
 from bot.chat.render import render_webchat
 from bot.conversation.models import Conversation, ConversationMessage
+from bot.i18n import DEFAULT, catalogue, languages, normalise, t
 from bot.messages import InboundMessage
 from bot.web.engine import current_engine
 from bot.web.jsonbody import body_limit
@@ -39,11 +40,21 @@ _CHARGER = re.compile(r"^[A-Za-z0-9*._:\- ]{1,64}$")
 
 @blueprint.get("/chat")
 def chat_page():  # type: ignore[no-untyped-def]
-    """Serve the web chat page; `?charger=ID` starts it about that charger."""
+    """Serve the web chat page; `?charger=ID` starts it about that charger, `?lang=de` in that language."""
     charger = request.args.get("charger", "")
     if not _CHARGER.match(charger):
         charger = ""
-    return render_template("chat.html", charger=charger, label=_label(charger) if charger else "")
+    lang = page_language() or DEFAULT
+    texts = {key.removeprefix("webchat.js."): t(key, lang) for key in catalogue(DEFAULT) if key.startswith("webchat.js.")}
+    return render_template("chat.html", charger=charger, label=_label(charger) if charger else "", lang=lang,
+                           t=lambda key: t(key, lang), script_texts=texts)
+
+
+def page_language(asked: object = None) -> str | None:
+    """The language the page or message asks for: `lang` (the QR link's, or the body's), else Accept-Language."""
+    asked = asked if asked is not None else request.args.get("lang")
+    chosen = normalise(asked) if isinstance(asked, str) else None
+    return chosen or normalise(request.accept_languages.best_match(languages()))
 
 
 def _label(charger: str) -> str:
@@ -94,7 +105,7 @@ def chat_turn():  # type: ignore[no-untyped-def]
     message = InboundMessage(
         channel="webchat", contact=session_id, text=text.strip(),
         delivery_id=message_id or uuid.uuid4().hex, received_at=datetime.now(UTC),
-        charger_hint=charger_id, button=button,
+        charger_hint=charger_id, button=button, language=page_language(body.get("lang")),
     )
     result = safe_turn(lambda turn: current_engine().handle(turn), message)
     payload: dict[str, Any] = {"session": session_id, "replies": render_webchat(result.replies)}

@@ -11,6 +11,9 @@
   const status = document.getElementById("status");
   const sendButton = form.querySelector("button[type=submit]");
   const charger = root.dataset.charger || null;
+  const lang = root.dataset.lang || null;  // the page's language (?lang= or Accept-Language); the bot may switch
+  const texts = JSON.parse((document.getElementById("texts") || {}).textContent || "{}");
+  function say(key, english) { return texts[key] || english; }
   const storeKey = "chargeline.session." + (charger || "none");
   let session = sessionStorage.getItem(storeKey);
   let busy = false;
@@ -71,7 +74,7 @@
     const item = add("agent", "");
     const who = document.createElement("span");
     who.className = "who";
-    who.textContent = (message.agent || "Support agent") + " (support)";
+    who.textContent = (message.agent || say("agent", "Support agent")) + say("support_suffix", " (support)");
     item.appendChild(who);
     fill(item, message.text);
     item.scrollIntoView({ block: "end" });
@@ -81,7 +84,8 @@
     if (data.agent_mode === agentMode) return;
     agentMode = data.agent_mode;
     status.textContent = agentMode
-      ? (data.agent ? data.agent + " from support is chatting with you." : "A support agent has your message.")
+      ? (data.agent ? data.agent + say("agent_chatting", " from support is chatting with you.")
+        : say("agent_has_it", "A support agent has your message."))
       : "";
   }
 
@@ -143,13 +147,13 @@
       const data = await response.json().catch(function () { return {}; });  // a proxy's HTML error page
       if (response.status === 429) {
         const wait = parseInt(response.headers.get("Retry-After") || data.retry_after, 10) || 10;
-        throw new Refused(data.detail || "You are sending messages very fast. Please wait a moment.", wait);
+        throw new Refused(data.detail || say("too_fast", "You are sending messages very fast. Please wait a moment."), wait);
       }
       if (!response.ok) throw new Error(data.detail || "the server answered " + response.status);
       return data;
     } catch (error) {
       if (attempt < 2 && error instanceof TypeError) {  // network error: retry with the same message id
-        status.textContent = "Connection lost, retrying…";
+        status.textContent = say("retrying", "Connection lost, retrying…");
         await new Promise(function (r) { setTimeout(r, 1000 * (attempt + 1)); });
         return post(body, attempt + 1);
       }
@@ -167,7 +171,7 @@
         status.textContent = "";
         return;
       }
-      status.textContent = "You can send again in " + left + " s.";
+      status.textContent = say("send_again", "You can send again in {n} s.").replace("{n}", left);
       setTimeout(tick, Math.min(1000, pausedUntil - Date.now()));
     })();
   }
@@ -182,6 +186,7 @@
     if (session) body.session = session;
     if (charger) body.charger_id = charger;
     if (button) body.button = button;
+    if (lang) body.lang = lang;
     try {
       const data = await post(body, 0);
       session = data.session;
@@ -190,7 +195,7 @@
       replies.forEach(showReply);
       const last = replies[replies.length - 1];
       showChoices(last && last.buttons);
-      status.textContent = data.agent_mode ? "A support agent has your message." : "";
+      status.textContent = data.agent_mode ? say("agent_has_it", "A support agent has your message.") : "";
       agentMode = Boolean(data.agent_mode);
     } catch (error) {
       mine.classList.add("unsent");
@@ -199,7 +204,8 @@
         if (!button && !input.value) input.value = text;  // ready to send again, nothing to retype
         pause(Math.min(error.retryAfter, 600));
       } else {
-        add("bot notice", "Sorry, your message could not be sent (" + error.message + "). Please try again.");
+        add("bot notice", say("not_sent", "Sorry, your message could not be sent ({error}). Please try again.")
+          .replace("{error}", error.message));
         status.textContent = "";
       }
     } finally {
