@@ -11,6 +11,7 @@ import bot.cli.fleet
 import bot.cli.serve
 import bot.demo.cli
 import bot.evaluation.cli
+import bot.i18n.cli
 import bot.nlu.cli
 import handoff.cli
 import handoff.report_cli
@@ -34,6 +35,7 @@ COMMAND_MODULES = (
     handoff.report_cli,  # report
     bot.demo.cli,  # demo
     bot.evaluation.cli,  # eval dialogues
+    bot.i18n.cli,  # i18n check
 )
 
 

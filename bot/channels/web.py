@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from sqlalchemy import select
 
 from bot.apology import apology, safe_turn
-from bot.channels.optout import HELP_TEXT, is_opted_out, keyword, set_opted_out
+from bot.channels.optout import help_text, is_opted_out, keyword, set_opted_out
 from bot.channels.ratelimit import RateLimiter
 from bot.channels.sms import render_sms, render_whatsapp, sms_text, whatsapp_bodies
 from bot.channels.telegram import BotAPI, inbound_from_update, outbound_calls
@@ -79,7 +79,7 @@ def twilio_sms() -> Response:
         set_opted_out(g.runtime.sessions, channel, contact, False, now)
         return twiml(EMPTY_TWIML)
     if command == "help":
-        return twiml(render_sms([Reply(text=HELP_TEXT)]))
+        return twiml(render_sms([Reply(text=help_text(body))]))
 
     if not _limiter().allow(channel, contact):
         if _delivered_before(channel, sid):  # Twilio's retry of a message already answered: not a second answer
