@@ -69,6 +69,9 @@ class Settings:
     nlu_data_dir: Path | None = None  # None: the checkout's nlu_data/
     data_dir: Path = Path(".chargeline")
     voice_language: str = "en-GB"
+    # per called number, the languages its phone line offers, first the one it greets in ("+4930123=de,en")
+    voice_languages: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    language_by_number: bool = False  # a phone number's country picks a new conversation's language (+49 -> de)
     helpdesk_webhook_url: str | None = None
     helpdesk_webhook_secret: str | None = None
     log_level: str = "INFO"
@@ -197,6 +200,33 @@ def _seconds(raw: str) -> float:
     return value
 
 
+def _flag(raw: str) -> bool:
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{raw!r} is not true or false")
+
+
+_LANG = re.compile(r"^[a-z]{2,3}$")
+
+
+def _voice_languages(raw: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """"+4930123=de,en; *=en" -> (("+4930123", ("de", "en")), ("*", ("en",))): a called number (or * for any)."""
+    lines = []
+    for part in (p.strip() for p in raw.split(";")):
+        if not part:
+            continue
+        number, sep, codes = (s.strip() for s in part.partition("="))
+        langs = tuple(c.strip().lower() for c in codes.split(",") if c.strip())
+        if not sep or not (number == "*" or re.fullmatch(r"\+?[0-9]{3,16}", number)):
+            raise ValueError(f"{part!r}: write <called number>=<languages>, e.g. +4930123456=de,en (or *=en)")
+        if not langs or not all(_LANG.match(c) for c in langs):
+            raise ValueError(f"{part!r}: languages are codes like de, en, separated by commas")
+        lines.append((number, langs))
+    return tuple(lines)
+
+
 def _proxies(raw: str) -> int | tuple[Network, ...]:
     """A number of proxy hops (`1`), or the proxies' addresses and networks (`10.0.0.5, 10.1.0.0/16`)."""
     if raw.isdigit():
@@ -243,6 +273,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHARGELINE_NLU_DATA": ("nlu_data_dir", Path),
     "CHARGELINE_DATA_DIR": ("data_dir", Path),
     "CHARGELINE_VOICE_LANGUAGE": ("voice_language", str),
+    "CHARGELINE_VOICE_LANGUAGES": ("voice_languages", _voice_languages),
+    "CHARGELINE_LANGUAGE_BY_NUMBER": ("language_by_number", _flag),
     "CHARGELINE_HELPDESK_WEBHOOK_URL": ("helpdesk_webhook_url", _http_url),
     "CHARGELINE_HELPDESK_WEBHOOK_SECRET": ("helpdesk_webhook_secret", str),
     "CHARGELINE_LOG_LEVEL": ("log_level", _log_level),
