@@ -56,7 +56,8 @@ def build_engine(runtime: Runtime, *, bridge_url: str | None = None, nlu: Any = 
     engine = ConversationEngine(
         runtime.sessions, nlu, bridge, KnowledgeAdapter(knowledge), BridgePolicy(policy), RulesAdapter(rules),
         TicketsAdapter(rules),
-        running=RunningTurns(runtime.sessions, grace=timedelta(seconds=settings.turn_grace)))
+        running=RunningTurns(runtime.sessions, grace=timedelta(seconds=settings.turn_grace)),
+        language_by_number=settings.language_by_number)
     if freeze_gc:
         freeze_startup_heap()
     log.info("conversation engine ready bridge=%s", bridge.base_url)
