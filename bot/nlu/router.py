@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from bot.nlu.engine import BuiltinEngine
 from bot.nlu.language import Detection, LanguageDetector, Profile
 from bot.nlu.model import Model
-from bot.nlu.types import ParseResult
+from bot.nlu.types import FALLBACK_INTENT, ParseResult
 
 log = logging.getLogger(__name__)
 # an unsure short message ("n") stays with the first language unless another model is this much surer ("genau")
@@ -74,4 +74,7 @@ class MultilingualEngine:
 
 
 def _top(result: ParseResult) -> float:
-    return result.ranking[0][1] if result.ranking else 0.0
+    """How sure a model is that it understood: a model that reads the text as out of scope did not."""
+    if result.intent == FALLBACK_INTENT or not result.ranking:
+        return 0.0
+    return result.ranking[0][1]

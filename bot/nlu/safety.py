@@ -40,7 +40,7 @@ _HOT = r"hei(?:ß|ss|s)(?:e|er|es|en)?"
 _DE_HAZARDS = [
     r"rauch\w*", r"qualm\w*", r"dampf\w*", r"brenn\w*", r"brand\w*", r"verbrannt\w*", r"angebrannt\w*",
     r"verschmort\w*", r"geschmort\w*", r"schmor\w*", r"kokel\w*", r"(?:ver|an)?sengt\w*",
-    r"feuer", r"flamme\w*", r"funke[n]?", r"funkt", r"funkte[n]?", r"funkenflug", r"funkenschlag", r"lichtbogen\w*",
+    r"feuer", r"flamme\w*", r"funke[n]?", r"funkt", r"funkte[n]?", r"funkenflug", r"funkenschlag", r"gefunkt", r"lichtbogen\w*",
     r"(?:ge|zer)?schmolzen\w*", r"schmilzt", r"schmelz\w*", r"zisch\w*", r"knister\w*", r"knall\w*", r"geknallt",
     r"(?:über|ueber|uber)hitz\w*", r"zu " + _HOT, r"(?:sehr|total|extrem|richtig|voll|super|mega|brutal|glühend|"
     r"gluehend|kochend|wahnsinnig|unglaublich|so|ganz schön|ganz schoen|echt) " + _HOT,
@@ -56,6 +56,9 @@ _DE_HAZARDS = [
     r"notfall", r"notaus", r"not ?aus", r"(?:lebens)?gefahr", r"gefährlich\w*", r"gefaehrlich\w*", r"feuerwehr",
     r"riecht (?:\w+ )?(?:verbrannt|angebrannt|verschmort|nach (?:plastik|gummi|kabel|strom|rauch|brand|feuer))",
     r"(?:verbrannt|angebrannt|verschmort)(?:er|en|es)? geruch", r"brandgeruch", r"schmorgeruch", r"glüh\w*", r"glueh\w*",
+    r"verkohlt\w*", r"\w*sengt\w*", r"brutzel\w*", r"kupfer\w*", r"lichterloh",
+    r"strom (?:\w+ )?(?:abschalten|abstellen|ausschalten|abdrehen|wegnehmen)",
+    r"(?:schalten|stellen|drehen|machen) sie (?:\w+ ){0,3}(?:strom|säule|saeule) (?:\w+ )?(?:ab|aus)",
 ]
 _PATTERN = re.compile(r"(?<![\w])(?:" + "|".join(_HAZARDS + _DE_HAZARDS) + r")(?![\w])", re.IGNORECASE)
 # "no smoke", "not sparking", "without any sparks": one optional filler word between
