@@ -11,10 +11,12 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 from bot.apology import failed, failed_turn, is_apology, safe_turn
 from bot.channels.deferred import DeferredTurns
 from bot.channels.twilio_auth import twilio_signed
+from bot.channels.twilio_rest import TwilioSender
 from bot.conversation.store import ConversationStore
 from bot.db import describe_outage, is_outage
 from bot.logs import mask_phone
 from bot.messages import InboundMessage, TurnResult
+from bot.outbound import Outbound
 from bot.services import services
 from bot.web.engine import current_engine
 from bot.web.outage import on_outage
@@ -217,9 +219,6 @@ def _note_callback(ticket_id: str, outcome: str) -> None:
 
 def _text_ticket_number(caller: str, our_number: str, ticket_id: str) -> bool:
     """Text the ticket number from the number the caller rang (not if they once texted STOP to us)."""
-    from bot.channels.twilio_rest import TwilioSender
-    from bot.outbound import Outbound
-
     sender = services(current_app).twilio_sender or TwilioSender.from_settings(g.runtime.settings)
     if sender is None or not ticket_id or not caller or not our_number:
         return False
