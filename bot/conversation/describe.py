@@ -71,21 +71,26 @@ def describe(turn: Turn, snapshot: ChargerSnapshot, *, connector_id: int | None 
     for connector in snapshot.plugs:
         if connector_id is not None and connector.id != connector_id:
             continue
-        words = STATUS_WORDS.get(str(connector.status), str(connector.status or "unknown").lower())
-        parts.append(f"{plug(connector)} is {words}")
-    text = turn.t("describe.online", label=label) + (f", and {_join(parts)}." if parts else ".")
+        status = str(connector.status)
+        words = turn.t(f"describe.status.{status}") if status in STATUS_WORDS else str(connector.status or
+                                                                                       "unknown").lower()
+        name = (turn.t("describe.plug_typed", id=connector.id, type=connector.type) if connector.type
+                else turn.t("describe.plug", id=connector.id))
+        parts.append(turn.t("describe.plug_is", plug=name, words=words))
+    text = turn.t("describe.online", label=label) + (turn.t("describe.and_parts", parts=_join(turn, parts))
+                                                     if parts else ".")
     tx = snapshot.active_session(connector_id)
     if tx:
         power, energy = tx.power_kw, tx.energy_kwh
-        bits = [f"{power:.0f} kW now" if isinstance(power, (int, float)) else None,
-                f"{energy:.1f} kWh so far" if isinstance(energy, (int, float)) else None]
+        bits = [turn.t("describe.kw_now", kw=f"{power:.0f}") if isinstance(power, (int, float)) else None,
+                turn.t("describe.kwh_so_far", kwh=f"{energy:.1f}") if isinstance(energy, (int, float)) else None]
         detail = ", ".join(b for b in bits if b)
-        text += f" A session is running on connector {tx.connector_id}" + (f" ({detail})." if detail else ".")
+        text += turn.t("describe.session", id=tx.connector_id) + (f" ({detail})." if detail else ".")
     return text, text
 
 
-def _join(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+def _join(turn: Turn, parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + turn.t("describe.and") + parts[-1]
 
 
 def _clock(value: Any) -> str:
