@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import as_utc
-from bot.conversation.models import Conversation, ConversationMessage
+from bot.conversation.records import first_failure_reports
 from handoff.models import Ticket
 from ocpp_bridge.models import ChargingSession, StatusEvent
 
@@ -116,16 +116,7 @@ def charger_history(session: Session, charger_id: str, now: datetime, window_min
 
 def _driver_reports(session: Session, charger_id: str, since: datetime, now: datetime) -> list[datetime]:
     """The first failure report of each conversation (and of each ticket without one) about this charger."""
-    first: dict[str, datetime] = {}
-    rows = session.execute(  # one row per conversation, not one per message (busy chargers have many)
-        select(ConversationMessage.conversation_id, func.min(ConversationMessage.at))
-        .join(Conversation, Conversation.id == ConversationMessage.conversation_id)
-        .where(Conversation.charger_id == charger_id, ConversationMessage.direction == "in",
-               ConversationMessage.intent.in_(FAILURE_INTENTS), ConversationMessage.at >= since,
-               ConversationMessage.at <= now)
-        .group_by(ConversationMessage.conversation_id))
-    for conversation_id, at in rows:
-        first[conversation_id] = as_utc(at)
+    first = first_failure_reports(session, charger_id, FAILURE_INTENTS, since, now)
     tickets = session.execute(
         select(Ticket.id, Ticket.conversation_id, Ticket.created_at).where(
             Ticket.charger_id == charger_id, Ticket.intent.in_(FAILURE_INTENTS), Ticket.created_at >= since,

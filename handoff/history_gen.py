@@ -20,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import as_utc, iso
-from bot.conversation.models import Conversation, ConversationMessage
+from bot.conversation import records
+from bot.conversation.records import MessageRecord
 from bot.fleet.models import Charger, Site
 from bot.logs import mask_phone
 from handoff.models import Ticket
@@ -185,17 +186,15 @@ def _contact(w: _Writer, script: tuple[str, int, str, str, str], charger: Any, d
         if outcome in ("hardware", "safety", "reset_failed") and ticket.resolved_at is not None:
             w.status(charger_id, as_utc(ticket.resolved_at), "status", "Available", 0 if outcome == "safety" else 1)
     handed = ticket is not None or outcome == "human"
-    w.session.add(Conversation(
+    records.add_conversation(
+        w.session, [{"delivery_id": None, "direction": direction, "text": body, "at": when, "intent": name,
+                     "confidence": confidence, "processed": True, "payload": {}}
+                    for direction, body, name, confidence, when in messages],
         id=cid, channel=driver[0], contact=driver[1], mode="agent" if outcome == "human" else "bot",
         status="closed", started_at=at, last_activity_at=last, charger_id=charger_id,
         ticket_id=ticket.ref if ticket is not None else None, state={"charger_id": charger_id, "topic": intent},
         outcome=("transferred" if driver[0] == "voice" else "handed_off") if handed else "resolved_by_bot",
-        closed_at=last))
-    w.session.flush()
-    for direction, body, name, confidence, when in messages:
-        w.session.add(ConversationMessage(conversation_id=cid, channel=driver[0], delivery_id=None,
-                                          direction=direction, text=body, at=when, intent=name,
-                                          confidence=confidence, processed=True, payload={}))
+        closed_at=last)
     w.counts["conversations"] += 1
 
 
@@ -221,7 +220,7 @@ def _ticket(w: _Writer, outcome: str, intent: str, cid: str, charger: Any, drive
         connector_id=1, site_id=site_id, site_type=site_type, intent=intent, nlu_confidence=messages[2][3],
         tier=tier, priority=priority, sla_due=sla_due, rule=rule, problem=rule or intent,
         summary=f"Driver on {driver[0]} reports: {messages[2][1]} ({label}).", charger_snapshot=None,
-        actions=[], transcript=[{"from": "driver" if d == "in" else "bot", "text": b, "at": iso(t)}
+        actions=[], transcript=[records.transcript_line(MessageRecord(None, d, b, t), with_id=False)
                                 for d, b, _, _, t in messages],
         notes=notes, suggested_next_step="", conversation_id=cid,
         resolution_code=("fixed_on_site" if tier == "field_engineering" else "resolved") if resolved_at else None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -12,8 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.clock import as_utc, iso
-from bot.conversation.models import Conversation, ConversationMessage
-from bot.fleet.models import Charger
+from bot.conversation.records import complaints
 from bot.logs import mask_phone
 from handoff.models import Incident, IncidentContact, Ticket
 from handoff.rules import RuleSet, load_rules
@@ -51,7 +49,7 @@ def check_network_incident(session: Session, now: datetime, rules: RuleSet | Non
                              Ticket.status.in_(("open", "in_progress")))
     ))
     lock_problem(session, "network", rule.name)  # two workers checking at once must not open two incidents
-    reports = _conversation_reports(session, rule.intents, since, now)
+    reports = complaints(session, rule.intents, since, now)
     chargers = {t.charger_id for t in recent if t.charger_id} | {r.charger_id for r in reports if r.charger_id}
     sites = {t.site_id for t in recent if t.site_id} | {r.site_id for r in reports if r.site_id}
     incident = active_incident(session, rule.name, now)
@@ -78,28 +76,6 @@ def check_network_incident(session: Session, now: datetime, rules: RuleSet | Non
     next_step = f" Next step: {rule.next_step}" if rule.next_step else ""
     _summarise(session, incident, rule.reason, now, next_step)
     return incident
-
-
-@dataclass(frozen=True)
-class _Report:
-    conversation_id: str
-    channel: str
-    contact: str
-    charger_id: str | None
-    site_id: str | None
-
-
-def _conversation_reports(session: Session, intents: tuple[str, ...], since: datetime,
-                          now: datetime) -> list[_Report]:
-    """Conversations where a driver complained of these problems in the window (with or without a ticket)."""
-    rows = session.execute(
-        select(Conversation.id, Conversation.channel, Conversation.contact, Conversation.charger_id, Charger.site_id)
-        .join(ConversationMessage, ConversationMessage.conversation_id == Conversation.id)
-        .outerjoin(Charger, Charger.id == Conversation.charger_id)
-        .where(ConversationMessage.direction == "in", ConversationMessage.intent.in_(intents),
-               ConversationMessage.at >= since, ConversationMessage.at <= now)
-        .distinct())
-    return [_Report(*row) for row in rows]
 
 
 def _link_ticket(session: Session, incident: Incident, ticket: Ticket, now: datetime) -> None:

@@ -58,11 +58,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import as_utc, iso, utcnow
-from bot.conversation.models import Conversation, ConversationMessage
+from bot.conversation import records
+from bot.conversation.records import ConversationRecord, MessageRecord
 from bot.fleet.models import Charger, Site
 from handoff.metrics_timeline import Event, availability
 from handoff.models import Ticket, ticket_ref
@@ -135,25 +136,17 @@ def site_types(session: Session) -> dict[str, str]:
 def contacts(session: Session, window: Window, filters: Filters = Filters()) -> list[Contact]:
     """The window's contacts (conversations with a driver message), with their derived facts."""
     types = site_types(session)
-    query = select(Conversation).where(Conversation.started_at >= window.since, Conversation.started_at < window.until)
-    if filters.channel:
-        query = query.where(Conversation.channel == filters.channel)
-    conversations = [c for c in session.scalars(query)
+    conversations = [c for c in records.started_between(session, window.since, window.until, filters.channel)
                      if not filters.site_type or types.get(c.charger_id or "") == filters.site_type]
-    ids = [c.id for c in conversations]
-    messages: dict[str, list[ConversationMessage]] = defaultdict(list)
-    for chunk in _chunks(ids):
-        for m in session.scalars(select(ConversationMessage).where(ConversationMessage.conversation_id.in_(chunk))
-                                 .order_by(ConversationMessage.at, ConversationMessage.id)):
-            messages[m.conversation_id].append(m)
+    messages = records.messages_of(session, [c.id for c in conversations])
     tickets = _tickets_by_conversation(session, conversations)
     result = []
     for c in conversations:
-        inbound = [m for m in messages[c.id] if m.direction == "in"]
+        inbound = [m for m in messages.get(c.id, []) if m.direction == "in"]
         if not inbound:
             continue
         linked = tickets.get(c.id, ())
-        human = bool(linked) or any(m.direction == "agent" for m in messages[c.id])
+        human = bool(linked) or any(m.direction == "agent" for m in messages.get(c.id, []))
         result.append(Contact(
             id=c.id, channel=c.channel, contact=c.contact, started_at=as_utc(c.started_at),
             last_activity_at=as_utc(c.last_activity_at), charger_id=c.charger_id,
@@ -166,14 +159,14 @@ def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
     return [values[i:i + size] for i in range(0, len(values), size)]
 
 
-def _intent(inbound: list[ConversationMessage]) -> str:
+def _intent(inbound: list[MessageRecord]) -> str:
     for message in inbound:
         if message.intent and message.intent not in NOT_A_PROBLEM:
             return message.intent
     return "unknown"
 
 
-def _tickets_by_conversation(session: Session, conversations: list[Conversation]) -> dict[str, list[Ticket]]:
+def _tickets_by_conversation(session: Session, conversations: list[ConversationRecord]) -> dict[str, list[Ticket]]:
     # a driver whose problem was merged into an existing ticket links to it by ref only
     by_ref = {c.ticket_id: c.id for c in conversations if c.ticket_id}
     ids = [c.id for c in conversations]
@@ -200,10 +193,8 @@ def first_contact_resolution(session: Session, items: list[Contact]) -> Rate:
     last = max(c.last_activity_at for c in items) + REPEAT_CONTACT
     first = min(c.started_at for c in items)
     later: dict[tuple[str, str], list[datetime]] = defaultdict(list)
-    for channel, contact, started in session.execute(
-            select(Conversation.channel, Conversation.contact, Conversation.started_at)
-            .where(Conversation.started_at > first, Conversation.started_at <= last)):
-        later[(channel, contact)].append(as_utc(started))
+    for channel, contact, started in records.starts_after(session, first, last):
+        later[(channel, contact)].append(started)
     resolved = 0
     for c in items:
         open_after = any(t.resolved_at is None or as_utc(t.resolved_at) > c.last_activity_at for t in c.tickets)
@@ -289,14 +280,8 @@ def sla_attainment(session: Session, window: Window, filters: Filters = Filters(
     """Per tier: tickets a human answered by `sla_due` / tickets answered or overdue at `now`."""
     now = as_utc(now or utcnow())
     tickets = _tickets(session, window, filters)
-    agent_said: dict[str, datetime] = {}
-    ids = sorted({t.conversation_id for t in tickets if t.conversation_id})
-    for chunk in _chunks(ids):
-        for cid, at in session.execute(select(ConversationMessage.conversation_id, func.min(ConversationMessage.at))
-                                       .where(ConversationMessage.conversation_id.in_(chunk),
-                                              ConversationMessage.direction == "agent")
-                                       .group_by(ConversationMessage.conversation_id)):
-            agent_said[cid] = as_utc(at)
+    agent_said = records.first_agent_messages(session, sorted({t.conversation_id for t in tickets
+                                                               if t.conversation_id}))
     met: Counter[str] = Counter()
     decided: Counter[str] = Counter()
     for t in tickets:

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.conversation.models import Conversation, ConversationMessage
+from bot.conversation.records import conversations_by_channel, turns_by_channel
 from handoff.models import OPEN_STATUSES, Ticket
 from ocpp_bridge.models import ChargerState, CommandAudit
 
@@ -89,11 +89,9 @@ def database_families(session: Session) -> list[str]:
     known = session.scalar(select(func.count()).select_from(ChargerState)) or 0
     return [
         *_family("chargeline_conversations_total", "counter", "Conversations started, by channel.",
-                 (({"channel": c}, n) for c, n in grouped(Conversation.channel))),
+                 (({"channel": c}, n) for c, n in conversations_by_channel(session))),
         *_family("chargeline_turns_total", "counter", "Driver messages processed, by channel.",
-                 (({"channel": c}, n) for c, n in grouped(ConversationMessage.channel,
-                                                          where=(ConversationMessage.direction == "in")
-                                                          & ConversationMessage.processed.is_(True)))),
+                 (({"channel": c}, n) for c, n in turns_by_channel(session))),
         *_family("chargeline_handoffs_total", "counter", "Tickets opened for people, by tier.",
                  (({"tier": t}, n) for t, n in grouped(Ticket.tier))),
         *_family("chargeline_tickets_open", "gauge", "Tickets waiting for or with a person, by tier.",

@@ -19,20 +19,21 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clock import as_utc, iso, utcnow
-from bot.conversation.models import Conversation, ConversationMessage
+from bot.clock import as_utc, utcnow
+from bot.conversation import records
+from bot.conversation.records import ConversationRecord
 from bot.conversation.store import IDLE_TIMEOUT
 from bot.db import transaction
 from bot.errors import ChargeLineError
 from bot.outbound import Delivery, Outbound, mask_contact
 from handoff.models import OPEN_STATUSES, Ticket
 
-__all__ = ["MAX_REPLY", "Delivery", "Takeover", "TakeoverError", "message_row"]
+__all__ = ["MAX_REPLY", "Delivery", "Takeover", "TakeoverError"]
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,6 @@ MAX_REPLY = 1600  # one SMS body at Twilio's limit; longer texts are split by no
 MAX_AGENT_NAME = 64
 MESSAGES_PAGE = 500
 BACK_TO_BOT = "You are back with the ChargeLine assistant. Tell me if there is anything else I can help with."
-SENDERS = {"in": "driver", "out": "bot", "agent": "agent"}
 
 
 class TakeoverError(ChargeLineError):
@@ -55,17 +55,6 @@ class TakeoverError(ChargeLineError):
 def joined_text(agent: str) -> str:
     """What the driver reads when an agent joins."""
     return f"{agent} from support has joined the conversation."
-
-
-def message_row(row: ConversationMessage) -> dict[str, Any]:
-    """One transcript line for the console or the web chat: {id, from, text, at} (+ agent, event)."""
-    item: dict[str, Any] = {"id": row.id, "from": SENDERS.get(row.direction, row.direction), "text": row.text,
-                            "at": iso(row.at)}
-    payload = row.payload or {}
-    for key in ("agent", "event"):
-        if payload.get(key):
-            item[key] = payload[key]
-    return item
 
 
 @dataclass(frozen=True)
@@ -89,13 +78,9 @@ class Takeover:
         agent = _agent_name(agent)
         now = self.clock()
         with transaction(self.sessions) as session:
-            conversation = self._open(session, conversation_id, now)
-            # a conditional UPDATE decides between two agents clicking at once, on SQLite and PostgreSQL alike
-            won = cast("CursorResult[Any]", session.execute(
-                update(Conversation).where(Conversation.id == conversation_id, Conversation.mode != "agent")
-                .values(mode="agent", agent=agent, last_activity_at=now).execution_options(synchronize_session=False))).rowcount
-            session.refresh(conversation)
-            holder = _holder(session, conversation)
+            self._open(session, conversation_id, now)
+            won, conversation = records.claim_for_agent(session, conversation_id, agent, now)
+            holder = conversation.holder
             if not won and holder == agent:
                 return Delivery(True, "you already have this conversation")
             if not won and holder is not None:
@@ -117,8 +102,8 @@ class Takeover:
         now = self.clock()
         with transaction(self.sessions) as session:
             conversation = self._open(session, conversation_id, now)
-            self._check_holder(session, conversation, agent)
-            conversation.last_activity_at = now
+            unheld = self._check_holder(conversation, agent)
+            records.touch(session, conversation_id, now, agent=agent if unheld else None)
             stored = self._store(session, conversation, "agent", text, now, {"agent": agent})
             _answered(session, conversation_id, now)
         log.info("agent reply conversation=%s agent=%s message=%s chars=%d", conversation_id, agent,
@@ -131,8 +116,8 @@ class Takeover:
         now = self.clock()
         with transaction(self.sessions) as session:
             conversation = self._get(session, conversation_id)
-            self._check_holder(session, conversation, agent)
-            conversation.mode, conversation.agent = "bot", None
+            self._check_holder(conversation, agent)
+            records.release(session, conversation_id)
             if _ended(conversation, now):  # nobody to tell; just release it
                 log.info("hand back of ended conversation=%s agent=%s", conversation_id, agent)
                 return Delivery(True, "the conversation had ended; nothing was sent")
@@ -147,43 +132,39 @@ class Takeover:
             raise TakeoverError(400, "after must be a whole number of at least 0")
         with self.sessions() as session:
             self._get(session, conversation_id)
-            rows = session.scalars(select(ConversationMessage).where(
-                ConversationMessage.conversation_id == conversation_id, ConversationMessage.id > after_id)
-                .order_by(ConversationMessage.id).limit(MESSAGES_PAGE))
-            return [message_row(r) for r in rows]
+            rows = records.messages_after(session, conversation_id, after_id, MESSAGES_PAGE)
+            return [records.transcript_line(r, with_marks=True) for r in rows]
 
     # -- helpers
 
-    def _get(self, session: Session, conversation_id: str) -> Conversation:
-        conversation = session.get(Conversation, conversation_id) if isinstance(conversation_id, str) else None
+    def _get(self, session: Session, conversation_id: str) -> ConversationRecord:
+        conversation = records.conversation(session, conversation_id) if isinstance(conversation_id, str) else None
         if conversation is None:
             raise TakeoverError(404, "no such conversation")
         return conversation
 
-    def _open(self, session: Session, conversation_id: str, now: datetime) -> Conversation:
+    def _open(self, session: Session, conversation_id: str, now: datetime) -> ConversationRecord:
         conversation = self._get(session, conversation_id)
         if _ended(conversation, now):
             raise TakeoverError(409, "the conversation has ended; the driver is no longer there")
         return conversation
 
     @staticmethod
-    def _check_holder(session: Session, conversation: Conversation, agent: str) -> None:
+    def _check_holder(conversation: ConversationRecord, agent: str) -> bool:
+        """Refuse an agent who does not hold the conversation; True when nobody does (the caller records `agent`)."""
         if conversation.mode != "agent":
             raise TakeoverError(409, "the conversation is not in agent mode; take it over first")
-        holder = _holder(session, conversation)
-        if holder is None:  # taken over outside this service (or the record is lost): the first to act holds it
-            conversation.agent = agent
-        elif holder != agent:
+        holder = conversation.holder
+        if holder is not None and holder != agent:
             raise TakeoverError(409, f"{holder} has this conversation")
+        # taken over outside this service (or the record is lost): the first to act holds it
+        return holder is None
 
     @staticmethod
-    def _store(session: Session, conversation: Conversation, direction: str, text: str, now: datetime,
+    def _store(session: Session, conversation: ConversationRecord, direction: str, text: str, now: datetime,
                payload: dict[str, Any]) -> _Stored:
-        row = ConversationMessage(conversation_id=conversation.id, channel=conversation.channel, delivery_id=None,
-                                  direction=direction, text=text, at=now, processed=True, payload=payload)
-        session.add(row)
-        session.flush()
-        return _Stored(row.id, conversation.channel, conversation.contact)
+        message_id = records.add_message(session, conversation, direction, text, now, payload)
+        return _Stored(message_id, conversation.channel, conversation.contact)
 
     def _send(self, stored: _Stored, text: str) -> Delivery:
         """Send after the commit; note the outcome on the stored message (the audit trail)."""
@@ -194,9 +175,8 @@ class Takeover:
             delivery = Delivery(False, f"sending failed: {type(exc).__name__}")
         try:
             with transaction(self.sessions) as session:
-                row = session.get(ConversationMessage, stored.message_id)
-                if row is not None:
-                    row.payload = {**(row.payload or {}), "delivered": delivery.ok, "delivery": delivery.detail}
+                records.note_on_message(session, stored.message_id, {"delivered": delivery.ok,
+                                                                     "delivery": delivery.detail})
         except Exception:
             log.exception("could not note the delivery of message=%s", stored.message_id)
         if not delivery.ok:
@@ -219,11 +199,6 @@ def _agent_name(agent: str) -> str:
     return name
 
 
-def _holder(session: Session, conversation: Conversation) -> str | None:
-    """The agent holding an agent-mode conversation."""
-    return conversation.agent if conversation.mode == "agent" else None
-
-
-def _ended(conversation: Conversation, now: datetime) -> bool:
+def _ended(conversation: ConversationRecord, now: datetime) -> bool:
     """Closed, or idle past the store's timeout (the driver's next message opens a new conversation)."""
     return conversation.status != "open" or now - as_utc(conversation.last_activity_at) >= IDLE_TIMEOUT

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import as_utc
 from bot.conversation.models import OUTCOMES, Conversation, ConversationMessage
+from bot.conversation.records import messages_after, transcript_line
 from bot.conversation.state import DialogueState
 from bot.db import transaction
 from bot.messages import Choice, Handoff, InboundMessage, Reply
@@ -222,11 +223,7 @@ class ConversationStore:
     def transcript(self, conversation_id: str) -> list[dict[str, Any]]:
         """The conversation so far as `{"from", "text", "at"}` rows, oldest first."""
         with self.sessions() as session:
-            rows = session.scalars(select(ConversationMessage).where(
-                ConversationMessage.conversation_id == conversation_id).order_by(ConversationMessage.id))
-            names = {"in": "driver", "out": "bot", "agent": "agent"}
-            return [{"from": names.get(r.direction, r.direction), "text": r.text,
-                     "at": as_utc(r.at).isoformat()} for r in rows]
+            return [transcript_line(m, with_id=False, zulu=False) for m in messages_after(session, conversation_id)]
 
     def set_mode(self, conversation_id: str, mode: str) -> None:
         """Switch a conversation between the bot and a human agent."""

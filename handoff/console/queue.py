@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from bot.conversation.models import ConversationMessage
+from bot.conversation import records
 from handoff.clock import as_utc, iso, utcnow
 from handoff.console.auth import AgentIdentity
 from handoff.console.wording import charger_line, describe_action, next_step
@@ -20,7 +20,6 @@ from ocpp_bridge.snapshot import ChargerSnapshot, Connector
 
 QUEUE_LIMIT = 200
 TRANSCRIPT_LIMIT = 500
-SPEAKERS = {"in": "driver", "out": "bot", "agent": "agent"}
 # a fixed list, so the resolution codes can be counted
 RESOLUTION_CODES = {
     "fixed_remotely": "Fixed remotely (reset, unlock, restart)",
@@ -76,19 +75,10 @@ def ticket_for(session: Session, agent: AgentIdentity, ticket_id: str) -> Ticket
     return ticket
 
 
-def message_json(row: ConversationMessage) -> dict[str, Any]:
-    """One transcript line from the conversation's stored messages."""
-    return {"id": row.id, "from": SPEAKERS.get(row.direction, row.direction), "text": row.text, "at": iso(row.at)}
-
-
 def messages_after(session: Session, conversation_id: str, after_id: int = 0,
                    limit: int = TRANSCRIPT_LIMIT) -> list[dict[str, Any]]:
     """The conversation's messages with an id above `after_id`, oldest first."""
-    rows = session.scalars(select(ConversationMessage)
-                           .where(ConversationMessage.conversation_id == conversation_id,
-                                  ConversationMessage.id > after_id)
-                           .order_by(ConversationMessage.id).limit(limit))
-    return [message_json(r) for r in rows]
+    return [records.transcript_line(m) for m in records.messages_after(session, conversation_id, after_id, limit)]
 
 
 def transcript(session: Session, ticket: Ticket) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from flask import (
     url_for,
 )
 
-from bot.conversation.models import Conversation
+from bot.conversation.records import conversation as conversation_record
 from bot.outbound import build_outbound
 from bot.services import services
 from handoff.console.auth import (
@@ -46,10 +46,10 @@ def _takeover() -> Any:
 def chat_state(conversation_id: str, agent: AgentIdentity) -> dict[str, Any] | None:
     """Who holds the ticket's conversation, for the buttons the page shows (None: no such conversation)."""
     with current_app.extensions["chargeline"].sessions() as db:
-        conversation = db.get(Conversation, conversation_id)
+        conversation = conversation_record(db, conversation_id)
         if conversation is None:
             return None
-        holder = conversation.agent if conversation.mode == "agent" else None
+        holder = conversation.holder
         return {"id": conversation.id, "channel": conversation.channel, "mode": conversation.mode,
                 "holder": holder, "mine": holder == agent.name, "open": conversation.status == "open",
                 "available": _takeover() is not None}
