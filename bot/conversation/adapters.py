@@ -111,11 +111,14 @@ class KnowledgeAdapter:
         return context
 
     def guides(self, session: Session, intent: str, entities: Mapping[str, Any],
-               charger_id: str | None) -> list[RenderedText]:
-        """The guides for `intent`, best first."""
+               charger_id: str | None, language: str | None = None) -> list[RenderedText]:
+        """The guides for `intent`, best first, in `language` where translated (bot/knowledge/guides/<lang>/)."""
+        from bot.knowledge.translations import translated
+
         context = self.context(session, charger_id) if charger_id else None
         found = []
-        for guide in self.kb.for_intent(intent, {k: str(v) for k, v in entities.items()}):
+        for english in self.kb.for_intent(intent, {k: str(v) for k, v in entities.items()}):
+            guide = translated(english, language)
             chat = guide.render("chat", context)
             voice = guide.render("voice", context)
             sms = guide.render("sms", context)

@@ -113,8 +113,9 @@ class Knowledge(Protocol):
     """Self-serve guides and error codes (`bot.knowledge`)."""
 
     def guides(self, session: Session, intent: str, entities: Mapping[str, Any],
-               charger_id: str | None) -> Sequence[GuideText]:
-        """The guides for this intent, rendered for chat, SMS and the ear, adapted to the charger."""
+               charger_id: str | None, language: str | None = None) -> Sequence[GuideText]:
+        """The guides for this intent, rendered for chat, SMS and the ear, adapted to the charger, in `language`
+        where translated."""
 
     def error_code(self, code: str) -> ErrorExplanationLike | None:
         """Explain one OCPP or vendor error code, or None when unknown."""

@@ -46,8 +46,23 @@ def check_command() -> None:
             click.echo(f"  missing {key}")
         for line in broken.get(lang, []):
             click.echo(f"  placeholders {line}")
+    _guides()
     if gaps or broken:
         raise SystemExit(1)
+
+
+def _guides() -> None:
+    """List the knowledge-base guides each language gives in English (information: they do not fail the check)."""
+    from bot.knowledge import load_knowledge
+    from bot.knowledge.translations import missing_translations
+
+    guides = list(load_knowledge().guides)
+    for lang in languages():
+        if lang == DEFAULT:
+            continue
+        untranslated = missing_translations(guides, lang)
+        click.echo(f"{lang} guides: {len(guides) - len(untranslated)} of {len(guides)} translated; in English: "
+                   + (", ".join(untranslated) or "none"))
 
 
 def register(group: click.Group) -> None:

@@ -11,17 +11,8 @@ from bot.messages import STEPWISE, Choice
 
 log = logging.getLogger(__name__)
 
-FALLBACK = {
-    "payment_failed": "Payments can fail when the card's pre-authorisation is declined. Try another card or "
-                      "the app, or tap your charging card instead.",
-    "how_to_pay": "You can pay with a charging card (RFID), in the app, or where the charger has a card "
-                  "reader, contactless with a bank card.",
-    "pricing_info": "Prices are shown in the app and on the charger's screen before you start.",
-    "how_to_start": "Plug the cable into the car first, then tap your card on the reader or start in the app. "
-                    "The screen shows when charging begins.",
-    "connector_help": "Check the plug type on the charger against your car's inlet: CCS2 for most European "
-                      "cars on fast chargers, CHAdeMO for some older Japanese models, Type 2 for AC charging.",
-}
+# the short answers when the knowledge base has no guide: the catalogue's fallback.<intent> (bot/i18n)
+FALLBACK = frozenset({"payment_failed", "how_to_pay", "pricing_info", "how_to_start", "connector_help"})
 
 
 def say_guides(turn: Turn, intent: str, *, limit: int = 1, prefer: tuple[str, ...] = ()) -> bool:
@@ -37,7 +28,7 @@ def say_guides(turn: Turn, intent: str, *, limit: int = 1, prefer: tuple[str, ..
     if turn.text and not lacks:
         entities["text"] = turn.text  # "leave the car plugged in after it's full" finds the idle-fee guide
     with turn.db() as session:
-        found = turn.deps.knowledge.guides(session, intent, entities, state.charger_id)
+        found = turn.deps.knowledge.guides(session, intent, entities, state.charger_id, turn.lang)
     usable = [g for g in found if g.id not in state.told and not _about_lacking(g.tags, lacks)]
     usable.sort(key=lambda g: prefer.index(g.id) if g.id in prefer else len(prefer))
     named = {m for m, pattern in _METHODS if re.search(pattern, turn.text.lower())} - lacks
@@ -58,7 +49,7 @@ def say_guides(turn: Turn, intent: str, *, limit: int = 1, prefer: tuple[str, ..
         if guide.id:
             state.told.append(guide.id)
     if not found and intent in FALLBACK and f"fallback:{intent}" not in state.told:
-        turn.say(FALLBACK[intent])
+        turn.say(turn.t(f"fallback.{intent}"))
         state.told.append(f"fallback:{intent}")
         return True
     return bool(usable[:limit])

@@ -196,7 +196,8 @@ class FakeKnowledge:
         self.asked: list[tuple[str, str | None]] = []
         self.catalogue: dict[str, list[Guide]] = {}  # several guides for an intent, in the order the KB ranks them
 
-    def guides(self, session: Any, intent: str, entities: dict, charger_id: str | None) -> list[Guide]:
+    def guides(self, session: Any, intent: str, entities: dict, charger_id: str | None,
+               language: str | None = None) -> list[Guide]:
         self.asked.append((intent, charger_id))
         if intent in self.catalogue:
             return list(self.catalogue[intent])

@@ -13,7 +13,7 @@ SPOKEN = "\n".join(["Here is how to start with a charging card.", "First, plug t
 
 
 def long_guide(parts: dict[str, Any]) -> None:
-    parts["knowledge"].guides = lambda session, intent, entities, charger_id: [
+    parts["knowledge"].guides = lambda session, intent, entities, charger_id, language=None: [
         Guide("1. Plug in. 2. Hold the card. 3. Wait for the beep.", SPOKEN, id="start-rfid", tags=("rfid",))]
 
 
