@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 _WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
 _CODE = re.compile(r"\S*\d\S*")  # charger ids, amounts, times: the same in every language
 MIN_WORDS = 2  # fewer words than this and fewer than MIN_LETTERS letters: too short to tell
@@ -24,6 +26,7 @@ MIN_CONFIDENCE = 0.8  # below this the answer is "unknown"
 _SHARPNESS = 3.0  # mean per-feature log-likelihood gap -> posterior (calibrated on the dev sets)
 _MAX_GRAMS = 30_000  # profile entries kept per language
 _SMOOTHING = 0.5
+MAX_CHARS = 300  # the opening of a long message tells its language as well as all of it
 
 
 @dataclass(frozen=True)
@@ -44,13 +47,13 @@ class Profile:
 
 
 def features(text: str) -> list[str]:
-    """Return the words and in-word character 1-4-grams the detector reads (digits and codes dropped)."""
+    """Return the words and in-word character 2-4-grams the detector reads (digits and codes dropped)."""
     found: list[str] = []
     for word in _WORD.findall(_CODE.sub(" ", text.lower())):
         found.append("w:" + word)
         padded = f" {word} "
-        for n in range(1, 5):
-            found.extend(padded[i:i + n] for i in range(len(padded) - n + 1) if padded[i:i + n] != " ")
+        for n in (2, 3, 4):
+            found.extend(padded[i:i + n] for i in range(len(padded) - n + 1))
     return found
 
 
@@ -71,6 +74,15 @@ class LanguageDetector:
     def __init__(self, profiles: Mapping[str, Profile], *, min_confidence: float = MIN_CONFIDENCE) -> None:
         self.profiles = dict(profiles)
         self.min_confidence = min_confidence
+        # one row per feature for all languages: its log-probability minus the language's floor (unseen: 0)
+        self._langs = tuple(self.profiles)
+        self._floors = np.array([p.floor for p in self.profiles.values()])
+        grams = sorted({g for p in self.profiles.values() for g in p.grams})
+        self._index = {gram: i for i, gram in enumerate(grams)}
+        self._gain = np.zeros((len(grams) + 1, len(self._langs)))  # the last row stands for unseen features
+        for j, profile in enumerate(self.profiles.values()):
+            for gram, logp in profile.grams.items():
+                self._gain[self._index[gram], j] = logp - profile.floor
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -79,11 +91,14 @@ class LanguageDetector:
 
     def detect(self, text: str) -> Detection:
         """Return the text's language with a confidence; None below MIN_WORDS/MIN_LETTERS or MIN_CONFIDENCE."""
-        feats = features(text if isinstance(text, str) else str(text))
+        feats = features((text if isinstance(text, str) else str(text))[:MAX_CHARS])
         words = [f for f in feats if f.startswith("w:")]
         if not self.profiles or not words:
             return Detection(None, 0.0)
-        means = {lang: sum(p.grams.get(f, p.floor) for f in feats) / len(feats) for lang, p in self.profiles.items()}
+        unseen = len(self._gain) - 1
+        rows = np.fromiter((self._index.get(f, unseen) for f in feats), dtype=np.int64, count=len(feats))
+        totals = self._gain[rows].sum(axis=0) / len(feats) + self._floors
+        means = dict(zip(self._langs, totals.tolist()))
         top = max(means.values())
         weights = {lang: math.exp(_SHARPNESS * (m - top)) for lang, m in means.items()}
         total = sum(weights.values())
