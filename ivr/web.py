@@ -14,6 +14,7 @@ from bot.channels.twilio_auth import twilio_signed
 from bot.channels.twilio_rest import TwilioSender
 from bot.conversation.store import ConversationStore
 from bot.db import describe_outage, is_outage
+from bot.i18n import DEFAULT, normalise, t
 from bot.logs import mask_phone
 from bot.messages import InboundMessage, TurnResult
 from bot.outbound import Outbound
@@ -22,8 +23,11 @@ from bot.web.engine import current_engine
 from bot.web.outage import on_outage
 from ivr import prompts
 from ivr.hints import voice_hints
+from ivr.languages import greeting, offered, picked
 from ivr.voice import (
     VoiceSettings,
+    in_language,
+    render_greeting,
     render_hold,
     render_listen_again,
     render_say,
@@ -43,7 +47,22 @@ def xml(body: str) -> Response:
     return Response(body, mimetype="application/xml")
 
 
-def _voice_settings() -> VoiceSettings:
+def _voice_settings(lang: str = DEFAULT) -> VoiceSettings:
+    """The call's voice settings in `lang` (Twilio's language, the speech hints, the words around replies)."""
+    return in_language(_fleet_settings(), lang)
+
+
+def _carry(lang: str) -> dict[str, str]:
+    """The query that keeps a call's language to its next webhook (nothing for English: its URLs stay as they were)."""
+    return {} if lang == DEFAULT else {"lang": lang}
+
+
+def _call_language() -> str:
+    """The call's language, carried from turn to turn in the action URL (`lang=de`)."""
+    return normalise(request.args.get("lang")) or DEFAULT
+
+
+def _fleet_settings() -> VoiceSettings:
     settings = g.runtime.settings
     try:
         hints = voice_hints(g.runtime.sessions)
@@ -72,58 +91,75 @@ def _int_arg(name: str) -> int:
 @blueprint.post("/twilio/voice")
 @twilio_signed
 def incoming_call() -> Response:
-    """Greet the caller and listen."""
-    return xml(render_listen_again(action_url=_url("/twilio/voice/turn", n=1), settings=_voice_settings(),
-                                   prompt=prompts.GREETING))
+    """Greet the caller in the line's first language (offering its others on keys 2, 3, ...) and listen."""
+    langs = offered(g.runtime.settings.voice_languages, request.form.get("To", ""))
+    return _greet(langs[0], langs)
+
+
+def _greet(lang: str, langs: tuple[str, ...] = ()) -> Response:
+    settings = _voice_settings(lang)
+    if len(langs) < 2:
+        return xml(render_listen_again(action_url=_url("/twilio/voice/turn", n=1, **_carry(lang)), settings=settings,
+                                       prompt=t("voice.greeting", lang)))
+    parts = [(text, _voice_settings(part).language) for text, part in greeting(langs)]
+    return xml(render_greeting(parts, action_url=_url("/twilio/voice/turn", n=1, **_carry(lang), menu=",".join(langs)),
+                               settings=settings))
 
 
 @blueprint.post("/twilio/voice/turn")
 @twilio_signed
 def call_turn() -> Response:
     """One turn: what the caller said or pressed goes to the dialogue; its replies are spoken."""
-    form, settings = request.form, _voice_settings()
+    form, lang = request.form, _call_language()
+    settings = _voice_settings(lang)
     call_sid, caller = form.get("CallSid", ""), form.get("From", "")
     turn, missed = _int_arg("n"), _int_arg("miss")
     if not call_sid or not caller:
-        return xml(render_say(prompts.TRANSFER_APOLOGY, settings=settings, then="agent"))
+        return xml(render_say(t("voice.apology", lang), settings=settings, then="agent"))
     speech, digits = form.get("SpeechResult", "").strip()[:1000], form.get("Digits", "").strip()[:32]
+    chosen = picked(digits, tuple(request.args.get("menu", "").split(","))) if not speech else None
+    if chosen is not None:  # "For English, press 2" at the greeting: greet again in that language
+        return _greet(chosen)
     if not speech and not digits:
         if missed + 1 >= MAX_NO_INPUT + 1:
-            return xml(render_say(prompts.NO_INPUT_TRANSFER, settings=settings, then="agent"))
-        return xml(render_listen_again(action_url=_url("/twilio/voice/turn", n=turn, miss=missed + 1),
-                                       settings=settings, prompt=prompts.REPROMPTS[min(missed, 1)]))
+            return xml(render_say(t("voice.no_input_transfer", lang), settings=settings, then="agent"))
+        reprompt = t("voice.reprompt_again" if missed else "voice.reprompt", lang)
+        return xml(render_listen_again(action_url=_url("/twilio/voice/turn", n=turn, miss=missed + 1, **_carry(lang)),
+                                       settings=settings, prompt=reprompt))
     wants_agent = digits == "0" or (len(speech) < 40 and any(w in speech.lower() for w in AGENT_WORDS))
     message = InboundMessage(
         channel="voice", contact=caller, text=speech, delivery_id=f"{call_sid}:{turn}",
         received_at=datetime.now(UTC), digits=digits or None,
         speech_confidence=_float(form.get("Confidence")), button="intent:request_human" if wants_agent else None,
+        language=normalise(request.args.get("lang")),  # only a line that offers languages names one
     )
     try:
         engine = current_engine()
     except Exception:  # fail open to a human
         log.exception("no conversation engine call=%s caller=%s", call_sid[-6:], mask_phone(caller))
-        return xml(render_say(prompts.TRANSFER_APOLOGY, settings=settings, then="agent"))
+        return xml(render_say(t("voice.apology", lang), settings=settings, then="agent"))
     result = _turns().run(_key(call_sid, turn), lambda: safe_turn(engine.handle, message))
     if result is None:  # a long remote action: hold the caller and come back for the answer
-        return xml(render_hold(prompts.HOLD, redirect_url=_url("/twilio/voice/wait", n=turn, w=1),
+        return xml(render_hold(t("voice.hold", lang), redirect_url=_url("/twilio/voice/wait", n=turn, w=1, **_carry(lang)),
                                settings=settings))
-    return _answer(result, turn, settings)
+    return _answer(result, turn, lang)
 
 
 @blueprint.post("/twilio/voice/wait")
 @twilio_signed
 def call_wait() -> Response:
     """Come back for the replies of a turn that outlasted the webhook budget; after a few tries, an agent."""
-    settings = _voice_settings()
+    lang = _call_language()
+    settings = _voice_settings(lang)
     call_sid, turn, waits = request.form.get("CallSid", ""), _int_arg("n"), _int_arg("w")
     if not call_sid or turn < 1:
-        return xml(render_say(prompts.TRANSFER_APOLOGY, settings=settings, then="agent"))
+        return xml(render_say(t("voice.apology", lang), settings=settings, then="agent"))
     store = ConversationStore(g.runtime.sessions)
     delivery = f"{call_sid}:{turn}"
 
     def stored() -> TurnResult | None:
         replies = store.replies_to("voice", delivery)
-        return None if replies is None else TurnResult(conversation_id="", replies=replies)
+        return None if replies is None else TurnResult(conversation_id="", replies=replies, language=lang)
 
     try:
         result = _turns().wait(_key(call_sid, turn), stored)
@@ -131,12 +167,12 @@ def call_wait() -> Response:
         log.exception("voice wait failed call=%s", call_sid[-6:])
         result = failed_turn("voice")
     if result is not None:
-        return _answer(result, turn, settings)
+        return _answer(result, turn, lang)
     if waits >= MAX_WAITS:
         log.warning("turn still running after %d waits call=%s turn=%d", waits, call_sid[-6:], turn)
-        return xml(render_say(prompts.HOLD_TOO_LONG, settings=settings, then="agent"))
-    return xml(render_hold(prompts.HOLD_AGAIN, redirect_url=_url("/twilio/voice/wait", n=turn, w=waits + 1),
-                           settings=settings))
+        return xml(render_say(t("voice.hold_too_long", lang), settings=settings, then="agent"))
+    return xml(render_hold(t("voice.hold_again", lang),
+                           redirect_url=_url("/twilio/voice/wait", n=turn, w=waits + 1, **_carry(lang)), settings=settings))
 
 
 def _turns() -> DeferredTurns:
@@ -148,14 +184,17 @@ def _key(call_sid: str, turn: int) -> str:
     return f"voice:{call_sid}:{turn}"
 
 
-def _answer(result: TurnResult, turn: int, settings: VoiceSettings) -> Response:
-    """Speak a finished turn's replies: listen for the next turn, transfer or hang up."""
+def _answer(result: TurnResult, turn: int, lang: str) -> Response:
+    """Speak a finished turn's replies in the conversation's language: listen for the next turn, transfer or hang up."""
+    if result.replies and result.conversation_id:
+        lang = result.language  # the dialogue's: the caller may have switched, or asked for another language
+    settings = _voice_settings(lang)
     if failed(result):
         # the engine could not do its work (its database is down, say): asking again would loop, so say what
         # it did manage to say (safety instructions) and put the caller through to a person
-        said = [spoken(r, with_keys=False) for r in result.replies if not is_apology(r)]
-        return xml(render_say(" ".join([*said, prompts.TRANSFER_APOLOGY]), settings=settings, then="agent"))
-    next_url = _url("/twilio/voice/turn", n=turn + 1)
+        said = [spoken(r, with_keys=False, lang=lang) for r in result.replies if not is_apology(r)]
+        return xml(render_say(" ".join([*said, t("voice.apology", lang)]), settings=settings, then="agent"))
+    next_url = _url("/twilio/voice/turn", n=turn + 1, **_carry(lang))
     if result.duplicate or not result.replies:
         return xml(render_listen_again(action_url=next_url, settings=settings))
     handoff = next((r.handoff for r in result.replies if r.handoff), None)
