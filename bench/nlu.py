@@ -78,7 +78,7 @@ def main() -> None:
     from bot.nlu.engine import BuiltinEngine
     from bot.nlu.loader import language_dirs
     from bot.nlu.router import MultilingualEngine
-    from bot.nlu.train import config_path, read_config, train, train_data
+    from bot.nlu.train import background, config_path, read_config, train, train_data
 
     folders = language_dirs(args.data)
     language = args.language or next(iter(folders))
@@ -127,9 +127,10 @@ def main() -> None:
         figures["heldout_unseen"] = {k: report[k] for k in keys}
     if args.cv:
         config = read_config(config_path(folders[language]))
+        extra = background(folders[language], config)
         started = time.perf_counter()
         report = cross_validate(data, args.cv, lambda d: BuiltinEngine(train_data(d, config, lambda m: None,
-                                                                                  language=language)))
+                                                                                  language=language, background=extra)))
         figures["cv"] = {"folds": args.cv, **{k: report[k] for k in keys}}
         figures["cv_s"] = round(time.perf_counter() - started, 1)
     if args.json:

@@ -72,7 +72,7 @@ def evaluate_command(data_file: Path | None, folds: int | None, language: str | 
     from bot.nlu.engine import BuiltinEngine
     from bot.nlu.loader import NLUDataError, language_dirs
     from bot.nlu.store import data_dir_for
-    from bot.nlu.train import config_path, read_config, train_data
+    from bot.nlu.train import background, config_path, read_config, train_data
 
     if (data_file is None) == (folds is None):
         fail("give exactly one of --data FILE or --cv K")
@@ -84,8 +84,9 @@ def evaluate_command(data_file: Path | None, folds: int | None, language: str | 
             if lang not in folders:
                 fail(f"no training data for language {lang!r} (have: {', '.join(folders)})")
             config = read_config(config_path(folders[lang]))
+            extra = background(folders[lang], config)
             report = cross_validate(load_data(folders[lang]), folds,
-                                    lambda d: BuiltinEngine(train_data(d, config, language=lang)))
+                                    lambda d: BuiltinEngine(train_data(d, config, language=lang, background=extra)))
         else:
             assert data_file is not None
             report = evaluate(load_engine(settings), load_data(data_file).examples, language)

@@ -232,6 +232,11 @@ def language_of(folder: Path, default: str = DEFAULT_LANGUAGE) -> str:
     return default
 
 
+def is_language_dir(folder: Path) -> bool:
+    """Tell whether a folder is a language subfolder of a data root (`de/`, `fr/`)."""
+    return folder.is_dir() and bool(_LANGUAGE_DIR.match(folder.name))
+
+
 def language_dirs(root: Path) -> dict[str, Path]:
     """Return {language: folder}: the root's own language, then one per language subfolder (`de/`, `fr/`)."""
     found = {language_of(root): root}

@@ -26,6 +26,9 @@ class EngineConfig:
     max_chars: int = 1000
     tagger_epochs: int = 6
     safety_confidence: float = 0.9
+    # a language folder (nlu_data/de/) also learns from the data root's examples: brand names, codes and
+    # English words German drivers use; its own examples alone define its language profile
+    with_root_examples: bool = False
 
     @classmethod
     def from_mapping(cls, raw: dict[str, Any]) -> EngineConfig:

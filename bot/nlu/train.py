@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +16,7 @@ import yaml
 
 from bot.nlu.features import featurise, fit_vocabulary
 from bot.nlu.language import build_profile
-from bot.nlu.loader import NLUDataError, TrainingData, data_files, language_of, load_data
+from bot.nlu.loader import Example, NLUDataError, TrainingData, data_files, is_language_dir, language_of, load_data
 from bot.nlu.model import ENGINE_VERSION, EngineConfig, Model
 from bot.nlu.rules import RuleExtractor
 from bot.nlu.tagger import train_tagger
@@ -47,10 +47,29 @@ def read_config(path: Path | None) -> EngineConfig:
         raise NLUDataError([f"{path}: {exc}"]) from exc
 
 
+def root_of(data_dir: Path, config: EngineConfig) -> Path | None:
+    """Return the data root whose examples a language folder also learns from (with_root_examples), or None."""
+    if not config.with_root_examples or not is_language_dir(data_dir):
+        return None
+    return data_dir.parent
+
+
+def background(data_dir: Path, config: EngineConfig) -> list[Example]:
+    """Return the data root's examples when the language folder's config asks for them."""
+    root = root_of(data_dir, config)
+    return load_data(root).examples if root is not None else []
+
+
 def data_hash(data_dir: Path, config: Path | None = None) -> str:
     """Hash the training files, the config and the engine version: the model cache key."""
     digest = hashlib.sha256(f"engine={ENGINE_VERSION}\n".encode())
     files = data_files(data_dir)
+    try:
+        root = root_of(data_dir, read_config(config_path(data_dir, config)))
+    except NLUDataError:
+        root = None  # a broken config is reported by training, with the other problems
+    if root is not None:
+        files.extend(data_files(root))
     path = config_path(data_dir, config)
     if path is not None and path not in files:
         files.append(path)
@@ -64,14 +83,18 @@ def train(data_dir: Path, config: Path | None = None, progress: Progress | None 
     say = progress or (lambda message: log.info("%s", message))
     say(f"reading {data_dir}")
     data = load_data(data_dir)
-    model = train_data(data, read_config(config_path(data_dir, config)), say, language=language_of(data_dir))
+    settings = read_config(config_path(data_dir, config))
+    model = train_data(data, settings, say, language=language_of(data_dir), background=background(data_dir, settings))
     model.data_hash = data_hash(data_dir, config)
     return model
 
 
 def train_data(data: TrainingData, config: EngineConfig | None = None, progress: Progress | None = None,
-               language: str = "en") -> Model:
-    """Train a model (and its language profile) from already loaded training data."""
+               language: str = "en", background: Sequence[Example] = ()) -> Model:
+    """Train a model (and its language profile, from data's own examples) from already loaded training data.
+
+    background: more examples to learn intents and entities from (the data root's, for a language folder).
+    """
     from scipy.sparse import csr_matrix
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
@@ -81,9 +104,11 @@ def train_data(data: TrainingData, config: EngineConfig | None = None, progress:
     if len(data.intents) < 2:
         raise NLUDataError([f"training needs at least two intents, found {data.intents or 'none'}"])
     rules = RuleExtractor(data.synonyms, data.lookups, data.regexes)
-    say(f"{len(data.examples)} examples, {len(data.intents)} intents: building features")
+    examples = [*data.examples, *background]
+    say(f"{len(data.examples)} examples (+{len(background)} from the root), {len(data.intents)} intents: "
+        "building features")
     rows = [featurise(e.text, rules.extract(e.text), config.char_min, config.char_max, config.max_chars)
-            for e in data.examples]
+            for e in examples]
     vocabulary, idf = fit_vocabulary(rows, config.min_df)
     row_ids, cols, vals = [], [], []
     for row, feats in enumerate(rows):
@@ -94,8 +119,8 @@ def train_data(data: TrainingData, config: EngineConfig | None = None, progress:
         cols.extend(idx)
         vals.extend(tf / norm)
     matrix = csr_matrix((vals, (row_ids, cols)), shape=(len(rows), len(vocabulary)), dtype=np.float64)
-    intents = sorted(data.intents)
-    labels = np.array([intents.index(e.intent) for e in data.examples])
+    intents = sorted({e.intent for e in examples})
+    labels = np.array([intents.index(e.intent) for e in examples])
     say(f"training the intent classifier on {len(vocabulary)} features")
     # saga is an order of magnitude faster than lbfgs on these sparse, short texts
     clf = LogisticRegression(C=config.c, solver="saga", tol=1e-3, max_iter=1000, class_weight="balanced",
@@ -106,7 +131,7 @@ def train_data(data: TrainingData, config: EngineConfig | None = None, progress:
     if any(issubclass(w.category, ConvergenceWarning) for w in caught):
         log.warning("intent classifier stopped after %d iterations before converging", clf.n_iter_[0])
     say("training the entity tagger")
-    tagger = train_tagger(data.examples, epochs=config.tagger_epochs)
+    tagger = train_tagger(examples, epochs=config.tagger_epochs)
     profile = build_profile(e.text for e in data.examples)
     return Model(intents=intents, vocabulary=vocabulary, idf=idf,
                  weights=np.ascontiguousarray(clf.coef_.T, dtype=np.float32),

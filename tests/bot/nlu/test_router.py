@@ -71,3 +71,21 @@ def test_load_engine_loads_a_model_per_language_folder(tmp_path: Path) -> None:
     assert engine.parse("ja").language == "de"  # the default when nothing tells
     assert engine.parse("hello").intent == "greet"
     assert sorted(p.name.split("-")[1] for p in (tmp_path / "state" / "models").glob("nlu-*.npz")) == ["de", "en"]
+
+
+def test_a_language_folder_can_learn_from_the_root_examples(tmp_path: Path) -> None:
+    from bot.nlu.train import data_hash
+
+    data = tmp_path / "nlu_data"
+    shutil.copytree(SAMPLE, data)
+    shutil.copytree(SAMPLE_DE, data / "de")
+    (data / "de" / "config.yml").write_text("language: de\n")
+    alone = data_hash(data / "de")
+    (data / "de" / "chargeline.yml").write_text("chargeline_nlu:\n  with_root_examples: true\n")
+    before = data_hash(data / "de")
+    with (data / "nlu.yml").open("a") as fh:
+        fh.write("- intent: greet\n  examples: |\n    - howdy partner\n")
+    assert len({alone, before, data_hash(data / "de")}) == 3
+    model = train(data / "de")
+    assert model.language == "de" and "pricing_info" in model.intents  # an intent only the root's data has
+    assert "w:howdy" not in model.profile  # the language profile is the folder's own
