@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.i18n import DEFAULT, t
 from bot.messages import Reply
 
 # GSM 03.38 basic character set (plus the extension table, which costs two septets).
@@ -36,29 +37,32 @@ def segments(text: str) -> int:
     return 1 if units <= single else math.ceil(units / multi)
 
 
-def sms_text(replies: Iterable[Reply], *, more_link: str | None = None, max_segments: int = MAX_SEGMENTS) -> str:
+def sms_text(replies: Iterable[Reply], *, more_link: str | None = None, max_segments: int = MAX_SEGMENTS,
+             lang: str = DEFAULT) -> str:
     """Join replies into one SMS body of at most `max_segments`, linking to the web chat when cut.
 
     Each reply contributes its `sms_text` (written for SMS, e.g. a guide's short variant) or else its text.
     When the body must be cut, the last reply (the bot's question and its choices) is kept whole and the
     explanation before it is shortened: the driver can always answer. If a reply was written for SMS, whole
     sentences are kept by what matters most instead (`_by_priority`), so its words are not cut mid-way.
+    `lang`: the conversation's language, for the words the SMS adds ("Reply 1 for ...", "More:").
     """
     replies = list(replies)
     parts = []
     for reply in replies:
         part = reply.sms_text or reply.text
         if reply.choices:
-            part += " Reply " + ", ".join(f"{n} for {c.title}" for n, c in enumerate(reply.choices, 1)) + "."
+            options = ", ".join(t("sms.option", lang, n=n, title=c.title) for n, c in enumerate(reply.choices, 1))
+            part += t("sms.reply", lang, options=options)
         parts.append(gsm_safe(part))
     text = "\n".join(parts)
     if segments(text) <= max_segments:
         return text
     if any(reply.sms_text for reply in replies):
-        chosen = _by_priority(replies, parts, more_link, max_segments)
+        chosen = _by_priority(replies, parts, more_link, max_segments, lang)
         if chosen is not None:
             return chosen
-    suffix = f"... More: {more_link}" if more_link else "..."
+    suffix = f"... {t('sms.more', lang, link=more_link)}" if more_link else "..."
     if len(parts) > 1:
         tail = f"{suffix}\n{parts[-1]}"
         if segments(tail) <= max_segments:
@@ -66,7 +70,8 @@ def sms_text(replies: Iterable[Reply], *, more_link: str | None = None, max_segm
     return _cut(text, suffix, max_segments)
 
 
-def _by_priority(replies: list[Reply], parts: list[str], more_link: str | None, max_segments: int) -> str | None:
+def _by_priority(replies: list[Reply], parts: list[str], more_link: str | None, max_segments: int,
+                 lang: str = DEFAULT) -> str | None:
     """Keep whole sentences by rank while they fit: the closing question (whole), the opening sentence (what the
     bot saw or knows), the sentences of the replies written for SMS, then the other sentences in order.
 
@@ -79,7 +84,7 @@ def _by_priority(replies: list[Reply], parts: list[str], more_link: str | None, 
     order = [*question, (0, 0)]
     order += [(n, i) for n, reply in enumerate(replies) if reply.sms_text for i in range(len(units[n]))]
     order += [(n, i) for n, sentences in enumerate(units) for i in range(len(sentences))]
-    for link in dict.fromkeys((f"\nMore: {more_link}" if more_link else "", "")):
+    for link in dict.fromkeys((f"\n{t('sms.more', lang, link=more_link)}" if more_link else "", "")):
         kept: set[tuple[int, int]] = set()
         for n, i in dict.fromkeys(order):
             if (i == 0 or (n, i - 1) in kept) and segments(_joined(units, kept | {(n, i)}) + link) <= max_segments:
@@ -140,12 +145,12 @@ def _longest_fitting_prefix(text: str, tail: str, max_segments: int) -> int:
     return best
 
 
-def render_sms(replies: Iterable[Reply], *, more_link: str | None = None) -> str:
+def render_sms(replies: Iterable[Reply], *, more_link: str | None = None, lang: str = DEFAULT) -> str:
     """TwiML answering an SMS: one `<Message>` that fits in two segments."""
     response = MessagingResponse()
     replies = list(replies)
     if replies:
-        response.message(sms_text(replies, more_link=more_link))
+        response.message(sms_text(replies, more_link=more_link, lang=lang))
     return str(response)
 
 

@@ -123,7 +123,7 @@ def _render(result: TurnResult, *, whatsapp: bool) -> str | None:
     public_url = g.runtime.settings.public_url
     if whatsapp:
         return render_whatsapp(result.replies, public_url=public_url)
-    return render_sms(result.replies, more_link=_chat_link(public_url, result.charger_id))
+    return render_sms(result.replies, more_link=_chat_link(public_url, result.charger_id), lang=result.language)
 
 
 def _chat_link(public_url: str, charger_id: str | None) -> str:
@@ -148,7 +148,8 @@ def _later(api: TwilioSender, *, to: str, from_: str, whatsapp: bool) -> Callabl
         if whatsapp:
             bodies = whatsapp_bodies(result.replies, public_url=public_url)
         else:
-            bodies = [sms_text(result.replies, more_link=_chat_link(public_url, result.charger_id))]
+            bodies = [sms_text(result.replies, more_link=_chat_link(public_url, result.charger_id),
+                               lang=result.language)]
         for n, body in enumerate(bodies):
             if not outbound.send(channel, contact, body, from_number=from_).ok:
                 # logged by Outbound; the rest would arrive out of context. Nothing sent yet: the outbox retries

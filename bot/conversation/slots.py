@@ -214,14 +214,15 @@ def ask_about_fault(turn: Turn, snapshot: ChargerSnapshot | None, connector_id: 
     others = [c for c in connectors if c.id != connector_id]
     if not faulted or not others:
         return need_connector(turn, snapshot)
-    choices = (Choice(title=f"Yes, {_plug(faulted[0])}", payload=f"connector:{connector_id}", dtmf="1",
-                      spoken=f"yes, {_plug(faulted[0], spoken=True)}"),
-               *(Choice(title=f"No, {_plug(c)}", payload=f"connector:{c.id}", dtmf=str(n),
-                        spoken=f"no, {_plug(c, spoken=True)}") for n, c in enumerate(others, 2)))
+    choices = (Choice(title=turn.t("slots.yes_plug", plug=_plug(turn, faulted[0])), payload=f"connector:{connector_id}",
+                      dtmf="1", spoken=turn.t("slots.yes_plug_spoken", plug=_plug(turn, faulted[0], spoken=True))),
+               *(Choice(title=turn.t("slots.no_plug", plug=_plug(turn, c)), payload=f"connector:{c.id}", dtmf=str(n),
+                        spoken=turn.t("slots.no_plug_spoken", plug=_plug(turn, c, spoken=True)))
+                 for n, c in enumerate(others, 2)))
     state.ask("connector", [c.payload for c in choices])
-    lead = f"{_upper_first(_plug(faulted[0]))} on {turn.label()} reports a fault."
-    heard = f"{_upper_first(_plug(faulted[0], spoken=True))}, on {turn.label()} reports a fault."
-    turn.say(f"{lead} Is that the one you're using?", f"{heard} Is that the one you are using?", choices=choices)
+    plug, heard = _upper_first(_plug(turn, faulted[0])), _upper_first(_plug(turn, faulted[0], spoken=True))
+    turn.say(turn.t("slots.fault_here", plug=plug, label=turn.label()),
+             turn.t("slots.fault_here_voice", plug=heard, label=turn.label()), choices=choices)
     return False
 
 
@@ -233,8 +234,8 @@ def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _plug(connector: Connector, *, spoken: bool = False) -> str:
+def _plug(turn: Turn, connector: Connector, *, spoken: bool = False) -> str:
     kind = connector.type
     if not kind:
-        return f"connector {connector.id}"
-    return f"connector {connector.id}, the {kind}" if spoken else f"connector {connector.id} ({kind})"
+        return turn.t("describe.plug", id=connector.id)
+    return turn.t("slots.plug_spoken" if spoken else "describe.plug_typed", id=connector.id, type=kind)

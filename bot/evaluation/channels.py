@@ -10,7 +10,7 @@ from bot.channels.sms import sms_text, whatsapp_bodies
 from bot.channels.telegram import outbound_calls
 from bot.chat.render import render_webchat
 from bot.messages import Reply
-from ivr.voice import VoiceSettings, render_voice
+from ivr.voice import VoiceSettings, in_language, render_voice
 
 PUBLIC_URL = "https://support.example"
 VOICE_ACTION = "/twilio/voice/turn"
@@ -38,16 +38,17 @@ class Shown:
         return "\n".join(self.texts)
 
 
-def render(channel: str, replies: Sequence[Reply], charger_id: str | None = None) -> Shown:
-    """Render the replies as the channel delivers them."""
+def render(channel: str, replies: Sequence[Reply], charger_id: str | None = None, language: str = "en") -> Shown:
+    """Render the replies as the channel delivers them (in the conversation's `language`)."""
     handoff = any(r.handoff is not None for r in replies)
     if channel == "sms":
         link = f"{PUBLIC_URL}/chat" + (f"?charger={charger_id}" if charger_id else "")
-        return Shown((sms_text(replies, more_link=link),), _options(replies), handoff)
+        return Shown((sms_text(replies, more_link=link, lang=language),), _options(replies), handoff)
     if channel == "whatsapp":
         return Shown(tuple(whatsapp_bodies(replies, public_url=PUBLIC_URL)), _options(replies), handoff)
     if channel == "voice":
-        return Shown(tuple(_spoken(render_voice(replies, action_url=VOICE_ACTION, settings=VoiceSettings()))),
+        return Shown(tuple(_spoken(render_voice(replies, action_url=VOICE_ACTION,
+                                                        settings=in_language(VoiceSettings(), language)))),
                      tuple(Option(c.title, c.dtmf) for r in replies for c in r.choices if c.dtmf), handoff)
     if channel == "telegram":
         texts = tuple(str(payload.get("text") or payload.get("caption") or "")

@@ -206,7 +206,7 @@ class Player:
         message = _inbound(dialogue, turn, contact, number, hint, options)
         started = time.monotonic()
         result: TurnResult = engine.handle(message)
-        shown = render(dialogue.channel, result.replies, result.charger_id)
+        shown = render(dialogue.channel, result.replies, result.charger_id, result.language)
         run.exchanges.append(Exchange(turn.describe() or message.text, shown, time.monotonic() - started))
         run.conversation_id = result.conversation_id or run.conversation_id
         return shown

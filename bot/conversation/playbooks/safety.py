@@ -25,7 +25,9 @@ def run(turn: Turn) -> None:
         turn.say(turn.t("safety.noted", ticket=state.handed_off), turn.t("safety.noted_voice"))
         state.intent = None
         return
-    turn.say(turn.t("safety.instructions"), turn.t("safety.instructions_voice"))
+    text, sms = turn.t("safety.instructions"), turn.t("safety.instructions_sms")
+    # a separate SMS text only where it differs (German is longer than one SMS); English keeps its one text
+    turn.say(text, turn.t("safety.instructions_voice"), sms=sms if sms != text else None)
     state.intent = "safety_hazard"
     state.pending_action = None
     charger_id = state.charger_id
