@@ -106,7 +106,7 @@ class LanguageDetector:
         best, confidence = scores[0]
         letters = sum(len(w) - 2 for w in words)
         if len(words) < MIN_WORDS and letters < MIN_LETTERS:
-            return Detection(None, confidence, scores)
+            return Detection(None, 0.0, scores)  # too short: the scores are kept, but no confidence claimed
         if len(self.profiles) > 1 and confidence < self.min_confidence:
             return Detection(None, confidence, scores)
         return Detection(best, confidence, scores)

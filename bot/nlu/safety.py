@@ -57,6 +57,8 @@ _DE_HAZARDS = [
     r"riecht (?:\w+ )?(?:verbrannt|angebrannt|verschmort|nach (?:plastik|gummi|kabel|strom|rauch|brand|feuer))",
     r"(?:verbrannt|angebrannt|verschmort)(?:er|en|es)? geruch", r"brandgeruch", r"schmorgeruch", r"glüh\w*", r"glueh\w*",
     r"verkohlt\w*", r"\w*sengt\w*", r"brutzel\w*", r"kupfer\w*", r"lichterloh",
+    r"\w*geschmolzen\w*", r"\w*geschmort\w*", r"bre?nn?t", r"verbr?ann?t\w*", r"ri?e?cht (?:\w+ )?verbr?ann?t",
+    r"wasser (?:aus|tropft|läuft|laeuft)", r"tropft wasser", r"(?:steht|stehen|liegt|liegen) (?:\w+ )?(?:im|unter) wasser",
     r"strom (?:\w+ )?(?:abschalten|abstellen|ausschalten|abdrehen|wegnehmen)",
     r"(?:schalten|stellen|drehen|machen) sie (?:\w+ ){0,3}(?:strom|säule|saeule) (?:\w+ )?(?:ab|aus)",
 ]
