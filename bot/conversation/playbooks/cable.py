@@ -9,8 +9,7 @@ from bot.conversation.escalate import hand_off, summary_line
 from bot.conversation.slots import need_charger, need_connector
 from bot.conversation.turn import Turn
 
-CAR_SIDE = ("Many cars lock the cable too: unlock the car with its key or app (or in the charging menu), "
-            "then pull the plug firmly.")
+# the car's side of a stuck cable is the catalogue's cable.car_side (bot/i18n), in the driver's language
 
 
 def run(turn: Turn) -> None:
@@ -19,7 +18,7 @@ def run(turn: Turn) -> None:
         return
     snap = turn.snapshot()
     if snap is None or not snap.online:
-        turn.say(f"I can't reach {turn.label()} to release the cable. {CAR_SIDE}")
+        turn.say(turn.t("cable.unreachable", label=turn.label(), car_side=turn.t("cable.car_side")))
         hand_off(turn, facts={"cable_release_failed": True, "no_live_data": snap is None},
                  summary=summary_line(turn, "cable stuck; charger not reachable"))
         return
@@ -30,8 +29,7 @@ def run(turn: Turn) -> None:
         params = {"transaction_id": tx.transaction_id or tx.id}
         outcome = actions.attempt(
             turn, "RemoteStopTransaction", params, playbook="cable_stuck", connector_id=turn.state.connector_id,
-            question=f"A session is still running on connector {turn.state.connector_id}. Shall I stop it and "
-                     "release the cable?")
+            question=turn.t("cable.stop_first", id=turn.state.connector_id))
         after_action(turn, {"action": "RemoteStopTransaction"}, outcome)
         return
     _unlock(turn)
@@ -41,7 +39,7 @@ def _unlock(turn: Turn, *, confirmed: bool = False) -> None:
     outcome = actions.attempt(
         turn, "UnlockConnector", {"connector_id": turn.state.connector_id}, playbook="cable_stuck",
         connector_id=turn.state.connector_id, confirmed=confirmed,
-        question=f"Shall I unlock connector {turn.state.connector_id} on {turn.label()} so you can unplug?")
+        question=turn.t("cable.offer", id=turn.state.connector_id, label=turn.label()))
     after_action(turn, {"action": "UnlockConnector"}, outcome)
 
 
@@ -51,7 +49,7 @@ def after_action(turn: Turn, pending: dict[str, Any], outcome: actions.Outcome) 
         return
     if pending.get("action") == "RemoteStopTransaction":
         if outcome.kind == "done" and outcome.status == "Accepted":
-            turn.say("I've stopped the session.")
+            turn.say(turn.t("cable.stopped"))
             if turn.state.connector_id:  # the policy refuses an unlock while the session still shows as running
                 actions.settled_connector(turn, int(turn.state.connector_id), outcome.started)
             _unlock(turn, confirmed=True)  # the driver already agreed to release the cable
@@ -59,9 +57,8 @@ def after_action(turn: Turn, pending: dict[str, Any], outcome: actions.Outcome) 
         _failed(turn, outcome, "could not stop the running session")
         return
     if outcome.kind == "done" and (outcome.verified or outcome.status == "Unlocked"):
-        turn.say(f"Connector {turn.state.connector_id} is unlocked. Pull the plug out now. {CAR_SIDE}",
-                 f"Connector {turn.state.connector_id} is unlocked. Please pull the plug out now. If the car "
-                 "still holds it, unlock the car first.")
+        turn.say(turn.t("cable.unlocked", id=turn.state.connector_id, car_side=turn.t("cable.car_side")),
+                 turn.t("cable.unlocked_voice", id=turn.state.connector_id))
         turn.state.intent = None
         return
     _failed(turn, outcome, "remote unlock did not release the connector")
@@ -69,10 +66,9 @@ def after_action(turn: Turn, pending: dict[str, Any], outcome: actions.Outcome) 
 
 def _failed(turn: Turn, outcome: actions.Outcome, problem: str) -> None:
     if outcome.kind == "unknown":
-        turn.say(f"I sent the command but lost contact before the charger answered, so it may or may not have "
-                 f"worked. {CAR_SIDE}")
+        turn.say(turn.t("cable.unknown", car_side=turn.t("cable.car_side")))
     else:
-        turn.say(f"I couldn't release it remotely. {CAR_SIDE}")
+        turn.say(turn.t("cable.failed", car_side=turn.t("cable.car_side")))
     reason = f" ({outcome.reason})" if outcome.reason else ""
     hand_off(turn, facts={"cable_release_failed": True}, summary=summary_line(turn, f"cable stuck; {problem}{reason}"))
 
