@@ -226,7 +226,8 @@ def _second_problem(turn: Turn) -> None:
     if words:  # read the second problem's own words again, for its entities (a plug, a way to pay)
         parsed = turn.deps.nlu.parse(words, turn.state.language)
         turn.understood = Understanding(pending, 1.0, {e.entity: e.value for e in parsed.entities})
-    turn.say(f"Now your other point: {INTENT_TITLES.get(pending, pending).lower()}.")
+    title = INTENT_TITLES.get(pending, pending)
+    turn.say(turn.t("dialogue.other_point", point=turn.choice(Choice(title, "")).title.lower()))
     start_problem(turn, pending)
 
 
@@ -470,12 +471,9 @@ def _clarify(turn: Turn) -> None:
                  "Sorry, I didn't catch that. Is it one of these?", choices=choices)
         return
     state.ask("clarify")
-    turn.say("Sorry, I still didn't get that. Could you put it another way, for example \"the charger won't "
-             "start\", \"my card is refused\" or \"the cable is stuck\"?")
+    turn.say(turn.t("dialogue.clarify_again"))
 
 
 def _offer_human(turn: Turn) -> None:
     turn.state.ask("offer_human", ["yes", "no"])
-    turn.say("I'm sorry I'm not getting this right. Would you like me to pass you to a colleague?",
-             "Sorry, I'm not getting this right. Shall I pass you to a colleague?",
-             choices=YES_NO)
+    turn.say(turn.t("dialogue.offer_human"), turn.t("dialogue.offer_human_voice"), choices=YES_NO)

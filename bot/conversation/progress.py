@@ -49,7 +49,7 @@ def no_progress(turn: Turn, why: str) -> None:
         return
     hand_off(turn, facts={"no_progress": True, "driver_asked_human": turn.cues.asks_person},
              summary=summary_line(turn, f"{why}; {tried(turn)}"),
-             intro="I'm sorry I couldn't sort this out myself.")
+             intro=turn.t("progress.sorry"))
 
 
 def tried(turn: Turn) -> str:
@@ -69,24 +69,19 @@ def waiting(turn: Turn) -> None:
     """The driver writes while a colleague has the case: when to expect them, never in the same words twice."""
     state = turn.state
     state.waits += 1
-    ticket, when = state.handed_off, _within(state.ticket_sla)
+    ticket, when = state.handed_off, _within(turn, state.ticket_sla)
     if state.waits == 1:
-        turn.say(f"A colleague has your case (ticket {ticket}) and will answer you {when}. Anything you add here "
-                 "reaches them too.",
-                 f"A colleague has your case and will get back to you {when}.")
+        turn.say(turn.t("progress.wait_1", ticket=ticket, when=when), turn.t("progress.wait_1_voice", when=when))
     elif state.waits == 2:
-        turn.say(f"Your case is in our team's queue (ticket {ticket}); they usually pick it up {when}. If anything "
-                 "at the charger changes, or becomes dangerous, tell me here.",
-                 f"Your case is in the queue. They usually pick it up {when}.")
+        turn.say(turn.t("progress.wait_2", ticket=ticket, when=when), turn.t("progress.wait_2_voice", when=when))
     else:
-        turn.say(f"Noted for your colleague on ticket {ticket} (message {state.waits}).",
-                 f"Noted for your colleague. That is message {state.waits}.")
+        turn.say(turn.t("progress.noted", ticket=ticket, n=state.waits), turn.t("progress.noted_voice", n=state.waits))
 
 
-def _within(minutes: int | None) -> str:
+def _within(turn: Turn, minutes: int | None) -> str:
     if not minutes:
-        return "as soon as they can"
+        return turn.t("progress.asap")
     if minutes < 90:
-        return f"within {minutes} minutes"
+        return turn.t("progress.minutes", n=minutes)
     hours = round(minutes / 60)
-    return f"within {hours} hours" if hours < 48 else f"within {round(hours / 24)} days"
+    return turn.t("progress.hours", n=hours) if hours < 48 else turn.t("progress.days", n=round(hours / 24))
