@@ -12,7 +12,8 @@ from bot.nlu.types import ENTITIES, INTENTS
 ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.mark.parametrize("source", [ROOT / "nlu_data", ROOT / "tests" / "data" / "nlu_heldout.yml"])
+@pytest.mark.parametrize("source", [ROOT / "nlu_data", ROOT / "nlu_data" / "de", ROOT / "tests" / "data" / "nlu_de_dev.yml",
+                                    ROOT / "tests" / "data" / "nlu_heldout.yml"])
 def test_data_uses_exactly_the_taxonomy(source: Path) -> None:
     if not source.exists():
         pytest.skip(f"{source} is not written yet")
