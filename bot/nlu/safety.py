@@ -32,6 +32,8 @@ _HAZARDS = [
     r"smells? (?:like |of )?(?:burn\w*|plastic|electrical|fire|smoke)", r"(?:burning|electrical|plastic) smell",
     r"danger\w*", r"hazard\w*", r"explo(?:de|ded|des|ding|sions?)",
     r"jolt(?:ed|s)?", r"kill (?:the )?power", r"turn (?:the )?power off", r"glowing", r"(?:orange|red) glow", "\U0001f525+",
+    r"short(?:ed|ing)?[ -]?circuit\w*", r"shorted out", r"insulation (?:is |was )?(?:\w+ )?(?:damaged|torn|split|gone|off|melted)",
+    r"soot\w*", r"blackened",
 ]
 _DE_OBJECT = (r"(?:stecker|kabel|ladekabel|ladestecker|steckdose|buchse|dose|säule|saeule|ladesäule|ladesaeule|"
               r"griff|anschlu(?:ss|ß)|gerät|geraet|ding|teil)")
@@ -61,6 +63,10 @@ _DE_HAZARDS = [
     r"wasser (?:aus|tropft|läuft|laeuft)", r"tropft wasser", r"(?:steht|stehen|liegt|liegen) (?:\w+ )?(?:im|unter) wasser",
     r"strom (?:\w+ )?(?:abschalten|abstellen|ausschalten|abdrehen|wegnehmen)",
     r"(?:schalten|stellen|drehen|machen) sie (?:\w+ ){0,3}(?:strom|säule|saeule) (?:\w+ )?(?:ab|aus)",
+    r"kurz ?schlu(?:ss|ß)\w*", r"hei(?:ß|ss)gelaufen\w*", r"ru(?:ß|ss)ig\w*", r"ruß\w*", r"verrußt\w*", r"verrusst\w*",
+    r"(?:isolierung|isolation|ummantelung)(?: \w+){0,3} (?:kaputt|beschädigt|beschaedigt|ab|weg|aufgerissen|gerissen|"
+    r"durchgescheuert|offen|geschmolzen)",
+    r"stinkt (?:\w+ )?(?:verbrannt|angebrannt|verschmort|nach (?:plastik|gummi|kabel|strom|rauch|brand|feuer|schmor\w*))",
 ]
 _PATTERN = re.compile(r"(?<![\w])(?:" + "|".join(_HAZARDS + _DE_HAZARDS) + r")(?![\w])", re.IGNORECASE)
 # "no smoke", "not sparking", "without any sparks": one optional filler word between

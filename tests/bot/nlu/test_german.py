@@ -57,6 +57,8 @@ def test_german_charger_names_resolve_as_the_english_ones(said: str) -> None:
     "es riecht verbrannt", "der Stecker ist sehr heiß", "Stecker ist total heiss", "es qualmt",
     "das Kabel wird richtig heiss", "blanke Kabel schauen raus", "Wasser in der Säule", "hat mir eine gewischt",
     "riecht nach verbranntem Plastik", "der stecker ist ueberhitzt", "es funkt am Stecker", "Lebensgefahr!",
+    "ich glaub da ist ein Kurzschluss", "der Stecker ist heißgelaufen", "alles rußig an der Buchse",
+    "die Isolierung vom Kabel ist kaputt", "es stinkt nach Schmorgeruch", "es stinkt verbrannt",
 ])
 def test_german_danger_is_never_missed(text: str) -> None:
     assert hazard(text) is not None

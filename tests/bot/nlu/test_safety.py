@@ -20,6 +20,8 @@ HAZARDS = [
     "i can see the copper strands in the cable", "the cover is off and there are wires everywhere",
     "i heard a bang on the charger", "cut the power now", "i got a jolt from the handle", "🔥🔥🔥",
     "steam coming out of the charger", "the socket is steaming",
+    "i think it short circuited", "the charger shorted out", "the cable insulation is torn",
+    "there's soot around the socket", "the connector is blackened",
 ]
 SAFE = ["hello", "i was charged twice", "how much per kwh", "the screen is broken", "charger won't start",
         "yes bang on", "bang on, thanks"]
