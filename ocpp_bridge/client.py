@@ -19,7 +19,8 @@ from bot.errors import (
     PolicyRefused,
     UnknownCharger,
 )
-from ocpp_bridge.commands import BadCommand, CommandTimeout
+from ocpp_bridge.calls import CommandTimeout
+from ocpp_bridge.commands import BadCommand
 from ocpp_bridge.models import CommandAudit
 
 log = logging.getLogger(__name__)

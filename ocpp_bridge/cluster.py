@@ -11,7 +11,8 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from bot.errors import ChargerUnreachable
-from ocpp_bridge.commands import BadCommand, CommandTimeout, CommandUnknown
+from ocpp_bridge.calls import CommandTimeout, CommandUnknown
+from ocpp_bridge.commands import BadCommand
 from ocpp_bridge.core import Core
 from ocpp_bridge.service import CommandService
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from ocpp.charge_point import remove_nones, serialize_as_dict, snake_to_camel_case
@@ -16,11 +15,11 @@ from ocpp.exceptions import OCPPError
 from ocpp.messages import Call, _validate_payload
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
-from websockets.exceptions import ConnectionClosed
 
-from bot.errors import ChargeLineError, ChargerUnreachable
+from bot.errors import ChargeLineError
 from bot.logs import mask_id_tag
 from ocpp_bridge.aliases import ALIASES
+from ocpp_bridge.calls import audited_call
 from ocpp_bridge.core import Core, Link
 
 log = logging.getLogger(__name__)
@@ -29,35 +28,8 @@ SUPPORTED = ("Reset", "UnlockConnector", "TriggerMessage", "RemoteStartTransacti
              "ChangeAvailability", "ClearCache", "GetConfiguration")
 
 
-LOST_GRACE = 1.0  # seconds an answer read before the charger's socket closed gets to reach its call
-
-
 class BadCommand(ChargeLineError):
     """The action is unknown or its parameters are wrong."""
-
-
-class CommandTimeout(ChargerUnreachable):
-    """The charger did not answer the command in time."""
-
-    def __init__(self, message: str, audit_id: int | None) -> None:
-        super().__init__(message)
-        self.audit_id = audit_id
-
-
-class CommandUnknown(ChargerUnreachable):
-    """The command may have reached the charger but its answer was lost: the charger may have executed it."""
-
-    def __init__(self, message: str, audit_id: int | None) -> None:
-        super().__init__(message)
-        self.audit_id = audit_id
-
-
-class NotSent(ChargerUnreachable):
-    """The command was not sent (relay mode: the charger stayed busy answering its CSMS past the bound)."""
-
-
-class Lost(Exception):
-    """The charger's connection ended (or was replaced) before it answered."""
 
 
 def canonical(action: str) -> str:
@@ -241,37 +213,6 @@ def masked(params: dict[str, Any]) -> dict[str, Any]:
     return {k: (mask_id_tag(v) if k == "id_tag" and isinstance(v, str) else v) for k, v in params.items()}
 
 
-async def answer_or_lost(core: Core, link: Link, send: Callable[[], Awaitable[Any]]) -> Any:
-    """The charger's answer to what `send` sends; raises Lost at once if its connection ends before it answers."""
-    lost = asyncio.Event()
-
-    def gone(charger_id: str) -> None:
-        if charger_id == link.id:
-            lost.set()
-
-    core.on_disconnect.append(gone)
-    core.on_connect.append(gone)  # a new connection replaces this one: the answer can no longer arrive
-    call = asyncio.ensure_future(send())
-    waiter = asyncio.ensure_future(lost.wait())
-    try:
-        await asyncio.wait((call, waiter), return_when=asyncio.FIRST_COMPLETED)
-        if not call.done():
-            # an answer read just before the socket closed (a charger that answers, then reboots) is already
-            # queued for the call: let it land
-            await asyncio.wait((call,), timeout=LOST_GRACE)
-    finally:
-        core.on_disconnect.remove(gone)
-        core.on_connect.remove(gone)
-        for task in (waiter, call):
-            if not task.done():
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-    if call.cancelled():
-        raise Lost
-    return call.result()  # an answer, or OCPPError / TimeoutError / ConnectionClosed
-
-
 async def execute(core: Core, link: Link, action: str, params: dict[str, Any], *, verify: bool,
                   requested_by: str, command_id: str | None = None, claimed_by: str | None = None) -> dict[str, Any]:
     """Send one command to a charger held by this node, verify it, audit it; returns the result dict.
@@ -307,32 +248,13 @@ async def _send_and_verify(core: Core, link: Link, action: str, params: dict[str
     answer: dict[str, Any] | None = None
     detail: str | None = None
     with core.watch(charger_id) as queue:
-        try:
-            answer = dataclasses.asdict(await answer_or_lost(core, link, lambda: link.send_call(payload)))
+        result, call_error = await audited_call(core, link, action, audit_id, requested_by,
+                                                lambda: link.send_call(payload))
+        if call_error is not None:
+            status, detail = "CallError", call_error
+        else:
+            answer = dataclasses.asdict(result)
             status = str(answer.get("status") or "Accepted")
-        except TimeoutError:
-            await core.write(core.store.audit_finish, audit_id, "Timeout", None, None, [],
-                             f"no answer within {core.options.command_timeout:g}s")
-            log.warning("charger=%s %s timed out (by %s)", charger_id, action, requested_by)
-            raise CommandTimeout(f"charger {charger_id} did not answer {action} within "
-                                 f"{core.options.command_timeout:g}s", audit_id) from None
-        except Lost:
-            detail = "charger disconnected before answering; it may have executed the command"
-            await core.write(core.store.audit_finish, audit_id, "Unknown", None, None, [], detail)
-            log.warning("charger=%s disconnected during %s (by %s, audit %s)", charger_id, action, requested_by,
-                        audit_id)
-            raise CommandUnknown(f"charger disconnected: {charger_id} went away before answering {action}; "
-                                 "it may have executed it", audit_id) from None
-        except NotSent as exc:
-            await core.write(core.store.audit_finish, audit_id, "NotSent", None, None, [], str(exc)[:500])
-            log.warning("charger=%s %s not sent (by %s): %s", charger_id, action, requested_by, exc)
-            raise
-        except ConnectionClosed:
-            await core.write(core.store.audit_finish, audit_id, "NotSent", None, None, [],
-                             "the connection closed before the command was sent")
-            raise ChargerUnreachable(f"charger disconnected: {charger_id} went away before {action} was sent") from None
-        except OCPPError as exc:
-            status, detail = "CallError", f"{exc.code}: {exc.description}"
         if verify and (check := expectation(action, params, status)) is not None:
             verified, observed = await collect(queue, check, core.options.verify_timeout)
             if not verified and action == "RemoteStartTransaction":

@@ -10,7 +10,8 @@ from aiohttp import web
 
 from bot.apitoken import CHALLENGE, UNAUTHORIZED, bearer_matches
 from bot.errors import ChargerUnreachable, PolicyRefused, UnknownCharger
-from ocpp_bridge.commands import BadCommand, CommandTimeout, CommandUnknown
+from ocpp_bridge.calls import CommandTimeout, CommandUnknown
+from ocpp_bridge.commands import BadCommand
 from ocpp_bridge.service import CommandService
 
 log = logging.getLogger(__name__)

@@ -11,20 +11,18 @@ import logging
 from typing import Any
 
 from jsonschema.exceptions import best_match
-from ocpp.exceptions import OCPPError
 from ocpp.messages import get_validator
-from websockets.exceptions import ConnectionClosed
 
-from bot.errors import ChargeLineError, ChargerUnreachable
+from bot.errors import ChargeLineError
 from bot.logs import mask_id_tag
 from ocpp_bridge.actions import csms_actions
+from ocpp_bridge.calls import audited_call
 from ocpp_bridge.checks import VERSIONS
-from ocpp_bridge.commands import BadCommand, CommandTimeout, CommandUnknown, Lost, NotSent, answer_or_lost
+from ocpp_bridge.commands import BadCommand
 from ocpp_bridge.core import Core, Link
 
 log = logging.getLogger(__name__)
 _TAG_KEYS = frozenset({"idTag", "idToken", "parentIdTag"})
-DISCONNECTED = "charger disconnected before answering; it may have executed the command"
 
 
 def check_raw(protocol: str, action: str, payload: Any) -> None:
@@ -74,29 +72,14 @@ async def execute_raw(core: Core, link: Link, action: str, payload: dict[str, An
 
 async def _send(core: Core, link: Link, action: str, payload: dict[str, Any], audit_id: int, requested_by: str,
                 command_id: str | None) -> dict[str, Any]:
-    charger_id, detail, answer = link.id, None, None
-    try:
-        answer = await answer_or_lost(core, link, lambda: link.send_raw(action, payload))
+    charger_id, detail = link.id, None
+    answer, call_error = await audited_call(core, link, action, audit_id, requested_by,
+                                            lambda: link.send_raw(action, payload))
+    if call_error is not None:
+        status, detail = "CallError", call_error
+    else:
         status = str(answer.get("status") or "Accepted")
         detail = answer_problem(link.protocol, action, answer)
-    except TimeoutError:
-        await core.write(core.store.audit_finish, audit_id, "Timeout", None, None, [],
-                         f"no answer within {core.options.command_timeout:g}s")
-        raise CommandTimeout(f"charger {charger_id} did not answer {action} within "
-                             f"{core.options.command_timeout:g}s", audit_id) from None
-    except Lost:
-        await core.write(core.store.audit_finish, audit_id, "Unknown", None, None, [], DISCONNECTED)
-        raise CommandUnknown(f"charger disconnected: {charger_id} went away before answering {action}; "
-                             "it may have executed it", audit_id) from None
-    except NotSent as exc:
-        await core.write(core.store.audit_finish, audit_id, "NotSent", None, None, [], str(exc)[:500])
-        raise
-    except ConnectionClosed:
-        await core.write(core.store.audit_finish, audit_id, "NotSent", None, None, [],
-                         "the connection closed before the command was sent")
-        raise ChargerUnreachable(f"charger disconnected: {charger_id} went away before {action} was sent") from None
-    except OCPPError as exc:
-        status, detail = "CallError", f"{exc.code}: {exc.description}"
     await core.write(core.store.audit_finish, audit_id, status, answer, None, [], detail)
     log.info("charger=%s raw %s -> %s (by %s, audit %s)", charger_id, action, status, requested_by, audit_id)
     return {"status": status, "verified": None, "observed": [], "audit_id": audit_id, "answer": answer,

@@ -27,7 +27,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
-from ocpp_bridge.commands import NotSent
+from ocpp_bridge.calls import NotSent
 from ocpp_bridge.core import Core
 from ocpp_bridge.frames import CALL, CALLERROR, Frame, FrameError, parse_frame
 from ocpp_bridge.relay_observe import Observer

@@ -15,8 +15,9 @@ from bot.errors import (
     UnknownCharger,
 )
 from bot.services import services
+from ocpp_bridge.calls import CommandTimeout
 from ocpp_bridge.client import BridgeClient
-from ocpp_bridge.commands import BadCommand, CommandTimeout
+from ocpp_bridge.commands import BadCommand
 from ocpp_bridge.state import charger_snapshot
 
 log = logging.getLogger(__name__)

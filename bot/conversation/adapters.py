@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from bot.errors import ChargerUnreachable, UnknownCharger
+from ocpp_bridge.calls import CommandTimeout
 from ocpp_bridge.client import BridgeClient, CommandResult
-from ocpp_bridge.commands import CommandTimeout
 from ocpp_bridge.snapshot import ChargerSnapshot
 
 if TYPE_CHECKING:

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from websockets.asyncio.client import connect
 
 from bot.errors import ChargerUnreachable, PolicyRefused, UnknownCharger
-from ocpp_bridge.commands import BadCommand, CommandTimeout
+from ocpp_bridge.calls import CommandTimeout
+from ocpp_bridge.commands import BadCommand
 from ocpp_bridge.models import CommandAudit
 from ocpp_bridge.policy import set_safety_lock
 from ocpp_bridge.server import Bridge

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from websockets.asyncio.client import connect
 
 from bot.runtime import Runtime
-from ocpp_bridge.commands import CommandUnknown
+from ocpp_bridge.calls import CommandUnknown
 from ocpp_bridge.lease import NodeLease, expire_dead_nodes
 from ocpp_bridge.models import BridgeNode, ChargerState, CommandAudit, StatusEvent
 from ocpp_bridge.server import Bridge

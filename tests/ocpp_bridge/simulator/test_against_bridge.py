@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ocpp_bridge.commands import CommandTimeout
+from ocpp_bridge.calls import CommandTimeout
 from ocpp_bridge.server import Bridge
 from ocpp_bridge.simulator import SimulatedFleet
 from tests.ocpp_bridge.simulator.test_fleet import FLEET
