@@ -188,18 +188,17 @@ def need_connector(turn: Turn, snapshot: ChargerSnapshot | None, *, prefer: int 
     if prefer is not None:
         state.connector_id = prefer
         return True
-    choices = tuple(Choice(title=f"Connector {c.id} ({c.type})", payload=f"connector:{c.id}", dtmf=str(c.id),
-                           spoken=f"connector {c.id}, the {c.type}" if c.type else f"connector {c.id}")
-                    for c in connectors)
+    choices = tuple(Choice(title=_upper_first(_plug(turn, c)), payload=f"connector:{c.id}", dtmf=str(c.id),
+                           spoken=_plug(turn, c, spoken=True)) for c in connectors)
     again = state.awaiting == "connector"
     state.ask("connector", [c.payload for c in choices])
     if again:  # asked before without an answer we could use: say it differently
-        named = " or ".join(_lower_first(c.title) for c in choices)
-        turn.say(f"Sorry, I need the plug you're using on {turn.label()}: {named}?",
-                 "Sorry, which plug is in your car?", choices=choices)
+        named = turn.t("slots.or").join(_lower_first(c.title) for c in choices)
+        turn.say(turn.t("slots.which_plug_again", label=turn.label(), named=named),
+                 turn.t("slots.which_plug_again_voice"), choices=choices)
     else:
-        turn.say(f"{turn.label()} has {len(connectors)} connectors. Which one are you using?",
-                 "Which connector are you using?", choices=choices)
+        turn.say(turn.t("slots.which_connector", label=turn.label(), count=len(connectors)),
+                 turn.t("slots.which_connector_voice"), choices=choices)
     return False
 
 

@@ -94,3 +94,11 @@ def test_a_detected_switch_is_followed_and_short_replies_keep_the_language(engin
     assert say("hallo, die Ladesäule startet nicht").language == "de"
     assert say("ok").language == "de"  # too short to tell
     assert say("sorry, can you write in English? the charger does not start").language == "en"
+
+
+def test_a_german_driver_is_asked_for_the_connector_in_german(say: Callable[..., TurnResult]) -> None:
+    say("auf Deutsch bitte")
+    asked = say("cable stuck at station 12")
+    assert texts(asked) == "Station 12 hat 2 Anschlüsse. Welchen benutzen Sie?"
+    assert [c.title for c in asked.replies[0].choices] == ["Anschluss 1 (CCS2)", "Anschluss 2 (CHAdeMO)"]
+    assert [c.payload for c in asked.replies[0].choices] == ["connector:1", "connector:2"]  # payloads stay
