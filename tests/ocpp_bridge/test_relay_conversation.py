@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from ocpp_bridge.models import CommandAudit
 from ocpp_bridge.relay import RelayConfig
 from ocpp_bridge.relay_link import ID_PREFIX
 from ocpp_bridge.server import Bridge
+from ocpp_bridge.state import load_snapshot
 from tests.bot.conversation.live import OPTIONS, LiveStack
 from tests.ocpp_bridge.upstream import OperatorCSMS
 
@@ -27,7 +29,21 @@ class RelayedStack(LiveStack):
                              relay=RelayConfig(upstream=self.csms.url))
         self.thread.start = lambda: None  # type: ignore[method-assign]  # already running
         super().start()
+        self.wait_recorded("CP-2001", connector_id=1, status="Faulted")
         return self
+
+    def wait_recorded(self, charger_id: str, *, connector_id: int, status: str, timeout: float = 15) -> None:
+        """A relay records a frame just after passing it on: the charger can have its answer before the record
+        is committed, so wait (bounded) until it is, as a driver typing would."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.runtime.sessions() as session:
+                snapshot = load_snapshot(session, charger_id)
+            connector = snapshot.connector(connector_id) if snapshot is not None else None
+            if connector is not None and connector.status == status:
+                return
+            assert time.monotonic() < deadline, f"{charger_id} connector {connector_id} never recorded as {status}"
+            time.sleep(0.05)
 
     async def _start_csms(self) -> OperatorCSMS:
         return await OperatorCSMS().start()
