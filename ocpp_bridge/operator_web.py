@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot.apitoken import api_token_required
 from bot.logs import mask_id_tag
 from ocpp_bridge.models import ChargerReport
+from ocpp_bridge.state import load_snapshot
 from ocpp_bridge.tokens import BadRequest, set_boot_answer, set_token
 
 blueprint = Blueprint("ocpp_operator", __name__)
@@ -72,6 +73,8 @@ def get_reports(charger_id: str):  # type: ignore[no-untyped-def]
                                .order_by(ChargerReport.id.desc()).limit(MAX_REPORTS))
         reports = [{"action": r.action, "summary": r.summary, "at": r.at.isoformat(), "payload": r.payload}
                    for r in rows]
+        if not reports and load_snapshot(session, charger_id) is None:  # as GET /api/chargers/{id} answers
+            return jsonify(error="unknown_charger", detail=f"no charger {charger_id!r} in the fleet"), 404
     return jsonify(reports=reports)
 
 
