@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import as_utc, utcnow
 from bot.db import transaction
+from bot.periodic import PeriodicWorker
 from handoff.models import DeliveryAttempt, OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -189,42 +189,12 @@ def _record(factory: sessionmaker[Session], event: _Claimed, now: datetime, stat
                         event.ticket_id, row.attempts, row.next_attempt_at.isoformat(), error)
 
 
-class OutboxWorker:
+class OutboxWorker(PeriodicWorker):
     """A background thread that delivers the outbox (and runs other periodic jobs) every few seconds."""
 
     def __init__(self, deliver: Callable[[], Any], *, interval: float = 5.0,
                  jobs: tuple[Callable[[], Any], ...] = ()) -> None:
-        self._deliver = deliver
-        self._jobs = jobs
-        self._interval = interval
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="chargeline-outbox", daemon=True)
-
-    def start(self) -> OutboxWorker:
-        """Start the thread."""
-        self._thread.start()
-        return self
-
-    def wake(self) -> None:
-        """Deliver now rather than at the next tick."""
-        self._wake.set()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop after the current pass."""
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            for job in (*self._jobs, self._deliver):
-                try:
-                    job()
-                except Exception:
-                    log.exception("helpdesk outbox pass failed")
-            self._wake.wait(self._interval)
-            self._wake.clear()
+        super().__init__("outbox", (*jobs, deliver), interval=interval)
 
 
 def start_outbox_worker(sessions: sessionmaker[Session], url: str | None, secret: str | None, *,

@@ -26,6 +26,7 @@ from bot.channels.twilio_rest import TwilioSender
 from bot.clock import utcnow
 from bot.conversation.resume import RunningTurns, prune_claims
 from bot.outbound import Outbound, mask_contact
+from bot.periodic import PeriodicWorker
 from bot.services import services
 
 log = logging.getLogger(__name__)
@@ -88,54 +89,43 @@ class TurnRecovery:
 
 
 class RecoveryWorker:
-    """Two daemon threads: one renews this process's leases, one runs `TurnRecovery` passes."""
+    """Two periodic threads: one renews this process's leases, one runs `TurnRecovery` passes."""
 
     def __init__(self, recovery: TurnRecovery, *, interval: float, clock: Callable[[], datetime] = utcnow) -> None:
         self.recovery = recovery
-        self.interval = interval
         self.clock = clock
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._threads = [threading.Thread(target=self._keep_leases, name="chargeline-leases", daemon=True),
-                         threading.Thread(target=self._recover, name="chargeline-recovery", daemon=True)]
+        every = recovery.running.lease.total_seconds() / 3  # three renewals within a lease
+        self._leases = PeriodicWorker("leases", (self._renew,), interval=every)
+        self._passes = PeriodicWorker("recovery", (self._recover,), interval=interval)
+        self._first = True
 
     def start(self) -> RecoveryWorker:
         """Start both threads; the first recovery pass runs at once."""
-        for thread in self._threads:
-            thread.start()
+        self._leases.start()
+        self._passes.start()
         return self
 
     def wake(self) -> None:
         """Run a recovery pass now rather than at the next tick."""
-        self._wake.set()
+        self._passes.wake()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop after the current pass."""
-        self._stop.set()
-        self._wake.set()
-        for thread in self._threads:
-            thread.join(timeout)
+        self._passes.stop(timeout)
+        self._leases.stop(timeout)
 
-    def _keep_leases(self) -> None:
-        every = self.recovery.running.lease.total_seconds() / 3  # three renewals within a lease
-        while not self._stop.wait(every):
-            try:
-                self.recovery.running.renew(self.clock())
-            except Exception:
-                log.exception("renewing the leases of running turns failed")
+    def _renew(self) -> None:
+        self.recovery.running.renew(self.clock())
 
     def _recover(self) -> None:
-        try:
-            self.recovery.note_too_old(self.clock())
-        except Exception:
-            log.exception("counting old unfinished turns failed")
-        while not self._stop.is_set():
+        now = self.clock()
+        if self._first:  # once at start: say how many turns are too old to answer
+            self._first = False
             try:
-                self.recovery.run_once(self.clock())
+                self.recovery.note_too_old(now)
             except Exception:
-                log.exception("turn recovery pass failed")
-            self._wake.wait(self.interval)
-            self._wake.clear()
+                log.exception("counting old unfinished turns failed")
+        self.recovery.run_once(now)
 
 
 def start_turn_recovery(app: Any) -> RecoveryWorker:
